@@ -1,0 +1,93 @@
+"""Sources to ingest: from a TOML manifest or from paths given on the command line."""
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.problems import SourceError
+from ingest.readers import FORMATS
+from resdir import vocab
+
+SNAPSHOTS = ("full", "partial")
+SPEC_KEYS = {"id", "name", "path", "format", "mapping", "snapshot", "licence", "url", "facts",
+             "examples"}
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One source: where it is, how to read it, and what is true of all its records."""
+
+    id: str
+    path: Path
+    format: str = "auto"
+    mapping: Path | None = None
+    name: str | None = None
+    snapshot: str = "full"  # full: records missing from a later run are unpublished
+    licence: str | None = None
+    facts: dict[str, str] = field(default_factory=dict)  # attribute code -> "yes" | "no"
+    examples: tuple[dict, ...] = ()  # acceptance examples: {"record": key, "expect": {...}}
+
+
+def source_id_for(path: Path) -> str:
+    """Return a source id derived from a file or folder name ("cip_mvp.json" -> "cip-mvp")."""
+    stem = path.name.split(".")[0] if path.is_file() else path.name
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "source"
+
+
+def is_manifest(path: Path) -> bool:
+    """Return whether a path is a resdir manifest rather than a source."""
+    return path.suffix == ".toml" and path.is_file() and "[[sources]]" in path.read_text("utf-8")
+
+
+def _spec(entry: dict, base: Path, where: str) -> SourceSpec:
+    unknown = set(entry) - SPEC_KEYS
+    if unknown:
+        raise SourceError(f"{where}: unknown keys {sorted(unknown)}")
+    if not entry.get("id") or not entry.get("path"):
+        raise SourceError(f"{where}: every source needs an id and a path")
+    fmt = entry.get("format", "auto")
+    if fmt not in FORMATS:
+        raise SourceError(f"{where}: format {fmt!r} is not one of {', '.join(FORMATS)}")
+    snapshot = entry.get("snapshot", "full")
+    if snapshot not in SNAPSHOTS:
+        raise SourceError(f"{where}: snapshot must be 'full' or 'partial'")
+    facts = entry.get("facts", {})
+    bad = {k: v for k, v in facts.items() if k not in vocab.ATTRIBUTES or v not in ("yes", "no")}
+    if bad:
+        raise SourceError(f"{where}: facts must map attribute codes to 'yes' or 'no': {bad}")
+    mapping = entry.get("mapping")
+    return SourceSpec(
+        id=entry["id"], path=base / entry["path"], format=fmt,
+        mapping=base / mapping if mapping else None, name=entry.get("name"), snapshot=snapshot,
+        licence=entry.get("licence"), facts=facts, examples=tuple(entry.get("examples", ())),
+    )
+
+
+def load_manifest(path: Path) -> list[SourceSpec]:
+    """Read the sources of a manifest; paths in it are relative to the manifest's folder."""
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SourceError(f"manifest {path} cannot be read: {exc}") from exc
+    specs = [_spec(e, path.parent, f"{path.name} source {i + 1}")
+             for i, e in enumerate(data.get("sources", []))]
+    ids = [s.id for s in specs]
+    if len(set(ids)) != len(ids):
+        raise SourceError(f"manifest {path}: source ids repeat: {ids}")
+    return specs
+
+
+def specs_from_args(paths: list[Path], fmt: str = "auto", mapping: Path | None = None,
+                    source_id: str | None = None) -> list[SourceSpec]:
+    """Return the sources named on a command line: manifests expanded, other paths as sources."""
+    specs: list[SourceSpec] = []
+    for path in paths:
+        if is_manifest(path):
+            specs.extend(load_manifest(path))
+        else:
+            specs.append(SourceSpec(id=source_id or source_id_for(path), path=path, format=fmt,
+                                    mapping=mapping))
+    if source_id and len(specs) > 1:
+        raise SourceError("--source-id names one source; give a single path with it")
+    return specs

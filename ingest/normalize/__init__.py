@@ -1,0 +1,292 @@
+"""Turn a reader's draft into a canonical listing document, the same way for every source."""
+
+import re
+from datetime import UTC, datetime
+
+from ingest import crosswalk
+from ingest.manifest import SourceSpec
+from ingest.normalize import places
+from ingest.normalize.dates import parse_datetime
+from ingest.normalize.hours import parse_day, parse_hours, parse_time
+from ingest.normalize.languages import language_codes
+from ingest.normalize.phones import normalize_phone
+from ingest.normalize.terms import parse_cost, parse_eligibility
+from ingest.normalize.text import clean_email, clean_text, clean_url, strip_html
+from ingest.problems import Problem, problem
+from ingest.record import Record
+from resdir import vocab
+from resdir.listings import listing_id
+
+INACTIVE_STATUSES = {"inactive", "defunct", "closed", "deleted", "permanently closed", "no"}
+TEMPORARILY_CLOSED = {"temporarily closed", "temporarily_closed", "suspended", "paused"}
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+NARR = re.compile(r"\b(iv|iii|ii|i|[1-4])\b", re.IGNORECASE)
+
+
+def _text(value) -> str | None:
+    """Clean a text field that may hold HTML."""
+    cleaned = clean_text(value)
+    return clean_text(strip_html(cleaned)) if cleaned and "<" in cleaned else cleaned
+
+
+def _instant(value, tz: str | None, field: str, problems: list[Problem]) -> str | None:
+    if value in (None, ""):
+        return None
+    parsed, found = parse_datetime(value, tz)
+    problems.extend(_at(found, field))
+    return datetime.fromisoformat(parsed).astimezone(UTC).isoformat() if parsed else None
+
+
+def _at(found: list[Problem], field: str) -> list[Problem]:
+    for p in found:
+        p.field = p.field or field
+    return found
+
+
+def _organization(raw: dict | None, source: str) -> dict | None:
+    raw = raw or {}
+    name = _text(raw.get("name"))
+    if not name:
+        return None
+    key = clean_text(str(raw["id"])) if raw.get("id") not in (None, "") else name.lower()
+    return {"id": listing_id(source, f"org\x1f{key}"), "name": name,
+            "url": clean_url(raw.get("url"))[0], "description": _text(raw.get("description"))}
+
+
+def _schedule(draft: dict, problems: list[Problem]) -> dict:
+    hours = draft.get("hours") or {}
+    text = clean_text(hours.get("text"))
+    base = draft.get("weekday_base", "iso")
+    intervals, by_appointment = [], False
+    for row in hours.get("intervals") or []:
+        day = parse_day(row.get("day"), base)
+        opens, closes = parse_time(row.get("opens")), parse_time(row.get("closes"))
+        if day is None:
+            problems.append(problem("invalid-day", field="hours", value=row.get("day")))
+        elif opens is None:
+            problems.append(problem("invalid-time", field="hours", value=row.get("opens")))
+        else:
+            intervals.append({"day": day, "opens": opens, "closes": closes})
+    if text and not intervals:
+        parsed = parse_hours(text)
+        if parsed is None:
+            problems.append(problem("unparsed-hours", field="hours", value=text))
+        else:
+            intervals, by_appointment = parsed.intervals, parsed.by_appointment
+    meeting = draft.get("meeting")
+    if meeting:
+        days = meeting.get("day")
+        days = days if isinstance(days, list) else [days]
+        start, end = parse_time(meeting.get("time")), parse_time(meeting.get("end_time"))
+        if meeting.get("time") not in (None, "") and start is None:
+            problems.append(problem("invalid-time", field="time", value=meeting.get("time")))
+        for raw_day in days:
+            if raw_day in (None, ""):
+                continue
+            day = parse_day(raw_day, base)
+            if day is None:
+                problems.append(problem("invalid-day", field="day", value=raw_day))
+            elif start is not None:
+                intervals.append({"day": day, "opens": start, "closes": end})
+        by_appointment = by_appointment or not intervals
+    unique = {(i["day"], i["opens"], i["closes"]): i for i in intervals}
+    return {"intervals": [unique[k] for k in sorted(unique, key=lambda k: (k[0], k[1]))],
+            "text": text, "by_appointment": by_appointment}
+
+
+def _phones(draft: dict, problems: list[Problem]) -> list[dict]:
+    phones, seen = [], set()
+    for raw in draft.get("phones") or []:
+        if isinstance(raw, str):
+            raw = {"number": raw}
+        if clean_text(raw.get("number")) is None:
+            continue
+        phone, found = normalize_phone(raw.get("number"), raw.get("extension"), raw.get("type"),
+                                       clean_text(raw.get("description")))
+        problems.extend(_at(found, "phones"))
+        if phone and (phone["number"], phone.get("extension"), phone["type"]) not in seen:
+            seen.add((phone["number"], phone.get("extension"), phone["type"]))
+            phones.append(phone)
+    return phones
+
+
+def _facts(draft: dict, spec: SourceSpec, classified: dict, meeting_facts: dict,
+           problems: list[Problem]) -> dict:
+    """Combine facts: the source's defaults, then what codes imply, then what the record states."""
+    facts = {code: {"value": value, "source": f"source {spec.id}", "note": None}
+             for code, value in spec.facts.items()}
+    facts.update(classified)
+    facts.update(meeting_facts)
+    facts.update(crosswalk.accessibility_facts(draft.get("accessibility") or []))
+    for raw in draft.get("facts") or []:
+        if raw.get("code") not in vocab.ATTRIBUTES or raw.get("value") not in vocab.FACT_VALUES:
+            problems.append(problem("invalid-value", field="facts", value=raw.get("code"),
+                                    detail="not a resdir attribute with value yes or no"))
+            continue
+        facts[raw["code"]] = {"value": raw["value"], "source": raw.get("source") or spec.id,
+                              "note": clean_text(raw.get("note"))}
+    return {code: {"value": f["value"], "source": f["source"], "note": f.get("note")}
+            for code, f in sorted(facts.items())}
+
+
+def _eligibility(draft: dict, facts: dict) -> dict:
+    raw = draft.get("eligibility") or {}
+    text = _text(raw.get("text"))
+    stated = parse_eligibility(text) if text else {}
+    genders = [g for g in (raw.get("genders") or stated.get("genders") or []) if g in vocab.GENDERS]
+    for code, gender in (("women_only", "woman"), ("men_only", "man")):
+        if facts.get(code, {}).get("value") == "yes" and not genders:
+            genders = [gender]
+    ages = {}
+    for key in ("min_age", "max_age"):
+        value = raw.get(key, stated.get(key))
+        ages[key] = int(float(value)) if str(value).replace(".", "", 1).isdigit() else None
+    documents = [d for d in (_text(x) for x in draft.get("required_documents") or []) if d]
+    return {"genders": genders, **ages, "text": text, "required_documents": documents}
+
+
+def _gender_facts(eligibility: dict, facts: dict) -> None:
+    """State women_only / men_only when the eligibility names a single gender."""
+    genders = eligibility["genders"]
+    for code, gender in (("women_only", "woman"), ("men_only", "man")):
+        if code not in facts and genders:
+            facts[code] = {"value": "yes" if genders == [gender] else "no",
+                           "source": "eligibility", "note": None}
+
+
+def _capacity(raw: dict | None, tz: str | None, problems: list[Problem]) -> dict | None:
+    if not raw:
+        return None
+    counts = {}
+    for key in ("available", "total"):
+        value = clean_text(str(raw[key])) if raw.get(key) not in (None, "") else None
+        if value is not None and not value.isdigit():
+            problems.append(problem("invalid-value", field=f"capacity.{key}", value=value,
+                                    detail="not a whole number"))
+            value = None
+        counts[key] = int(value) if value is not None else None
+    if counts["available"] is None and counts["total"] is None:
+        return None
+    unit = raw.get("unit") if raw.get("unit") in vocab.CAPACITY_UNITS else "beds"
+    return counts | {"unit": unit, "as_of": _instant(raw.get("as_of"), tz, "capacity.as_of",
+                                                     problems)}
+
+
+def _narr_level(value) -> int | None:
+    match = NARR.search(str(value or ""))
+    if not match:
+        return None
+    token = match.group(1).lower()
+    return ROMAN.get(token) or int(token)
+
+
+def _status(draft: dict, temporarily_closed: bool) -> tuple[str, bool]:
+    word = (clean_text(draft.get("status")) or "").lower()
+    if word in TEMPORARILY_CLOSED:
+        return "published", True
+    return ("unpublished" if word in INACTIVE_STATUSES else "published"), temporarily_closed
+
+
+def _service_area(raw: dict | None) -> dict | None:
+    if not raw:
+        return None
+    area = {
+        "postal_codes": [str(p).strip() for p in raw.get("postal_codes") or [] if str(p).strip()],
+        "counties": [c.strip() for c in raw.get("counties") or [] if c and c.strip()],
+        "radius_km": raw.get("radius_km"),
+        "text": _text(raw.get("text")),
+    }
+    return area if any(area.values()) else None
+
+
+def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Problem]]:
+    """Return the canonical document for a record, or None when it must be rejected."""
+    draft, problems = record.draft, []
+    name = _text(draft.get("name"))
+    if not name:
+        return None, [problem("missing-name", field="name")]
+    kind = "meeting" if draft.get("kind") == "meeting" else "service"
+    terms = [{"scheme": t.get("scheme") or "keyword", "code": clean_text(t.get("code")),
+              "name": clean_text(t.get("name"))} for t in draft.get("taxonomy") or []]
+    terms = [t for t in terms if t["code"] or t["name"]]
+    classified = crosswalk.classify(terms, kind)
+    for term in classified.unknown:
+        problems.append(problem("unknown-code", field="taxonomy", scheme=term["scheme"],
+                                value=term.get("code") or term.get("name")))
+    meeting = crosswalk.meeting_types([t["code"] or t["name"] for t in terms
+                                       if t["scheme"] == "meeting_guide"])
+    for code in meeting.unknown:
+        problems.append(problem("unknown-code", field="types", scheme="Meeting Guide",
+                                value=code))
+    facts = _facts(draft, spec, classified.facts, meeting.facts, problems)
+    address = places.normalize_address(draft.get("address"))
+    location, found = places.normalize_location(draft.get("location"), address)
+    problems.extend(found)
+    tz = clean_text(draft.get("timezone"))
+    online = {"url": clean_url((draft.get("online") or {}).get("url"))[0],
+              "phone": clean_text((draft.get("online") or {}).get("phone"))}
+    online = online if any(online.values()) else None
+    languages, found = language_codes(draft.get("languages") or [])
+    problems.extend(_at(found, "languages"))
+    languages = list(dict.fromkeys(languages + meeting.languages))
+    status, temporarily_closed = _status(draft, bool(draft.get("temporarily_closed"))
+                                         or meeting.temporarily_closed)
+    confidential = bool(draft.get("confidential_location"))
+    if confidential and address:
+        # A confidential place shows its area only: the street never reaches the store.
+        address["street"] = None
+        location = None
+    url, found = clean_url(draft.get("url"))
+    problems.extend(_at(found, "url"))
+    email, found = clean_email(draft.get("email"))
+    problems.extend(_at(found, "email"))
+    cost_raw = draft.get("cost") or {}
+    cost = parse_cost(_text(cost_raw.get("text")), cost_raw.get("amount"),
+                      cost_raw.get("currency"), cost_raw.get("period"))
+    eligibility = _eligibility(draft, facts)
+    _gender_facts(eligibility, facts)
+    last_verified = _instant(draft.get("last_verified_at"), tz, "last_verified_at", problems)
+    doc = {
+        "id": listing_id(spec.id, record.key),
+        "source": spec.id,
+        "source_id": record.key,
+        "source_keys": {k: str(v) for k, v in (draft.get("source_keys") or {}).items()
+                        if v not in (None, "")},
+        "sources": [{"source": spec.id, "source_id": record.key}],
+        "kind": kind,
+        "organization": _organization(draft.get("organization"), spec.id),
+        "name": name,
+        "alternate_name": _text(draft.get("alternate_name")),
+        "description": _text(draft.get("description")),
+        "status": status,
+        "temporarily_closed": temporarily_closed,
+        "category": classified.category,
+        "subcategories": classified.subcategories,
+        "taxonomy": terms,
+        "narr_level": _narr_level(draft.get("narr_level")),
+        "location_name": _text(draft.get("location_name")),
+        "address": address,
+        "location": location,
+        "geocode_precision": "source" if location else None,
+        "approximate_location": bool(draft.get("approximate_location")),
+        "confidential_location": confidential,
+        "timezone": tz,
+        "service_area": _service_area(draft.get("service_area")),
+        "online": online,
+        "schedule": _schedule(draft, problems),
+        "phones": _phones(draft, problems),
+        "url": url,
+        "email": email,
+        "next_steps": _text(draft.get("next_steps")),
+        "transportation": _text(draft.get("transportation")),
+        "cost": cost,
+        "eligibility": eligibility,
+        "languages": languages,
+        "attributes": dict(sorted(facts.items())),
+        "capacity": _capacity(draft.get("capacity"), tz, problems),
+        "last_verified_at": last_verified,
+        "verified_by": "source" if last_verified else None,
+        "updated_at": _instant(draft.get("updated_at"), tz, "updated_at", problems),
+        "provenance": {},
+    }
+    return doc, problems

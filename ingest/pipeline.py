@@ -1,0 +1,323 @@
+"""The ingest pipeline: read → normalize → validate → resolve duplicates → geocode → load.
+
+Each step is a small function over plain records. A source is loaded in one transaction, so a
+source that fails half way (a truncated file, a bad mapping) changes nothing; a bad record is
+quarantined with its problems and its raw form; every run writes its report.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ingest import resolve as resolver
+from ingest.manifest import SourceSpec
+from ingest.normalize import normalize
+from ingest.normalize.places import normalize_location
+from ingest.problems import Problem, Severity, SourceError, problem
+from ingest.readers import ReadOptions, detect
+from ingest.record import Record, Stop
+from resdir import geo, listings
+from resdir.model import ListingSchema, TransitStopSchema
+from resdir.store import (
+    IngestRun,
+    ListingSource,
+    Organization,
+    ProblemRow,
+    Source,
+    TransitStop,
+    utcnow,
+)
+
+LISTING_SCHEMA = ListingSchema()
+STOP_SCHEMA = TransitStopSchema()
+COUNTS = ("read", "accepted", "rejected", "created", "updated", "unchanged", "removed", "merged")
+
+
+@dataclass
+class SourceReport:
+    """What one run of one source did."""
+
+    source: str
+    path: str
+    reader: str | None = None
+    status: str = "completed"  # completed | failed
+    error: str | None = None
+    counts: Counter = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """Return the report as JSON-ready data (DESIGN §8)."""
+        return {
+            "source": self.source, "path": self.path, "reader": self.reader,
+            "status": self.status, "error": self.error,
+            **{name: self.counts[name] for name in COUNTS},
+            "problem_counts": dict(Counter(p.type for p in self.problems).most_common()),
+            "problems": [
+                {"type": p.type, "severity": str(p.severity), "record": p.record, "line": p.line,
+                 "field": p.field, "message": p.message}
+                for p in self.problems
+            ],
+        }
+
+
+def _flatten(errors: dict, prefix: str = "") -> Iterable[tuple[str, str]]:
+    for key, value in errors.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{path}.")
+        else:
+            for message in value if isinstance(value, list) else [value]:
+                yield path, str(message)
+
+
+def validate(doc: dict, schema=LISTING_SCHEMA) -> list[Problem]:
+    """Return an invalid-record error for every field the canonical schema rejects."""
+    return [problem("invalid-record", field=path, detail=f"{path}: {message}")
+            for path, message in _flatten(schema.validate(doc))]
+
+
+def check_record(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Problem]]:
+    """Normalize and validate a record; return its document, or None when it is rejected."""
+    problems = list(record.problems)
+    if any(p.severity is Severity.ERROR for p in problems):
+        return None, problems
+    doc, found = normalize(record, spec)
+    problems.extend(found)
+    if doc is not None:
+        problems.extend(validate(doc))
+    if any(p.severity is Severity.ERROR for p in problems):
+        return None, problems
+    return doc, problems
+
+
+def check_stop(stop: Stop, spec: SourceSpec) -> tuple[dict | None, list[Problem]]:
+    """Turn a GTFS stop into a TransitStopSchema document, or None when it is rejected."""
+    problems = list(stop.problems)
+    location, found = normalize_location({"lat": stop.lat, "lon": stop.lon}, None)
+    problems.extend(found)
+    doc = {
+        "id": listings.listing_id(spec.id, f"stop\x1f{stop.key}"), "source": spec.id,
+        "stop_id": stop.key, "name": (stop.name or "").strip(), "location": location,
+        "wheelchair_boarding": {"1": "yes", "2": "no"}.get(str(stop.wheelchair_boarding).strip(),
+                                                           "unknown"),
+        "routes": stop.routes,
+    }
+    if location is None:
+        problems.append(problem("invalid-record", field="location",
+                                detail="a stop needs a valid stop_lat and stop_lon"))
+    problems.extend(validate(doc, STOP_SCHEMA) if location else [])
+    if any(p.severity is Severity.ERROR for p in problems):
+        return None, problems
+    return doc, problems
+
+
+def geocode(doc: dict, geocoder: geo.Geocoder) -> list[Problem]:
+    """Give a document without coordinates a place and every located document a time zone."""
+    problems = []
+    address = doc.get("address")
+    if doc["location"] is None and address:
+        # A confidential place is only ever placed at its ZIP or city centroid, never its street.
+        place = (geo.gazetteer_place(address) if doc["confidential_location"]
+                 else geocoder.place(address))
+        if place is None:
+            problems.append(problem("not-geocoded", field="address",
+                                    detail=geo.address_query(address) or "empty address"))
+        else:
+            doc["location"] = {"lat": round(place.lat, 6), "lon": round(place.lon, 6)}
+            doc["geocode_precision"] = place.precision
+            doc["approximate_location"] = doc["approximate_location"] or place.precision in (
+                "postal_code", "city")
+    if doc["timezone"] is None and doc["location"] is not None:
+        doc["timezone"] = geo.timezone_at(doc["location"]["lat"], doc["location"]["lon"])
+    return problems
+
+
+def _ordered_documents(session: Session, listing_id: str) -> tuple[list[dict], bool]:
+    """Return a listing's present source documents, its creator's first, and whether any is present.
+
+    A listing none of whose records is present keeps its last document, to be unpublished.
+    """
+    rows = session.scalars(
+        select(ListingSource).where(ListingSource.listing_id == listing_id)
+        .order_by(ListingSource.source_id, ListingSource.record_key)
+    ).all()
+    present = [r for r in rows if r.present] or rows[-1:]
+    present.sort(key=lambda r: r.document["id"] != listing_id)
+    return [r.document for r in present], any(r.present for r in rows)
+
+
+def load_listings(session: Session, spec: SourceSpec, docs: list[dict],
+                  resolution: dict[str, str], now: datetime, counts: Counter) -> None:
+    """Write a source's documents: record by record, then the listings they feed."""
+    stored = {r.record_key: r for r in session.scalars(
+        select(ListingSource).where(ListingSource.source_id == spec.id))}
+    touched = set()
+    for doc in docs:
+        digest = listings.content_hash(doc)
+        row = stored.get(doc["source_id"])
+        if row is not None and row.present and row.content_hash == digest:
+            counts["unchanged"] += 1
+            continue
+        if row is None:
+            row = ListingSource(source_id=spec.id, record_key=doc["source_id"],
+                                listing_id=resolution[doc["source_id"]])
+            session.add(row)
+            counts["created"] += 1
+            counts["merged"] += row.listing_id != doc["id"]
+        else:
+            counts["updated"] += 1
+        row.document, row.content_hash, row.present = doc, digest, True
+        touched.add(row.listing_id)
+    if spec.snapshot == "full":
+        # A full snapshot that no longer holds a record means the source dropped it: the record
+        # stops feeding its listing, and a listing with no record left is unpublished, not deleted.
+        seen = {d["source_id"] for d in docs}
+        for key, row in stored.items():
+            if key not in seen and row.present:
+                row.present = False
+                counts["removed"] += 1
+                touched.add(row.listing_id)
+    session.flush()
+    author = f"ingest:{spec.id}"
+    for listing_id in sorted(touched):
+        documents, any_present = _ordered_documents(session, listing_id)
+        merged = listings.merge(listing_id, documents)
+        if not any_present:
+            merged["status"] = "unpublished"
+        org = merged.get("organization")
+        if org and session.get(Organization, org["id"]) is None:
+            session.add(Organization(id=org["id"], source_id=documents[0]["source"],
+                                     name=org["name"], url=org.get("url"),
+                                     description=org.get("description")))
+            session.flush()
+        listings.save(session, merged, author, now)
+
+
+def load_stops(session: Session, spec: SourceSpec, docs: list[dict], counts: Counter) -> None:
+    """Write a GTFS source's stops, marking stops it no longer has as not present."""
+    stored = {s.id: s for s in session.scalars(
+        select(TransitStop).where(TransitStop.source_id == spec.id))}
+    for doc in docs:
+        digest = listings.content_hash(doc)
+        row = stored.get(doc["id"])
+        if row is not None and row.present and row.content_hash == digest:
+            counts["unchanged"] += 1
+            continue
+        if row is None:
+            row = TransitStop(id=doc["id"], source_id=spec.id)
+            session.add(row)
+            counts["created"] += 1
+        else:
+            counts["updated"] += 1
+        row.stop_id, row.name, row.routes = doc["stop_id"], doc["name"], doc["routes"]
+        row.lat, row.lon = doc["location"]["lat"], doc["location"]["lon"]
+        row.wheelchair_boarding, row.content_hash, row.present = (
+            doc["wheelchair_boarding"], digest, True)
+    if spec.snapshot == "full":
+        seen = {d["id"] for d in docs}
+        for key, row in stored.items():
+            if key not in seen and row.present:
+                row.present = False
+                counts["removed"] += 1
+
+
+def _save_source(session: Session, spec: SourceSpec, reader: str | None) -> None:
+    source = session.get(Source, spec.id)
+    if source is None:
+        source = Source(id=spec.id)
+        session.add(source)
+    source.name, source.format, source.location = spec.name, reader, str(spec.path)
+    source.licence, source.snapshot, source.facts = spec.licence, spec.snapshot, dict(spec.facts)
+    session.flush()
+
+
+def _save_run(session: Session, spec: SourceSpec, report: SourceReport, started: datetime,
+              raws: dict[str, object]) -> None:
+    run = IngestRun(source_id=spec.id, path=str(spec.path), reader=report.reader,
+                    status=report.status, counts={k: report.counts[k] for k in COUNTS},
+                    error=report.error, started_at=started, finished_at=utcnow())
+    session.add(run)
+    session.flush()
+    # The quarantine holds the latest run's problems: what the source says today.
+    session.execute(delete(ProblemRow).where(ProblemRow.source_id == spec.id,
+                                             ProblemRow.run_id != run.id))
+    session.add_all(
+        ProblemRow(run_id=run.id, source_id=spec.id, type=p.type, severity=str(p.severity),
+                   record_key=p.record, line=p.line, field=p.field, message=p.message,
+                   raw=raws.get(p.record) if p.severity is Severity.ERROR else None)
+        for p in report.problems
+    )
+
+
+def _unique_key(record: Record | Stop, seen: Counter, report: SourceReport) -> None:
+    """Make a repeated record key unique, deterministically, and say so."""
+    seen[record.key] += 1
+    if seen[record.key] > 1:
+        new = f"{record.key}#{seen[record.key]}"
+        report.problems.append(problem("duplicate-key", record=new, line=record.line,
+                                       key=record.key, new=new))
+        record.key = new
+
+
+def run_source(session: Session, spec: SourceSpec, geocoder: geo.Geocoder, *,
+               dry_run: bool = False, on_item: Callable[[], None] | None = None) -> SourceReport:
+    """Ingest one source in one transaction and return its report; never raises for bad input."""
+    report = SourceReport(spec.id, str(spec.path))
+    started = utcnow()
+    docs, stops, raws, seen = [], [], {}, Counter()
+    try:
+        reader = detect(spec.path, spec.format, spec.mapping)
+        report.reader = reader.name
+        for item in reader.read(spec.path, ReadOptions(mapping=spec.mapping)):
+            if isinstance(item, Problem):
+                item.source = spec.id
+                report.problems.append(item)
+                continue
+            report.counts["read"] += 1
+            _unique_key(item, seen, report)
+            check = check_stop if isinstance(item, Stop) else check_record
+            doc, found = check(item, spec)
+            for p in found:
+                p.source, p.record, p.line = spec.id, p.record or item.key, p.line or item.line
+            report.problems.extend(found)
+            if doc is None:
+                report.counts["rejected"] += 1
+                raws[item.key] = item.raw
+            else:
+                report.counts["accepted"] += 1
+                (stops if isinstance(item, Stop) else docs).append(doc)
+            if on_item:
+                on_item()
+        if report.counts["read"] == 0:
+            # An empty feed is far likelier a broken export than a service body closing
+            # everything; refusing it keeps a full-snapshot source from unpublishing its listings.
+            raise SourceError(f"{spec.path.name} holds no records; nothing was changed")
+    except SourceError as exc:
+        session.rollback()
+        report.status, report.error = "failed", str(exc)
+        report.counts = Counter()
+        if not dry_run:
+            _save_source(session, spec, report.reader)
+            _save_run(session, spec, report, started, {})
+            session.commit()
+        return report
+    _save_source(session, spec, report.reader)
+    if docs:
+        resolution = resolver.resolve(session, spec.id, docs)
+        for doc in docs:
+            for p in geocode(doc, geocoder):
+                p.source, p.record = spec.id, doc["source_id"]
+                report.problems.append(p)
+        load_listings(session, spec, docs, resolution, utcnow(), report.counts)
+    if stops:
+        load_stops(session, spec, stops, report.counts)
+    if dry_run:
+        session.rollback()
+    else:
+        _save_run(session, spec, report, started, raws)
+        session.commit()
+    return report

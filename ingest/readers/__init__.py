@@ -1,0 +1,56 @@
+"""The readers, one per source format, and how a path is matched to one of them."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.problems import Problem, SourceError
+from ingest.record import Record, Stop
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What a reader may need beyond the path."""
+
+    mapping: Path | None = None  # agency CSV: the mapping file
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A source format: how to recognise it and how to read it."""
+
+    name: str  # e.g. "hsds-tabular"
+    format: str  # the --format family: hsds, meeting-guide, gtfs, csv
+    sniff: Callable[[Path], bool]  # cheap look at the path: is it this format?
+    read: Callable[[Path, ReadOptions], Iterator[Record | Stop | Problem]]
+
+
+def registry() -> list[Reader]:
+    """Return every reader, most specific first."""
+    from ingest.readers import agency_csv, gtfs, hsds_json, hsds_tabular, meeting_guide, ohana_json
+
+    return [
+        gtfs.READER,
+        hsds_tabular.READER,
+        hsds_json.READER,
+        ohana_json.READER,
+        meeting_guide.JSON_READER,
+        meeting_guide.CSV_READER,
+        agency_csv.READER,
+    ]
+
+
+FORMATS = ("auto", "hsds", "meeting-guide", "gtfs", "csv")
+
+
+def detect(path: Path, fmt: str = "auto", mapping: Path | None = None) -> Reader:
+    """Return the reader for `path`, or raise SourceError saying why none fits."""
+    if not path.exists():
+        raise SourceError(f"{path} does not exist")
+    if mapping is not None:
+        fmt = "csv"
+    for reader in registry():
+        if fmt in ("auto", reader.format) and reader.sniff(path):
+            return reader
+    wanted = "a known format" if fmt == "auto" else f"the {fmt} format"
+    raise SourceError(f"{path.name} is not in {wanted} (tried: {', '.join(FORMATS[1:])})")

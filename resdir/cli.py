@@ -1,0 +1,189 @@
+"""The `resdir` command line: thin commands that call library functions and print summaries."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, inspect, select
+
+from resdir import geo, store, vocab
+
+
+def _console() -> Console:
+    # Plain, colourless output when not on a terminal (CI, pipes, log files).
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _require_tables() -> None:
+    if not inspect(store.engine()).has_table("listings"):
+        raise click.ClickException("the database has no tables yet; run `resdir init-db` first")
+
+
+def _geocoder() -> geo.Geocoder:
+    config = current_app.config
+    return geo.Geocoder(config["GEOCODER"], store.engine(),
+                        config["GEOCODER_MIN_DELAY_SECONDS"], config["GEOCODER_TIMEOUT_SECONDS"])
+
+
+def _summary(reports, console: Console, dry_run: bool) -> None:
+    from ingest.pipeline import COUNTS
+
+    title = "ingest summary (dry run: nothing written)" if dry_run else "ingest summary"
+    table = Table(title=title, title_justify="left")
+    table.add_column("source")
+    table.add_column("reader")
+    for name in COUNTS:
+        table.add_column(name, justify="right")
+    table.add_column("problems", justify="right")
+    for report in reports:
+        if report.status == "failed":
+            table.add_row(report.source, report.reader or "-", "failed", *[""] * (len(COUNTS)))
+            continue
+        table.add_row(report.source, report.reader, *(str(report.counts[n]) for n in COUNTS),
+                      str(len(report.problems)))
+    console.print(table)
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", default="auto", show_default=True,
+              type=click.Choice(["auto", "hsds", "meeting-guide", "gtfs", "csv"]))
+@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping file of an agency CSV.")
+@click.option("--source-id", help="Id of the source (default: from the file name).")
+@click.option("--report", "report_path", type=click.Path(path_type=Path),
+              help="Write the JSON report here.")
+@click.option("--dry-run", is_flag=True, help="Read and check everything, write nothing.")
+def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run) -> None:
+    """Ingest sources (files, folders or a manifest) into the store."""
+    from ingest.manifest import specs_from_args
+    from ingest.pipeline import run_source
+    from ingest.problems import SourceError
+
+    _require_tables()
+    try:
+        specs = specs_from_args(list(paths), fmt, mapping, source_id)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    console = _console()
+    geocoder = _geocoder()
+    show_progress = console.is_terminal and not os.environ.get("CI")
+    reports = []
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed} records"), TimeElapsedColumn(),
+                  console=console, disable=not show_progress, transient=True) as progress:
+        for spec in specs:
+            task = progress.add_task(spec.id, total=None)
+            with store.session() as session:
+                report = run_source(session, spec, geocoder, dry_run=dry_run,
+                                    on_item=lambda t=task: progress.advance(t))
+            reports.append(report)
+    _summary(reports, console, dry_run)
+    if report_path:
+        body = {"dry_run": dry_run, "sources": [r.as_dict() for r in reports]}
+        report_path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    failed = [r for r in reports if r.status == "failed"]
+    for report in failed:
+        click.echo(f"error: {report.source}: {report.error}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@click.command("problems")
+@click.option("--source", "source_id", help="Only this source.")
+@click.option("--severity", type=click.Choice(["error", "warning"]),
+              help="Only rejected records (error) or accepted ones with a fix (warning).")
+@click.option("--type", "type_", help="Only this problem type (slug).")
+@click.option("--limit", default=50, show_default=True, help="Rows to show (0 for all).")
+@click.option("--raw", is_flag=True, help="Show the raw form of rejected records.")
+def problems_command(source_id, severity, type_, limit, raw) -> None:
+    """List the problems of each source's latest run: the quarantine."""
+    _require_tables()
+    query = select(store.ProblemRow).order_by(store.ProblemRow.source_id, store.ProblemRow.id)
+    for column, value in ((store.ProblemRow.source_id, source_id),
+                          (store.ProblemRow.severity, severity), (store.ProblemRow.type, type_)):
+        if value:
+            query = query.where(column == value)
+    with store.session() as session:
+        total = session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = session.scalars(query.limit(limit) if limit else query).all()
+    console = _console()
+    table = Table(title=f"{total} problems" + (f", first {len(rows)}" if len(rows) < total else ""),
+                  title_justify="left")
+    for name in ("source", "severity", "type", "record", "line", "field", "message"):
+        table.add_column(name)
+    for row in rows:
+        table.add_row(row.source_id, row.severity, row.type, row.record_key or "",
+                      str(row.line or ""), row.field or "", row.message)
+    console.print(table)
+    if raw:
+        for row in rows:
+            if row.raw is not None:
+                console.print(f"{row.source_id} {row.record_key}:", json.dumps(row.raw)[:2000])
+
+
+@click.command("stats")
+def stats_command() -> None:
+    """Show what the directory holds: listings by category and status, sources, stops."""
+    from resdir.listings import category_counts
+
+    _require_tables()
+    console = _console()
+    with store.session() as session:
+        counts = category_counts(session)
+        runs = session.execute(
+            select(store.IngestRun.source_id, store.IngestRun.status, store.IngestRun.counts,
+                   store.IngestRun.finished_at)
+            .where(store.IngestRun.id.in_(
+                select(func.max(store.IngestRun.id)).group_by(store.IngestRun.source_id)))
+            .order_by(store.IngestRun.source_id)
+        ).all()
+        stops = session.scalar(select(func.count()).select_from(store.TransitStop)
+                               .where(store.TransitStop.present))
+    table = Table(title="listings", title_justify="left")
+    table.add_column("category")
+    table.add_column("published", justify="right")
+    table.add_column("unpublished", justify="right")
+    for category, label in vocab.CATEGORY_LABELS.items():
+        row = counts.get(category, {})
+        table.add_row(label, str(row.get("published", 0)), str(row.get("unpublished", 0)))
+    console.print(table)
+    sources = Table(title="sources (latest run)", title_justify="left")
+    for name in ("source", "status", "read", "accepted", "rejected", "finished"):
+        sources.add_column(name)
+    for source_id, status, run_counts, finished in runs:
+        sources.add_row(source_id, status, str(run_counts.get("read", 0)),
+                        str(run_counts.get("accepted", 0)), str(run_counts.get("rejected", 0)),
+                        finished.isoformat(timespec="seconds") if finished else "")
+    console.print(sources)
+    console.print(f"transit stops: {stops}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def serve_command(host, port) -> None:
+    """Serve the app with the development server (production: gunicorn "resdir:create_app()")."""
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def init_app(app) -> None:
+    """Register the commands on the app's CLI (`flask --app resdir ...` and `resdir ...`)."""
+    for command in (ingest_command, problems_command, stats_command, serve_command):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from resdir import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, add_default_commands=False,
+                  help="resdir: community resource directory for recovery peer support.")

@@ -1,0 +1,48 @@
+"""Configuration: defaults that serve one machine with no services, overridden by RESDIR_* variables."""
+
+import re
+from pathlib import Path
+
+DEFAULTS = {
+    # A path (relative paths are taken from the working directory) or a SQLAlchemy URL such as
+    # postgresql://user@host/resdir. Empty: instance/resdir.sqlite3 in the app's instance folder.
+    "DATABASE": "",
+    "SEARCH": "embedded",  # embedded | elasticsearch
+    "ELASTICSEARCH_URL": "http://127.0.0.1:9200",
+    "ELASTICSEARCH_INDEX": "resdir-listings",
+    # "offline" (ZIP and city centroids shipped with the zipcodes package), or
+    # "nominatim:<url>" / "pelias:<url>" for a self-hosted geocoder behind a cache and rate limit.
+    "GEOCODER": "offline",
+    "GEOCODER_MIN_DELAY_SECONDS": 1.0,  # Nominatim's usage policy: at most one request a second
+    "GEOCODER_TIMEOUT_SECONDS": 10.0,
+    "SECRET_KEY": None,
+    "TILE_URL": "",
+}
+SEARCH_ENGINES = ("embedded", "elasticsearch")
+GEOCODER_PATTERN = re.compile(r"^(offline|(nominatim|pelias):https?://\S+)$")
+
+
+class ConfigError(ValueError):
+    """A configuration value that resdir cannot run with."""
+
+
+def database_url(value: str, instance_path: str) -> str:
+    """Return the SQLAlchemy URL for the DATABASE setting."""
+    if "://" in value:
+        return value
+    path = Path(value) if value else Path(instance_path) / "resdir.sqlite3"
+    return f"sqlite:///{path.resolve()}"
+
+
+def validate(config: dict) -> None:
+    """Raise ConfigError naming every setting that is not usable."""
+    errors = []
+    if config["SEARCH"] not in SEARCH_ENGINES:
+        errors.append(f"RESDIR_SEARCH must be one of {', '.join(SEARCH_ENGINES)}")
+    if not GEOCODER_PATTERN.match(str(config["GEOCODER"])):
+        errors.append("RESDIR_GEOCODER must be 'offline', 'nominatim:<url>' or 'pelias:<url>'")
+    for key in ("GEOCODER_MIN_DELAY_SECONDS", "GEOCODER_TIMEOUT_SECONDS"):
+        if not isinstance(config[key], int | float) or config[key] < 0:
+            errors.append(f"RESDIR_{key} must be a number of seconds")
+    if errors:
+        raise ConfigError("; ".join(errors))

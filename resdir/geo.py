@@ -1,0 +1,162 @@
+"""Places: distances, coordinate checks, time zones, and geocoding (offline gazetteer or geopy).
+
+The offline gazetteer answers from US ZIP code centroids shipped with the `zipcodes` package (a
+city's centroid is the mean of its ZIP centroids). A configured remote geocoder (a self-hosted
+Nominatim or Pelias) is asked through geopy's rate limiter, behind a cache in the store, and the
+gazetteer still answers when it finds nothing.
+"""
+
+import math
+from collections import defaultdict
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from statistics import fmean
+
+import zipcodes
+from geopy.extra.rate_limiter import RateLimiter
+from geopy.geocoders import Nominatim, Pelias
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from resdir.store import GeocodeCacheEntry
+
+EARTH_RADIUS_KM = 6371.0088
+ZIP5 = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+# Nominatim result types that place a point no better than a town or a postcode.
+CITY_TYPES = {"city", "town", "village", "hamlet", "suburb", "municipality", "county", "state"}
+POSTCODE_TYPES = {"postcode"}
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Return the great-circle distance between two points in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def is_valid_coordinate(lat: float, lon: float) -> bool:
+    """Return whether (lat, lon) is a place on Earth other than the null island (0, 0)."""
+    return -90 <= lat <= 90 and -180 <= lon <= 180 and not (lat == 0 and lon == 0)
+
+
+@cache
+def _timezone_finder():
+    from timezonefinder import TimezoneFinder
+
+    return TimezoneFinder()
+
+
+def timezone_at(lat: float, lon: float) -> str | None:
+    """Return the IANA time zone at a point, from an offline map of zone boundaries."""
+    return _timezone_finder().timezone_at(lat=lat, lng=lon)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A point with how precisely it was placed."""
+
+    lat: float
+    lon: float
+    precision: str  # resdir.vocab.GEOCODE_PRECISIONS
+
+
+def postal_code(value: str | None) -> str | None:
+    """Return the 5-digit US ZIP code in a postal code string, or None."""
+    match = ZIP5.match((value or "").strip())
+    return match.group(1) if match else None
+
+
+@cache
+def zip_record(code: str) -> dict | None:
+    """Return the gazetteer entry of a US ZIP code, or None."""
+    try:
+        found = zipcodes.matching(code)
+    except (TypeError, ValueError):
+        return None
+    return found[0] if found else None
+
+
+@cache
+def _city_centroids() -> dict[tuple[str, str], tuple[float, float]]:
+    points = defaultdict(list)
+    for entry in zipcodes.list_all():
+        if entry.get("lat"):
+            key = (entry["city"].lower(), entry["state"])
+            points[key].append((float(entry["lat"]), float(entry["long"])))
+    return {k: (fmean(p[0] for p in v), fmean(p[1] for p in v)) for k, v in points.items()}
+
+
+def gazetteer_place(address: dict) -> Place | None:
+    """Place an address at its ZIP centroid, else its city centroid, from the offline gazetteer."""
+    code = postal_code(address.get("postal_code"))
+    entry = zip_record(code) if code else None
+    if entry and entry.get("lat"):
+        return Place(float(entry["lat"]), float(entry["long"]), "postal_code")
+    city, region = (address.get("city") or "").strip(), (address.get("region") or "").strip()
+    if city and len(region) == 2:
+        point = _city_centroids().get((city.lower(), region.upper()))
+        if point:
+            return Place(point[0], point[1], "city")
+    return None
+
+
+def address_query(address: dict) -> str:
+    """Return a one-line query string for an address."""
+    parts = (address.get(k) for k in ("street", "city", "region", "postal_code", "country"))
+    return ", ".join(p.strip() for p in parts if p and p.strip())
+
+
+class Geocoder:
+    """Place addresses: a remote geopy geocoder when configured, else the offline gazetteer."""
+
+    def __init__(self, setting: str = "offline", engine: Engine | None = None,
+                 min_delay_seconds: float = 1.0, timeout_seconds: float = 10.0):
+        self.setting = setting
+        self.engine = engine
+        self._remote = None
+        if setting != "offline":
+            provider, url = setting.split(":", 1)
+            scheme, domain = url.split("://", 1)
+            cls = Nominatim if provider == "nominatim" else Pelias
+            kwargs = {"user_agent": "resdir"} if provider == "nominatim" else {"api_key": None}
+            client = cls(domain=domain.rstrip("/"), scheme=scheme, timeout=timeout_seconds,
+                         **kwargs)
+            # The rate limiter spaces requests and retries transient errors, then gives up with
+            # None rather than failing the ingest: an address it cannot place stays unplaced.
+            self._remote = RateLimiter(client.geocode, min_delay_seconds=min_delay_seconds,
+                                       max_retries=2, error_wait_seconds=min_delay_seconds)
+
+    def place(self, address: dict) -> Place | None:
+        """Return the best place for an address, or None if nothing can place it."""
+        if self._remote is not None and (address.get("street") or "").strip():
+            place = self._remote_place(address)
+            if place is not None:
+                return place
+        return gazetteer_place(address)
+
+    def _remote_place(self, address: dict) -> Place | None:
+        query = address_query(address)
+        key = f"{self.setting}|{query.lower()}"
+        with Session(self.engine, expire_on_commit=False) as session:
+            hit = session.get(GeocodeCacheEntry, key)
+            if hit is None:
+                result = self._remote(query)
+                hit = GeocodeCacheEntry(query=key, created_at=datetime.now(UTC))
+                if result is not None:
+                    hit.lat, hit.lon = result.latitude, result.longitude
+                    hit.precision = _precision(result.raw)
+                session.add(hit)
+                session.commit()
+        return None if hit.lat is None else Place(hit.lat, hit.lon, hit.precision)
+
+
+def _precision(raw: dict) -> str:
+    kind = raw.get("addresstype") or raw.get("type") or (raw.get("properties") or {}).get("layer")
+    if kind in POSTCODE_TYPES or kind == "postalcode":
+        return "postal_code"
+    if kind in CITY_TYPES or kind == "locality":
+        return "city"
+    return "address"

@@ -1,0 +1,163 @@
+"""Listings in the store: stable ids, merging source records, saving versions with history and outbox.
+
+Every write of a listing goes through `save`, which keeps three things in one transaction: the
+listing row and its attributes, a history version saying who changed which fields, and an outbox
+entry that the search index will consume. Unchanged content writes nothing, so loads are idempotent.
+"""
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from resdir.store import Listing, ListingAttribute, ListingVersion, OutboxEntry
+
+# Fields that describe where a merged listing came from rather than what it says.
+IDENTITY_FIELDS = ("id", "source", "source_id", "source_keys", "sources", "provenance")
+
+
+def listing_id(source: str, key: str) -> str:
+    """Return the stable id of the listing first created from record `key` of `source`."""
+    return hashlib.sha256(f"{source}\x1f{key}".encode()).hexdigest()[:16]
+
+
+def content_hash(document: dict) -> str:
+    """Return a hash of a document's content, independent of key order."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _is_empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _freshness(document: dict) -> str:
+    return document.get("last_verified_at") or document.get("updated_at") or ""
+
+
+def merge(listing_id_: str, documents: list[dict]) -> dict:
+    """Merge the documents of one place's source records into one listing document.
+
+    The first document is the one the listing was created from and gives its identity; content
+    comes from the most recently verified document that has a value for a field, and
+    `provenance` says which source each field came from. Known attribute facts beat unknowns.
+    """
+    creator = documents[0]
+    by_freshness = sorted(documents, key=_freshness, reverse=True)  # stable: ties keep order
+    merged = {
+        "id": listing_id_,
+        "source": creator["source"],
+        "source_id": creator["source_id"],
+        "source_keys": creator.get("source_keys", {}),
+        "sources": [{"source": d["source"], "source_id": d["source_id"]} for d in documents],
+    }
+    provenance = {}
+    fields = {k for d in documents for k in d if k not in IDENTITY_FIELDS and k != "attributes"}
+    for field in sorted(fields):
+        chosen = next((d for d in by_freshness if not _is_empty(d.get(field))), by_freshness[0])
+        merged[field] = chosen.get(field)
+        if len(documents) > 1:
+            provenance[field] = chosen["source"]
+    attributes = {}
+    for document in by_freshness:
+        for code, fact in document.get("attributes", {}).items():
+            attributes.setdefault(code, fact)
+    merged["attributes"] = attributes
+    merged["provenance"] = provenance
+    return merged
+
+
+def document(listing: Listing, attributes: list[ListingAttribute]) -> dict:
+    """Return a listing's full canonical document, attributes included."""
+    facts = {
+        a.code: {"value": a.value, "source": a.source, "note": a.note}
+        for a in sorted(attributes, key=lambda a: a.code)
+    }
+    return listing.document | {"attributes": facts}
+
+
+def load_document(session: Session, listing_id_: str) -> dict | None:
+    """Return the full document of a stored listing, or None."""
+    listing = session.get(Listing, listing_id_)
+    if listing is None:
+        return None
+    rows = session.scalars(select(ListingAttribute).where(ListingAttribute.listing_id == listing_id_))
+    return document(listing, list(rows))
+
+
+def _changed_fields(old: dict | None, new: dict) -> list[str]:
+    if old is None:
+        return sorted(new)
+    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+
+
+def _parse_instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def save(session: Session, doc: dict, author: str, now: datetime) -> str:
+    """Store a listing document; return "created", "updated" or "unchanged".
+
+    Writes the listing, its attributes, a history version and an outbox entry, all in the
+    caller's transaction, and nothing at all when the content has not changed.
+    """
+    digest = content_hash(doc)
+    listing = session.get(Listing, doc["id"])
+    if listing is not None and listing.content_hash == digest:
+        return "unchanged"
+    previous = load_document(session, doc["id"]) if listing is not None else None
+    if listing is None:
+        listing = Listing(id=doc["id"], version=0, created_at=now)
+        session.add(listing)
+        change = "created"
+    elif previous["status"] != "published" and doc["status"] == "published":
+        change = "republished"
+    elif doc["status"] == "unpublished" and previous["status"] != "unpublished":
+        change = "unpublished"
+    else:
+        change = "updated"
+    location = doc.get("location") or {}
+    listing.status = doc["status"]
+    listing.kind = doc["kind"]
+    listing.category = doc["category"]
+    listing.name = doc["name"]
+    listing.organization_id = (doc.get("organization") or {}).get("id")
+    listing.lat, listing.lon = location.get("lat"), location.get("lon")
+    listing.postal_code = (doc.get("address") or {}).get("postal_code")
+    listing.last_verified_at = _parse_instant(doc.get("last_verified_at"))
+    listing.document = {k: v for k, v in doc.items() if k != "attributes"}
+    listing.content_hash = digest
+    listing.version += 1
+    listing.updated_at = now
+    session.flush()
+    session.execute(delete(ListingAttribute).where(ListingAttribute.listing_id == doc["id"]))
+    session.add_all(
+        ListingAttribute(
+            listing_id=doc["id"], code=code, value=fact["value"], source=fact["source"],
+            note=fact.get("note"),
+        )
+        for code, fact in doc.get("attributes", {}).items()
+    )
+    session.add(
+        ListingVersion(
+            listing_id=doc["id"], version=listing.version, change=change,
+            changed_fields=_changed_fields(previous, doc), author=author, document=doc,
+            created_at=now,
+        )
+    )
+    session.add(OutboxEntry(listing_id=doc["id"], created_at=now))
+    return change
+
+
+def category_counts(session: Session) -> dict[str, dict[str, int]]:
+    """Return the number of listings per category and status."""
+    rows = session.execute(
+        select(Listing.category, Listing.status, func.count()).group_by(
+            Listing.category, Listing.status)
+    ).all()
+    counts: dict[str, dict[str, int]] = {}
+    for category, status, n in rows:
+        counts.setdefault(category, {})[status] = n
+    return counts

@@ -1,0 +1,252 @@
+"""The store, the system of record: SQLAlchemy 2 tables on SQLite by default, PostgreSQL by URL.
+
+Nothing here is SQLite-specific except the connection pragmas, so a postgresql:// URL needs no code
+change. Tables are created by `resdir init-db`, never as a side effect of starting the app.
+"""
+
+from datetime import UTC, datetime
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+EXTENSION = "resdir.store"
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Base of every table."""
+
+    type_annotation_map = {dict: JSON, list: JSON, datetime: DateTime(timezone=True)}
+
+
+class Source(Base):
+    """A feed resdir ingests: a file, folder or URL with a stable id."""
+
+    __tablename__ = "sources"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    format: Mapped[str | None] = mapped_column(String(40))
+    location: Mapped[str | None] = mapped_column(Text)
+    licence: Mapped[str | None] = mapped_column(Text)
+    snapshot: Mapped[str] = mapped_column(String(10), default="full")  # full | partial
+    facts: Mapped[dict] = mapped_column(default=dict)
+
+
+class Organization(Base):
+    """An organization offering listings, as its source names it."""
+
+    __tablename__ = "organizations"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
+    name: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Listing(Base):
+    """A published (or unpublished) listing: the merge of its source records.
+
+    `document` is the canonical listing without its attributes; the attributes live in
+    `listing_attributes` so they can be queried, and `resdir.listings.document()` joins them.
+    """
+
+    __tablename__ = "listings"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    postal_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    last_verified_at: Mapped[datetime | None]
+    document: Mapped[dict]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ListingAttribute(Base):
+    """A known yes/no fact about a listing; an absent row means unknown."""
+
+    __tablename__ = "listing_attributes"
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(3))
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ListingSource(Base):
+    """One source record and the listing it feeds; its document is what that source said."""
+
+    __tablename__ = "listing_sources"
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), primary_key=True)
+    record_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id"), index=True)
+    document: Mapped[dict]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ListingVersion(Base):
+    """A published version of a listing: who changed what, and when."""
+
+    __tablename__ = "listing_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    change: Mapped[str] = mapped_column(String(20))  # created | updated | unpublished | republished
+    changed_fields: Mapped[list] = mapped_column(default=list)
+    author: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict]
+    created_at: Mapped[datetime]
+
+
+class OutboxEntry(Base):
+    """A listing change waiting for the search index, in commit order."""
+
+    __tablename__ = "outbox"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    listing_id: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+
+
+class IngestRun(Base):
+    """One ingest of one source, with its counts."""
+
+    __tablename__ = "ingest_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    reader: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12))  # completed | failed
+    counts: Mapped[dict] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class ProblemRow(Base):
+    """A problem from the latest run of a source; errors carry the rejected record's raw form."""
+
+    __tablename__ = "problems"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(String(100), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10))
+    record_key: Mapped[str | None] = mapped_column(Text)
+    line: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    raw: Mapped[dict | None] = mapped_column(JSON)
+
+
+class TransitStop(Base):
+    """A transit stop from a GTFS feed, with the routes serving it."""
+
+    __tablename__ = "transit_stops"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    stop_id: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    wheelchair_boarding: Mapped[str] = mapped_column(String(8))
+    routes: Mapped[list] = mapped_column(default=list)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class GeocodeCacheEntry(Base):
+    """A remote geocoder's answer, kept so the same address is never asked twice."""
+
+    __tablename__ = "geocode_cache"
+    query: Mapped[str] = mapped_column(Text, primary_key=True)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    precision: Mapped[str | None] = mapped_column(String(12))
+    created_at: Mapped[datetime]
+
+
+Index("ix_listings_lat_lon", Listing.lat, Listing.lon)
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    # WAL lets the web app read while an ingest writes; SQLite leaves foreign keys off unless asked.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for a SQLAlchemy URL, with SQLite's pragmas when it is SQLite."""
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def engine(app: Flask | None = None) -> Engine:
+    """Return the app's engine, created on first use."""
+    app = app or current_app
+    state = app.extensions[EXTENSION]
+    if state.get("engine") is None:
+        state["engine"] = make_engine(app.config["SQLALCHEMY_URL"])
+        state["sessionmaker"] = sessionmaker(state["engine"], expire_on_commit=False)
+    return state["engine"]
+
+
+def session(app: Flask | None = None) -> Session:
+    """Return a new session on the app's database; the caller closes it (use `with`)."""
+    app = app or current_app
+    engine(app)
+    return app.extensions[EXTENSION]["sessionmaker"]()
+
+
+def init_db(app: Flask | None = None) -> None:
+    """Create every table that does not exist yet."""
+    Base.metadata.create_all(engine(app))
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create the database tables (safe to run again)."""
+    init_db()
+    click.echo(f"database ready: {engine().url.render_as_string(hide_password=True)}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the store with the app: lazy engine, dispose on shutdown, the init-db command."""
+    app.extensions[EXTENSION] = {"engine": None, "sessionmaker": None}
+    app.cli.add_command(init_db_command)

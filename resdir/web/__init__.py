@@ -1,0 +1,10 @@
+"""The web layer: blueprints for public pages (peer console, agency portal and API come later)."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register every blueprint."""
+    from resdir.web import public
+
+    app.register_blueprint(public.blueprint)

@@ -1,0 +1,96 @@
+"""Distances, the offline gazetteer, time zones and the geopy path against a loopback Nominatim."""
+
+import pytest
+from sqlalchemy import func, select
+
+from resdir import geo, store
+from tests.nominatim import NominatimServer
+
+
+def test_haversine_between_two_bart_stations_matches_a_map():
+    # 16th St Mission to 24th St Mission: about 1.2 km along Mission Street.
+    km = geo.haversine_km(37.765062, -122.419694, 37.752470, -122.418143)
+    assert 1.35 < km < 1.45
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "valid"),
+    [(37.7, -122.4, True), (-122.4, 37.7, False), (100, 101, False), (0, 0, False), (90, 180, True)],
+)
+def test_valid_coordinates(lat, lon, valid):
+    assert geo.is_valid_coordinate(lat, lon) is valid
+
+
+def test_gazetteer_places_a_zip_code_at_its_centroid():
+    place = geo.gazetteer_place({"postal_code": "94110-1234", "city": "San Francisco"})
+    assert place.precision == "postal_code"
+    assert geo.haversine_km(place.lat, place.lon, 37.7509, -122.4153) < 0.1
+
+
+def test_gazetteer_falls_back_to_the_city_centroid():
+    place = geo.gazetteer_place({"city": "Redwood City", "region": "CA"})
+    assert place.precision == "city"
+    # Redwood City's ZIP centroids average out near the city: within 10 km of downtown.
+    assert geo.haversine_km(place.lat, place.lon, 37.4852, -122.2364) < 10
+
+
+def test_gazetteer_does_not_place_an_unknown_address():
+    assert geo.gazetteer_place({"city": "Nowhere Special", "region": "CA"}) is None
+    assert geo.gazetteer_place({"postal_code": "00000"}) is None
+
+
+def test_time_zones_from_coordinates():
+    assert geo.timezone_at(37.7749, -122.4194) == "America/Los_Angeles"
+    assert geo.timezone_at(53.5461, -113.4938) == "America/Edmonton"
+    assert geo.timezone_at(51.5072, -0.1276) == "Europe/London"
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'geo.sqlite3'}")
+    store.Base.metadata.create_all(engine)
+    return engine
+
+
+def test_remote_geocoder_speaks_nominatim_and_caches_answers(engine):
+    street = {"street": "1500 Valencia Street", "city": "San Francisco", "region": "CA",
+              "postal_code": "94110"}
+    query = "1500 Valencia Street, San Francisco, CA, 94110"
+    with NominatimServer({query: (37.7489, -122.4206, "building")}) as server:
+        geocoder = geo.Geocoder(f"nominatim:{server.url}", engine, min_delay_seconds=0.2)
+        first = geocoder.place(street)
+        second = geocoder.place(street)
+    assert first == second == geo.Place(37.7489, -122.4206, "address")
+    assert [q for _, q in server.requests] == [query]  # the second answer came from the cache
+    with store.Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(store.GeocodeCacheEntry)) == 1
+
+
+def test_remote_geocoder_is_rate_limited(engine):
+    addresses = [{"street": f"{n} Mission Street", "city": "San Francisco", "region": "CA"}
+                 for n in (100, 200, 300)]
+    with NominatimServer({}) as server:
+        geocoder = geo.Geocoder(f"nominatim:{server.url}", engine, min_delay_seconds=0.3)
+        for address in addresses:
+            geocoder.place(address)
+    times = [t for t, _ in server.requests]
+    assert len(times) == 3
+    assert all(b - a >= 0.28 for a, b in zip(times, times[1:], strict=False))
+
+
+def test_remote_miss_falls_back_to_the_gazetteer_and_remembers_the_miss(engine):
+    address = {"street": "1 Nowhere Lane", "city": "San Mateo", "region": "CA",
+               "postal_code": "94401"}
+    with NominatimServer({}) as server:
+        geocoder = geo.Geocoder(f"nominatim:{server.url}", engine, min_delay_seconds=0)
+        place = geocoder.place(address)
+        geocoder.place(address)
+    assert place.precision == "postal_code"
+    assert len(server.requests) == 1
+
+
+def test_an_unreachable_geocoder_does_not_fail_the_caller(engine):
+    geocoder = geo.Geocoder("nominatim:http://127.0.0.1:9", engine, min_delay_seconds=0,
+                            timeout_seconds=1)
+    place = geocoder.place({"street": "24 Second Avenue", "postal_code": "94401"})
+    assert place.precision == "postal_code"

@@ -1,0 +1,66 @@
+"""Saving listings: versions, history, outbox, attributes, and merging records of two sources."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from resdir import listings, store
+from resdir.model import ListingSchema
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_factory_documents_are_valid(make_listing):
+    assert ListingSchema().validate(make_listing()) == {}
+
+
+def test_ids_are_stable_and_distinct():
+    assert listings.listing_id("a", "1") == listings.listing_id("a", "1")
+    assert listings.listing_id("a", "1") != listings.listing_id("b", "1")
+    assert len(listings.listing_id("a", "1")) == 16
+
+
+def _count(session, table):
+    return session.scalar(select(func.count()).select_from(table))
+
+
+def test_save_writes_versions_history_attributes_and_outbox(app, make_listing):
+    facts = {"accepts_moud": {"value": "yes", "source": "test", "note": None}}
+    doc = make_listing(attributes=facts)
+    with app.app_context(), store.session() as session:
+        assert listings.save(session, doc, "ingest:test", NOW) == "created"
+        assert listings.save(session, doc, "ingest:test", NOW) == "unchanged"
+        changed = doc | {"name": "Mission Recovery Café"}
+        assert listings.save(session, changed, "admin:ana", NOW) == "updated"
+        gone = changed | {"status": "unpublished"}
+        assert listings.save(session, gone, "ingest:test", NOW) == "unpublished"
+        session.commit()
+        history = session.scalars(select(store.ListingVersion).order_by(store.ListingVersion.id))
+        rows = [(v.version, v.change, v.author, v.changed_fields) for v in history]
+        assert rows[1] == (2, "updated", "admin:ana", ["name"])
+        assert [r[1] for r in rows] == ["created", "updated", "unpublished"]
+        assert _count(session, store.OutboxEntry) == 3
+        assert listings.load_document(session, doc["id"]) == gone
+        attribute = session.get(store.ListingAttribute, (doc["id"], "accepts_moud"))
+        assert (attribute.value, attribute.source) == ("yes", "test")
+
+
+def test_merge_takes_fresher_content_and_keeps_the_creators_identity(make_listing):
+    older = make_listing(source="cip", key="fair-oaks", last_verified_at="2013-06-03T00:00:00+00:00",
+                         url="http://old.example.org",
+                         attributes={"wheelchair_accessible": {"value": "yes", "source": "cip",
+                                                               "note": None}})
+    newer = make_listing(source="ohana", key="1:1", last_verified_at="2014-10-29T00:00:00+00:00",
+                         url=None, phones=[])
+    merged = listings.merge(older["id"], [older, newer])
+    assert (merged["id"], merged["source"], merged["source_id"]) == (older["id"], "cip",
+                                                                      "fair-oaks")
+    assert merged["sources"] == [{"source": "cip", "source_id": "fair-oaks"},
+                                 {"source": "ohana", "source_id": "1:1"}]
+    assert merged["last_verified_at"] == "2014-10-29T00:00:00+00:00"
+    assert merged["url"] == "http://old.example.org"  # the fresher record has none
+    assert merged["phones"] == older["phones"]
+    assert merged["provenance"]["url"] == "cip"
+    assert merged["provenance"]["last_verified_at"] == "ohana"
+    assert merged["attributes"]["wheelchair_accessible"]["value"] == "yes"
+    assert ListingSchema().validate(merged) == {}
