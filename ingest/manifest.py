@@ -10,8 +10,18 @@ from ingest.readers import FORMATS
 from resdir import vocab
 
 SNAPSHOTS = ("full", "partial")
-SPEC_KEYS = {"id", "name", "path", "format", "mapping", "snapshot", "licence", "url", "facts",
-             "examples"}
+SPEC_KEYS = {
+    "id",
+    "name",
+    "path",
+    "format",
+    "mapping",
+    "snapshot",
+    "licence",
+    "url",
+    "facts",
+    "examples",
+}
 
 
 @dataclass(frozen=True)
@@ -58,9 +68,15 @@ def _spec(entry: dict, base: Path, where: str) -> SourceSpec:
         raise SourceError(f"{where}: facts must map attribute codes to 'yes' or 'no': {bad}")
     mapping = entry.get("mapping")
     return SourceSpec(
-        id=entry["id"], path=base / entry["path"], format=fmt,
-        mapping=base / mapping if mapping else None, name=entry.get("name"), snapshot=snapshot,
-        licence=entry.get("licence"), facts=facts, examples=tuple(entry.get("examples", ())),
+        id=entry["id"],
+        path=base / entry["path"],
+        format=fmt,
+        mapping=base / mapping if mapping else None,
+        name=entry.get("name"),
+        snapshot=snapshot,
+        licence=entry.get("licence"),
+        facts=facts,
+        examples=tuple(entry.get("examples", ())),
     )
 
 
@@ -70,24 +86,30 @@ def load_manifest(path: Path) -> list[SourceSpec]:
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SourceError(f"manifest {path} cannot be read: {exc}") from exc
-    specs = [_spec(e, path.parent, f"{path.name} source {i + 1}")
-             for i, e in enumerate(data.get("sources", []))]
+    specs = [
+        _spec(e, path.parent, f"{path.name} source {i + 1}")
+        for i, e in enumerate(data.get("sources", []))
+    ]
     ids = [s.id for s in specs]
     if len(set(ids)) != len(ids):
         raise SourceError(f"manifest {path}: source ids repeat: {ids}")
     return specs
 
 
-def specs_from_args(paths: list[Path], fmt: str = "auto", mapping: Path | None = None,
-                    source_id: str | None = None) -> list[SourceSpec]:
+def specs_from_args(
+    paths: list[Path], fmt: str = "auto", mapping: Path | None = None, source_id: str | None = None
+) -> list[SourceSpec]:
     """Return the sources named on a command line: manifests expanded, other paths as sources."""
     specs: list[SourceSpec] = []
     for path in paths:
         if is_manifest(path):
             specs.extend(load_manifest(path))
         else:
-            specs.append(SourceSpec(id=source_id or source_id_for(path), path=path, format=fmt,
-                                    mapping=mapping))
+            specs.append(
+                SourceSpec(
+                    id=source_id or source_id_for(path), path=path, format=fmt, mapping=mapping
+                )
+            )
     if source_id and len(specs) > 1:
         raise SourceError("--source-id names one source; give a single path with it")
     return specs

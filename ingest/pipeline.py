@@ -19,6 +19,7 @@ from ingest.normalize import normalize
 from ingest.normalize.places import normalize_location
 from ingest.problems import Problem, Severity, SourceError, problem
 from ingest.readers import ReadOptions, detect
+from ingest.readers.files import KEY_SEPARATOR
 from ingest.record import Record, Stop
 from resdir import geo, listings
 from resdir.model import ListingSchema, TransitStopSchema
@@ -52,13 +53,22 @@ class SourceReport:
     def as_dict(self) -> dict:
         """Return the report as JSON-ready data (DESIGN §8)."""
         return {
-            "source": self.source, "path": self.path, "reader": self.reader,
-            "status": self.status, "error": self.error,
+            "source": self.source,
+            "path": self.path,
+            "reader": self.reader,
+            "status": self.status,
+            "error": self.error,
             **{name: self.counts[name] for name in COUNTS},
             "problem_counts": dict(Counter(p.type for p in self.problems).most_common()),
             "problems": [
-                {"type": p.type, "severity": str(p.severity), "record": p.record, "line": p.line,
-                 "field": p.field, "message": p.message}
+                {
+                    "type": p.type,
+                    "severity": str(p.severity),
+                    "record": p.record,
+                    "line": p.line,
+                    "field": p.field,
+                    "message": p.message,
+                }
                 for p in self.problems
             ],
         }
@@ -76,8 +86,10 @@ def _flatten(errors: dict, prefix: str = "") -> Iterable[tuple[str, str]]:
 
 def validate(doc: dict, schema=LISTING_SCHEMA) -> list[Problem]:
     """Return an invalid-record error for every field the canonical schema rejects."""
-    return [problem("invalid-record", field=path, detail=f"{path}: {message}")
-            for path, message in _flatten(schema.validate(doc))]
+    return [
+        problem("invalid-record", field=path, detail=f"{path}: {message}")
+        for path, message in _flatten(schema.validate(doc))
+    ]
 
 
 def check_record(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Problem]]:
@@ -100,15 +112,24 @@ def check_stop(stop: Stop, spec: SourceSpec) -> tuple[dict | None, list[Problem]
     location, found = normalize_location({"lat": stop.lat, "lon": stop.lon}, None)
     problems.extend(found)
     doc = {
-        "id": listings.listing_id(spec.id, f"stop\x1f{stop.key}"), "source": spec.id,
-        "stop_id": stop.key, "name": (stop.name or "").strip(), "location": location,
-        "wheelchair_boarding": {"1": "yes", "2": "no"}.get(str(stop.wheelchair_boarding).strip(),
-                                                           "unknown"),
+        "id": listings.listing_id(spec.id, f"stop\x1f{stop.key}"),
+        "source": spec.id,
+        "stop_id": stop.key,
+        "name": (stop.name or "").strip(),
+        "location": location,
+        "wheelchair_boarding": {"1": "yes", "2": "no"}.get(
+            str(stop.wheelchair_boarding).strip(), "unknown"
+        ),
         "routes": stop.routes,
     }
     if location is None:
-        problems.append(problem("invalid-record", field="location",
-                                detail="a stop needs a valid stop_lat and stop_lon"))
+        problems.append(
+            problem(
+                "invalid-record",
+                field="location",
+                detail="a stop needs a valid stop_lat and stop_lon",
+            )
+        )
     problems.extend(validate(doc, STOP_SCHEMA) if location else [])
     if any(p.severity is Severity.ERROR for p in problems):
         return None, problems
@@ -121,16 +142,26 @@ def geocode(doc: dict, geocoder: geo.Geocoder) -> list[Problem]:
     address = doc.get("address")
     if doc["location"] is None and address:
         # A confidential place is only ever placed at its ZIP or city centroid, never its street.
-        place = (geo.gazetteer_place(address) if doc["confidential_location"]
-                 else geocoder.place(address))
+        place = (
+            geo.gazetteer_place(address)
+            if doc["confidential_location"]
+            else geocoder.place(address)
+        )
         if place is None:
-            problems.append(problem("not-geocoded", field="address",
-                                    detail=geo.address_query(address) or "empty address"))
+            problems.append(
+                problem(
+                    "not-geocoded",
+                    field="address",
+                    detail=geo.address_query(address) or "empty address",
+                )
+            )
         else:
             doc["location"] = {"lat": round(place.lat, 6), "lon": round(place.lon, 6)}
             doc["geocode_precision"] = place.precision
             doc["approximate_location"] = doc["approximate_location"] or place.precision in (
-                "postal_code", "city")
+                "postal_code",
+                "city",
+            )
     if doc["timezone"] is None and doc["location"] is not None:
         doc["timezone"] = geo.timezone_at(doc["location"]["lat"], doc["location"]["lon"])
     return problems
@@ -142,7 +173,8 @@ def _ordered_documents(session: Session, listing_id: str) -> tuple[list[dict], b
     A listing none of whose records is present keeps its last document, to be unpublished.
     """
     rows = session.scalars(
-        select(ListingSource).where(ListingSource.listing_id == listing_id)
+        select(ListingSource)
+        .where(ListingSource.listing_id == listing_id)
         .order_by(ListingSource.source_id, ListingSource.record_key)
     ).all()
     present = [r for r in rows if r.present] or rows[-1:]
@@ -150,11 +182,19 @@ def _ordered_documents(session: Session, listing_id: str) -> tuple[list[dict], b
     return [r.document for r in present], any(r.present for r in rows)
 
 
-def load_listings(session: Session, spec: SourceSpec, docs: list[dict],
-                  resolution: dict[str, str], now: datetime, counts: Counter) -> None:
+def load_listings(
+    session: Session,
+    spec: SourceSpec,
+    docs: list[dict],
+    resolution: dict[str, str],
+    now: datetime,
+    counts: Counter,
+) -> None:
     """Write a source's documents: record by record, then the listings they feed."""
-    stored = {r.record_key: r for r in session.scalars(
-        select(ListingSource).where(ListingSource.source_id == spec.id))}
+    stored = {
+        r.record_key: r
+        for r in session.scalars(select(ListingSource).where(ListingSource.source_id == spec.id))
+    }
     touched = set()
     for doc in docs:
         digest = listings.content_hash(doc)
@@ -163,8 +203,11 @@ def load_listings(session: Session, spec: SourceSpec, docs: list[dict],
             counts["unchanged"] += 1
             continue
         if row is None:
-            row = ListingSource(source_id=spec.id, record_key=doc["source_id"],
-                                listing_id=resolution[doc["source_id"]])
+            row = ListingSource(
+                source_id=spec.id,
+                record_key=doc["source_id"],
+                listing_id=resolution[doc["source_id"]],
+            )
             session.add(row)
             counts["created"] += 1
             counts["merged"] += row.listing_id != doc["id"]
@@ -190,17 +233,25 @@ def load_listings(session: Session, spec: SourceSpec, docs: list[dict],
             merged["status"] = "unpublished"
         org = merged.get("organization")
         if org and session.get(Organization, org["id"]) is None:
-            session.add(Organization(id=org["id"], source_id=documents[0]["source"],
-                                     name=org["name"], url=org.get("url"),
-                                     description=org.get("description")))
+            session.add(
+                Organization(
+                    id=org["id"],
+                    source_id=documents[0]["source"],
+                    name=org["name"],
+                    url=org.get("url"),
+                    description=org.get("description"),
+                )
+            )
             session.flush()
         listings.save(session, merged, author, now)
 
 
 def load_stops(session: Session, spec: SourceSpec, docs: list[dict], counts: Counter) -> None:
     """Write a GTFS source's stops, marking stops it no longer has as not present."""
-    stored = {s.id: s for s in session.scalars(
-        select(TransitStop).where(TransitStop.source_id == spec.id))}
+    stored = {
+        s.id: s
+        for s in session.scalars(select(TransitStop).where(TransitStop.source_id == spec.id))
+    }
     for doc in docs:
         digest = listings.content_hash(doc)
         row = stored.get(doc["id"])
@@ -216,7 +267,10 @@ def load_stops(session: Session, spec: SourceSpec, docs: list[dict], counts: Cou
         row.stop_id, row.name, row.routes = doc["stop_id"], doc["name"], doc["routes"]
         row.lat, row.lon = doc["location"]["lat"], doc["location"]["lon"]
         row.wheelchair_boarding, row.content_hash, row.present = (
-            doc["wheelchair_boarding"], digest, True)
+            doc["wheelchair_boarding"],
+            digest,
+            True,
+        )
     if spec.snapshot == "full":
         seen = {d["id"] for d in docs}
         for key, row in stored.items():
@@ -235,40 +289,70 @@ def _save_source(session: Session, spec: SourceSpec, reader: str | None) -> None
     session.flush()
 
 
-def _save_run(session: Session, spec: SourceSpec, report: SourceReport, started: datetime,
-              raws: dict[str, object]) -> None:
-    run = IngestRun(source_id=spec.id, path=str(spec.path), reader=report.reader,
-                    status=report.status, counts={k: report.counts[k] for k in COUNTS},
-                    error=report.error, started_at=started, finished_at=utcnow())
+def _save_run(
+    session: Session,
+    spec: SourceSpec,
+    report: SourceReport,
+    started: datetime,
+    raws: dict[str, object],
+) -> None:
+    run = IngestRun(
+        source_id=spec.id,
+        path=str(spec.path),
+        reader=report.reader,
+        status=report.status,
+        counts={k: report.counts[k] for k in COUNTS},
+        error=report.error,
+        started_at=started,
+        finished_at=utcnow(),
+    )
     session.add(run)
     session.flush()
     # The quarantine holds the latest run's problems: what the source says today.
-    session.execute(delete(ProblemRow).where(ProblemRow.source_id == spec.id,
-                                             ProblemRow.run_id != run.id))
+    session.execute(
+        delete(ProblemRow).where(ProblemRow.source_id == spec.id, ProblemRow.run_id != run.id)
+    )
     session.add_all(
-        ProblemRow(run_id=run.id, source_id=spec.id, type=p.type, severity=str(p.severity),
-                   record_key=p.record, line=p.line, field=p.field, message=p.message,
-                   raw=raws.get(p.record) if p.severity is Severity.ERROR else None)
+        ProblemRow(
+            run_id=run.id,
+            source_id=spec.id,
+            type=p.type,
+            severity=str(p.severity),
+            record_key=p.record,
+            line=p.line,
+            field=p.field,
+            message=p.message,
+            raw=raws.get(p.record) if p.severity is Severity.ERROR else None,
+        )
         for p in report.problems
     )
 
 
-def _unique_key(record: Record | Stop, seen: Counter, report: SourceReport) -> None:
-    """Make a repeated record key unique, deterministically, and say so."""
-    seen[record.key] += 1
-    if seen[record.key] > 1:
-        new = f"{record.key}#{seen[record.key]}"
-        report.problems.append(problem("duplicate-key", record=new, line=record.line,
-                                       key=record.key, new=new))
-        record.key = new
+def _unique_key(record: Record | Stop, seen: set[str], report: SourceReport) -> None:
+    """Make a repeated record key unique ("key--2", "key--3", ...), deterministically."""
+    key, n = record.key, 1
+    while record.key in seen:
+        n += 1
+        record.key = f"{key}{KEY_SEPARATOR}{n}"
+    seen.add(record.key)
+    if n > 1:
+        report.problems.append(
+            problem("duplicate-key", record=record.key, line=record.line, key=key, new=record.key)
+        )
 
 
-def run_source(session: Session, spec: SourceSpec, geocoder: geo.Geocoder, *,
-               dry_run: bool = False, on_item: Callable[[], None] | None = None) -> SourceReport:
+def run_source(
+    session: Session,
+    spec: SourceSpec,
+    geocoder: geo.Geocoder,
+    *,
+    dry_run: bool = False,
+    on_item: Callable[[], None] | None = None,
+) -> SourceReport:
     """Ingest one source in one transaction and return its report; never raises for bad input."""
     report = SourceReport(spec.id, str(spec.path))
     started = utcnow()
-    docs, stops, raws, seen = [], [], {}, Counter()
+    docs, stops, raws, seen = [], [], {}, set()
     try:
         reader = detect(spec.path, spec.format, spec.mapping)
         report.reader = reader.name

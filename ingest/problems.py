@@ -40,10 +40,30 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
     # record-level warnings: accepted with a fix, a guess or a dropped value
     ("duplicate-key", W, "Duplicate key", "key {key!r} appears again; this one was keyed {new!r}"),
     ("orphan-reference", W, "Broken reference", "{table} refers to {ref!r}, which is not there"),
-    ("impossible-coordinate", W, "Impossible coordinate", "{value} is not a place on Earth; dropped"),
-    ("swapped-coordinates", W, "Swapped coordinates", "latitude and longitude were swapped: {value}"),
-    ("coordinates-from-text", W, "Coordinates from text", "read {value!r} as [longitude, latitude]"),
-    ("not-geocoded", W, "No location", "no coordinates and the address could not be placed: {detail}"),
+    (
+        "impossible-coordinate",
+        W,
+        "Impossible coordinate",
+        "{value} is not a place on Earth; dropped",
+    ),
+    (
+        "swapped-coordinates",
+        W,
+        "Swapped coordinates",
+        "latitude and longitude were swapped: {value}",
+    ),
+    (
+        "coordinates-from-text",
+        W,
+        "Coordinates from text",
+        "read {value!r} as [longitude, latitude]",
+    ),
+    (
+        "not-geocoded",
+        W,
+        "No location",
+        "no coordinates and the address could not be placed: {detail}",
+    ),
     ("unparsed-hours", W, "Hours not understood", "kept as text only: {value!r}"),
     ("invalid-time", W, "Invalid time", "{value!r} is not a time of day"),
     ("invalid-day", W, "Invalid day", "{value!r} is not a day of the week"),
@@ -53,7 +73,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
     ("invalid-date", W, "Invalid date", "{value!r} is not a date; dropped"),
     ("invalid-value", W, "Invalid value", "{value!r}: {detail}"),
     ("unknown-code", W, "Unknown code", "{scheme} code {value!r} is not known; kept verbatim"),
-    ("unknown-language", W, "Unknown language", "{value!r} is not a language resdir knows; dropped"),
+    (
+        "unknown-language",
+        W,
+        "Unknown language",
+        "{value!r} is not a language resdir knows; dropped",
+    ),
     ("encoding-fallback", W, "Not UTF-8", "{path} is not UTF-8; read as {encoding}"),
     ("repaired-text", W, "Repaired text", "garbled characters repaired: {value!r}"),
     ("unknown-column", W, "Unused column", "column {value!r} is not mapped and was ignored"),
@@ -82,8 +107,14 @@ class Problem:
         return asdict(self) | {"severity": str(self.severity)}
 
 
-def problem(slug: str, *, field: str | None = None, line: int | None = None,
-            record: str | None = None, **values) -> Problem:
+def problem(
+    slug: str,
+    *,
+    field: str | None = None,
+    line: int | None = None,
+    record: str | None = None,
+    **values,
+) -> Problem:
     """Build a problem of a known type, filling its message template with `values`."""
     kind = PROBLEM_TYPES[slug]
     return Problem(slug, kind.template.format(**values), record=record, line=line, field=field)

@@ -56,9 +56,15 @@ def _candidate(listing_id: str, doc: dict) -> Candidate:
     location = doc.get("location") or {}
     names = [normalize_name(doc.get(k)) for k in ("name", "location_name")]
     times = tuple((i["day"], i["opens"]) for i in (doc.get("schedule") or {}).get("intervals", []))
-    return Candidate(listing_id, doc.get("kind", "service"), [n for n in names if n],
-                     place_key(doc.get("address")), location.get("lat"), location.get("lon"),
-                     times if doc.get("kind") == "meeting" else ())
+    return Candidate(
+        listing_id,
+        doc.get("kind", "service"),
+        [n for n in names if n],
+        place_key(doc.get("address")),
+        location.get("lat"),
+        location.get("lon"),
+        times if doc.get("kind") == "meeting" else (),
+    )
 
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:
@@ -100,10 +106,13 @@ def resolve(session: Session, source_id: str, docs: list[dict]) -> dict[str, str
     A key already stored keeps its listing; a new key joins the best-matching listing of another
     source, or starts a listing of its own.
     """
-    stored = dict(session.execute(
-        select(ListingSource.record_key, ListingSource.listing_id)
-        .where(ListingSource.source_id == source_id)
-    ).all())
+    stored = dict(
+        session.execute(
+            select(ListingSource.record_key, ListingSource.listing_id).where(
+                ListingSource.source_id == source_id
+            )
+        ).all()
+    )
     claimed = set(stored.values())
     new = [d for d in docs if d["source_id"] not in stored]
     result = {d["source_id"]: stored[d["source_id"]] for d in docs if d["source_id"] in stored}
@@ -111,8 +120,9 @@ def resolve(session: Session, source_id: str, docs: list[dict]) -> dict[str, str
         return result
     mine = select(ListingSource.listing_id).where(ListingSource.source_id == source_id)
     rows = session.execute(
-        select(Listing.id, Listing.document)
-        .where(Listing.status == "published", Listing.id.not_in(mine))
+        select(Listing.id, Listing.document).where(
+            Listing.status == "published", Listing.id.not_in(mine)
+        )
     ).all()
     index = CandidateIndex([_candidate(i, doc) for i, doc in rows])
     for doc in new:

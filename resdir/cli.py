@@ -28,8 +28,12 @@ def _require_tables() -> None:
 
 def _geocoder() -> geo.Geocoder:
     config = current_app.config
-    return geo.Geocoder(config["GEOCODER"], store.engine(),
-                        config["GEOCODER_MIN_DELAY_SECONDS"], config["GEOCODER_TIMEOUT_SECONDS"])
+    return geo.Geocoder(
+        config["GEOCODER"],
+        store.engine(),
+        config["GEOCODER_MIN_DELAY_SECONDS"],
+        config["GEOCODER_TIMEOUT_SECONDS"],
+    )
 
 
 def _summary(reports, console: Console, dry_run: bool) -> None:
@@ -46,19 +50,29 @@ def _summary(reports, console: Console, dry_run: bool) -> None:
         if report.status == "failed":
             table.add_row(report.source, report.reader or "-", "failed", *[""] * (len(COUNTS)))
             continue
-        table.add_row(report.source, report.reader, *(str(report.counts[n]) for n in COUNTS),
-                      str(len(report.problems)))
+        table.add_row(
+            report.source,
+            report.reader,
+            *(str(report.counts[n]) for n in COUNTS),
+            str(len(report.problems)),
+        )
     console.print(table)
 
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default="auto", show_default=True,
-              type=click.Choice(["auto", "hsds", "meeting-guide", "gtfs", "csv"]))
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "hsds", "meeting-guide", "gtfs", "csv"]),
+)
 @click.option("--mapping", type=click.Path(path_type=Path), help="Mapping file of an agency CSV.")
 @click.option("--source-id", help="Id of the source (default: from the file name).")
-@click.option("--report", "report_path", type=click.Path(path_type=Path),
-              help="Write the JSON report here.")
+@click.option(
+    "--report", "report_path", type=click.Path(path_type=Path), help="Write the JSON report here."
+)
 @click.option("--dry-run", is_flag=True, help="Read and check everything, write nothing.")
 def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run) -> None:
     """Ingest sources (files, folders or a manifest) into the store."""
@@ -75,14 +89,26 @@ def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run) -> None
     geocoder = _geocoder()
     show_progress = console.is_terminal and not os.environ.get("CI")
     reports = []
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed} records"), TimeElapsedColumn(),
-                  console=console, disable=not show_progress, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not show_progress,
+        transient=True,
+    ) as progress:
         for spec in specs:
             task = progress.add_task(spec.id, total=None)
             with store.session() as session:
-                report = run_source(session, spec, geocoder, dry_run=dry_run,
-                                    on_item=lambda t=task: progress.advance(t))
+                report = run_source(
+                    session,
+                    spec,
+                    geocoder,
+                    dry_run=dry_run,
+                    on_item=lambda t=task: progress.advance(t),
+                )
             reports.append(report)
     _summary(reports, console, dry_run)
     if report_path:
@@ -97,8 +123,11 @@ def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run) -> None
 
 @click.command("problems")
 @click.option("--source", "source_id", help="Only this source.")
-@click.option("--severity", type=click.Choice(["error", "warning"]),
-              help="Only rejected records (error) or accepted ones with a fix (warning).")
+@click.option(
+    "--severity",
+    type=click.Choice(["error", "warning"]),
+    help="Only rejected records (error) or accepted ones with a fix (warning).",
+)
 @click.option("--type", "type_", help="Only this problem type (slug).")
 @click.option("--limit", default=50, show_default=True, help="Rows to show (0 for all).")
 @click.option("--raw", is_flag=True, help="Show the raw form of rejected records.")
@@ -106,21 +135,33 @@ def problems_command(source_id, severity, type_, limit, raw) -> None:
     """List the problems of each source's latest run: the quarantine."""
     _require_tables()
     query = select(store.ProblemRow).order_by(store.ProblemRow.source_id, store.ProblemRow.id)
-    for column, value in ((store.ProblemRow.source_id, source_id),
-                          (store.ProblemRow.severity, severity), (store.ProblemRow.type, type_)):
+    for column, value in (
+        (store.ProblemRow.source_id, source_id),
+        (store.ProblemRow.severity, severity),
+        (store.ProblemRow.type, type_),
+    ):
         if value:
             query = query.where(column == value)
     with store.session() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         rows = session.scalars(query.limit(limit) if limit else query).all()
     console = _console()
-    table = Table(title=f"{total} problems" + (f", first {len(rows)}" if len(rows) < total else ""),
-                  title_justify="left")
+    table = Table(
+        title=f"{total} problems" + (f", first {len(rows)}" if len(rows) < total else ""),
+        title_justify="left",
+    )
     for name in ("source", "severity", "type", "record", "line", "field", "message"):
         table.add_column(name)
     for row in rows:
-        table.add_row(row.source_id, row.severity, row.type, row.record_key or "",
-                      str(row.line or ""), row.field or "", row.message)
+        table.add_row(
+            row.source_id,
+            row.severity,
+            row.type,
+            row.record_key or "",
+            str(row.line or ""),
+            row.field or "",
+            row.message,
+        )
     console.print(table)
     if raw:
         for row in rows:
@@ -138,14 +179,22 @@ def stats_command() -> None:
     with store.session() as session:
         counts = category_counts(session)
         runs = session.execute(
-            select(store.IngestRun.source_id, store.IngestRun.status, store.IngestRun.counts,
-                   store.IngestRun.finished_at)
-            .where(store.IngestRun.id.in_(
-                select(func.max(store.IngestRun.id)).group_by(store.IngestRun.source_id)))
+            select(
+                store.IngestRun.source_id,
+                store.IngestRun.status,
+                store.IngestRun.counts,
+                store.IngestRun.finished_at,
+            )
+            .where(
+                store.IngestRun.id.in_(
+                    select(func.max(store.IngestRun.id)).group_by(store.IngestRun.source_id)
+                )
+            )
             .order_by(store.IngestRun.source_id)
         ).all()
-        stops = session.scalar(select(func.count()).select_from(store.TransitStop)
-                               .where(store.TransitStop.present))
+        stops = session.scalar(
+            select(func.count()).select_from(store.TransitStop).where(store.TransitStop.present)
+        )
     table = Table(title="listings", title_justify="left")
     table.add_column("category")
     table.add_column("published", justify="right")
@@ -158,9 +207,14 @@ def stats_command() -> None:
     for name in ("source", "status", "read", "accepted", "rejected", "finished"):
         sources.add_column(name)
     for source_id, status, run_counts, finished in runs:
-        sources.add_row(source_id, status, str(run_counts.get("read", 0)),
-                        str(run_counts.get("accepted", 0)), str(run_counts.get("rejected", 0)),
-                        finished.isoformat(timespec="seconds") if finished else "")
+        sources.add_row(
+            source_id,
+            status,
+            str(run_counts.get("read", 0)),
+            str(run_counts.get("accepted", 0)),
+            str(run_counts.get("rejected", 0)),
+            finished.isoformat(timespec="seconds") if finished else "",
+        )
     console.print(sources)
     console.print(f"transit stops: {stops}")
 
@@ -185,5 +239,8 @@ def _create_app():
     return create_app()
 
 
-main = FlaskGroup(create_app=_create_app, add_default_commands=False,
-                  help="resdir: community resource directory for recovery peer support.")
+main = FlaskGroup(
+    create_app=_create_app,
+    add_default_commands=False,
+    help="resdir: community resource directory for recovery peer support.",
+)

@@ -1,4 +1,4 @@
-"""Configuration: defaults that serve one machine with no services, overridden by RESDIR_* variables."""
+"""Configuration: defaults for one machine with no services, overridden by RESDIR_* variables."""
 
 import re
 from pathlib import Path

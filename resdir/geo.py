@@ -7,8 +7,8 @@ gazetteer still answers when it finds nothing.
 """
 
 import math
-from collections import defaultdict
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -112,8 +112,13 @@ def address_query(address: dict) -> str:
 class Geocoder:
     """Place addresses: a remote geopy geocoder when configured, else the offline gazetteer."""
 
-    def __init__(self, setting: str = "offline", engine: Engine | None = None,
-                 min_delay_seconds: float = 1.0, timeout_seconds: float = 10.0):
+    def __init__(
+        self,
+        setting: str = "offline",
+        engine: Engine | None = None,
+        min_delay_seconds: float = 1.0,
+        timeout_seconds: float = 10.0,
+    ):
         self.setting = setting
         self.engine = engine
         self._remote = None
@@ -122,12 +127,17 @@ class Geocoder:
             scheme, domain = url.split("://", 1)
             cls = Nominatim if provider == "nominatim" else Pelias
             kwargs = {"user_agent": "resdir"} if provider == "nominatim" else {"api_key": None}
-            client = cls(domain=domain.rstrip("/"), scheme=scheme, timeout=timeout_seconds,
-                         **kwargs)
+            client = cls(
+                domain=domain.rstrip("/"), scheme=scheme, timeout=timeout_seconds, **kwargs
+            )
             # The rate limiter spaces requests and retries transient errors, then gives up with
             # None rather than failing the ingest: an address it cannot place stays unplaced.
-            self._remote = RateLimiter(client.geocode, min_delay_seconds=min_delay_seconds,
-                                       max_retries=2, error_wait_seconds=min_delay_seconds)
+            self._remote = RateLimiter(
+                client.geocode,
+                min_delay_seconds=min_delay_seconds,
+                max_retries=2,
+                error_wait_seconds=min_delay_seconds,
+            )
 
     def place(self, address: dict) -> Place | None:
         """Return the best place for an address, or None if nothing can place it."""

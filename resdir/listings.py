@@ -1,4 +1,4 @@
-"""Listings in the store: stable ids, merging source records, saving versions with history and outbox.
+"""Listings in the store: stable ids, merging source records, versions with history and outbox.
 
 Every write of a listing goes through `save`, which keeps three things in one transaction: the
 listing row and its attributes, a history version saying who changed which fields, and an outbox
@@ -83,7 +83,9 @@ def load_document(session: Session, listing_id_: str) -> dict | None:
     listing = session.get(Listing, listing_id_)
     if listing is None:
         return None
-    rows = session.scalars(select(ListingAttribute).where(ListingAttribute.listing_id == listing_id_))
+    rows = session.scalars(
+        select(ListingAttribute).where(ListingAttribute.listing_id == listing_id_)
+    )
     return document(listing, list(rows))
 
 
@@ -135,15 +137,22 @@ def save(session: Session, doc: dict, author: str, now: datetime) -> str:
     session.execute(delete(ListingAttribute).where(ListingAttribute.listing_id == doc["id"]))
     session.add_all(
         ListingAttribute(
-            listing_id=doc["id"], code=code, value=fact["value"], source=fact["source"],
+            listing_id=doc["id"],
+            code=code,
+            value=fact["value"],
+            source=fact["source"],
             note=fact.get("note"),
         )
         for code, fact in doc.get("attributes", {}).items()
     )
     session.add(
         ListingVersion(
-            listing_id=doc["id"], version=listing.version, change=change,
-            changed_fields=_changed_fields(previous, doc), author=author, document=doc,
+            listing_id=doc["id"],
+            version=listing.version,
+            change=change,
+            changed_fields=_changed_fields(previous, doc),
+            author=author,
+            document=doc,
             created_at=now,
         )
     )
@@ -155,7 +164,8 @@ def category_counts(session: Session) -> dict[str, dict[str, int]]:
     """Return the number of listings per category and status."""
     rows = session.execute(
         select(Listing.category, Listing.status, func.count()).group_by(
-            Listing.category, Listing.status)
+            Listing.category, Listing.status
+        )
     ).all()
     counts: dict[str, dict[str, int]] = {}
     for category, status, n in rows:

@@ -162,7 +162,9 @@ class ListingSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1))
     alternate_name = _text()
     description = _text()
-    status = fields.String(load_default="published", validate=validate.OneOf(vocab.LISTING_STATUSES))
+    status = fields.String(
+        load_default="published", validate=validate.OneOf(vocab.LISTING_STATUSES)
+    )
     temporarily_closed = fields.Boolean(load_default=False)
     category = fields.String(required=True, validate=validate.OneOf(vocab.CATEGORY_LABELS))
     subcategories = fields.List(fields.String(), load_default=list)
@@ -204,8 +206,9 @@ class ListingSchema(Schema):
         known = vocab.NEEDS.get(data.get("category"), ("", {}))[1]
         unknown = [s for s in data.get("subcategories", []) if s not in known]
         if unknown:
-            raise ValidationError(f"not a subcategory of {data.get('category')}: {unknown}",
-                                  "subcategories")
+            raise ValidationError(
+                f"not a subcategory of {data.get('category')}: {unknown}", "subcategories"
+            )
 
 
 class TransitStopSchema(Schema):

@@ -5,6 +5,7 @@ change. Tables are created by `resdir init-db`, never as a side effect of starti
 """
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import click
 from flask import Flask, current_app
@@ -35,7 +36,7 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     """Base of every table."""
 
-    type_annotation_map = {dict: JSON, list: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar = {dict: JSON, list: JSON, datetime: DateTime(timezone=True)}
 
 
 class Source(Base):

@@ -1,4 +1,4 @@
-"""The vocabulary of needs, barriers, values and listing attributes: machine codes and English labels.
+"""The vocabulary of needs, barriers, values and listing attributes: codes and English labels.
 
 The codes are part of the API. Every other module refers to these tables; nothing else defines a
 code. Labels are English here; translations come later from the same codes.

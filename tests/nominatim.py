@@ -16,7 +16,7 @@ class NominatimServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - the http.server API
+            def do_GET(self):
                 url = urlparse(self.path)
                 query = parse_qs(url.query)
                 q = query.get("q", [""])[0]
@@ -25,11 +25,22 @@ class NominatimServer:
                     self.send_error(400, "expected /search?format=json")
                     return
                 hit = server.places.get(q.lower())
-                body = [] if hit is None else [{
-                    "place_id": 1, "lat": str(hit[0]), "lon": str(hit[1]),
-                    "display_name": q, "class": "place", "type": hit[2],
-                    "addresstype": hit[2], "importance": 0.5,
-                }]
+                body = (
+                    []
+                    if hit is None
+                    else [
+                        {
+                            "place_id": 1,
+                            "lat": str(hit[0]),
+                            "lon": str(hit[1]),
+                            "display_name": q,
+                            "class": "place",
+                            "type": hit[2],
+                            "addresstype": hit[2],
+                            "importance": 0.5,
+                        }
+                    ]
+                )
                 data = json.dumps(body).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

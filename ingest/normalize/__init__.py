@@ -49,8 +49,12 @@ def _organization(raw: dict | None, source: str) -> dict | None:
     if not name:
         return None
     key = clean_text(str(raw["id"])) if raw.get("id") not in (None, "") else name.lower()
-    return {"id": listing_id(source, f"org\x1f{key}"), "name": name,
-            "url": clean_url(raw.get("url"))[0], "description": _text(raw.get("description"))}
+    return {
+        "id": listing_id(source, f"org\x1f{key}"),
+        "name": name,
+        "url": clean_url(raw.get("url"))[0],
+        "description": _text(raw.get("description")),
+    }
 
 
 def _schedule(draft: dict, problems: list[Problem]) -> dict:
@@ -90,8 +94,11 @@ def _schedule(draft: dict, problems: list[Problem]) -> dict:
                 intervals.append({"day": day, "opens": start, "closes": end})
         by_appointment = by_appointment or not intervals
     unique = {(i["day"], i["opens"], i["closes"]): i for i in intervals}
-    return {"intervals": [unique[k] for k in sorted(unique, key=lambda k: (k[0], k[1]))],
-            "text": text, "by_appointment": by_appointment}
+    return {
+        "intervals": [unique[k] for k in sorted(unique, key=lambda k: (k[0], k[1]))],
+        "text": text,
+        "by_appointment": by_appointment,
+    }
 
 
 def _phones(draft: dict, problems: list[Problem]) -> list[dict]:
@@ -101,8 +108,12 @@ def _phones(draft: dict, problems: list[Problem]) -> list[dict]:
             raw = {"number": raw}
         if clean_text(raw.get("number")) is None:
             continue
-        phone, found = normalize_phone(raw.get("number"), raw.get("extension"), raw.get("type"),
-                                       clean_text(raw.get("description")))
+        phone, found = normalize_phone(
+            raw.get("number"),
+            raw.get("extension"),
+            raw.get("type"),
+            clean_text(raw.get("description")),
+        )
         problems.extend(_at(found, "phones"))
         if phone and (phone["number"], phone.get("extension"), phone["type"]) not in seen:
             seen.add((phone["number"], phone.get("extension"), phone["type"]))
@@ -110,23 +121,37 @@ def _phones(draft: dict, problems: list[Problem]) -> list[dict]:
     return phones
 
 
-def _facts(draft: dict, spec: SourceSpec, classified: dict, meeting_facts: dict,
-           problems: list[Problem]) -> dict:
+def _facts(
+    draft: dict, spec: SourceSpec, classified: dict, meeting_facts: dict, problems: list[Problem]
+) -> dict:
     """Combine facts: the source's defaults, then what codes imply, then what the record states."""
-    facts = {code: {"value": value, "source": f"source {spec.id}", "note": None}
-             for code, value in spec.facts.items()}
+    facts = {
+        code: {"value": value, "source": f"source {spec.id}", "note": None}
+        for code, value in spec.facts.items()
+    }
     facts.update(classified)
     facts.update(meeting_facts)
     facts.update(crosswalk.accessibility_facts(draft.get("accessibility") or []))
     for raw in draft.get("facts") or []:
         if raw.get("code") not in vocab.ATTRIBUTES or raw.get("value") not in vocab.FACT_VALUES:
-            problems.append(problem("invalid-value", field="facts", value=raw.get("code"),
-                                    detail="not a resdir attribute with value yes or no"))
+            problems.append(
+                problem(
+                    "invalid-value",
+                    field="facts",
+                    value=raw.get("code"),
+                    detail="not a resdir attribute with value yes or no",
+                )
+            )
             continue
-        facts[raw["code"]] = {"value": raw["value"], "source": raw.get("source") or spec.id,
-                              "note": clean_text(raw.get("note"))}
-    return {code: {"value": f["value"], "source": f["source"], "note": f.get("note")}
-            for code, f in sorted(facts.items())}
+        facts[raw["code"]] = {
+            "value": raw["value"],
+            "source": raw.get("source") or spec.id,
+            "note": clean_text(raw.get("note")),
+        }
+    return {
+        code: {"value": f["value"], "source": f["source"], "note": f.get("note")}
+        for code, f in sorted(facts.items())
+    }
 
 
 def _eligibility(draft: dict, facts: dict) -> dict:
@@ -150,8 +175,11 @@ def _gender_facts(eligibility: dict, facts: dict) -> None:
     genders = eligibility["genders"]
     for code, gender in (("women_only", "woman"), ("men_only", "man")):
         if code not in facts and genders:
-            facts[code] = {"value": "yes" if genders == [gender] else "no",
-                           "source": "eligibility", "note": None}
+            facts[code] = {
+                "value": "yes" if genders == [gender] else "no",
+                "source": "eligibility",
+                "note": None,
+            }
 
 
 def _capacity(raw: dict | None, tz: str | None, problems: list[Problem]) -> dict | None:
@@ -161,15 +189,23 @@ def _capacity(raw: dict | None, tz: str | None, problems: list[Problem]) -> dict
     for key in ("available", "total"):
         value = clean_text(str(raw[key])) if raw.get(key) not in (None, "") else None
         if value is not None and not value.isdigit():
-            problems.append(problem("invalid-value", field=f"capacity.{key}", value=value,
-                                    detail="not a whole number"))
+            problems.append(
+                problem(
+                    "invalid-value",
+                    field=f"capacity.{key}",
+                    value=value,
+                    detail="not a whole number",
+                )
+            )
             value = None
         counts[key] = int(value) if value is not None else None
     if counts["available"] is None and counts["total"] is None:
         return None
     unit = raw.get("unit") if raw.get("unit") in vocab.CAPACITY_UNITS else "beds"
-    return counts | {"unit": unit, "as_of": _instant(raw.get("as_of"), tz, "capacity.as_of",
-                                                     problems)}
+    return counts | {
+        "unit": unit,
+        "as_of": _instant(raw.get("as_of"), tz, "capacity.as_of", problems),
+    }
 
 
 def _narr_level(value) -> int | None:
@@ -206,31 +242,46 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
     if not name:
         return None, [problem("missing-name", field="name")]
     kind = "meeting" if draft.get("kind") == "meeting" else "service"
-    terms = [{"scheme": t.get("scheme") or "keyword", "code": clean_text(t.get("code")),
-              "name": clean_text(t.get("name"))} for t in draft.get("taxonomy") or []]
+    terms = [
+        {
+            "scheme": t.get("scheme") or "keyword",
+            "code": clean_text(t.get("code")),
+            "name": clean_text(t.get("name")),
+        }
+        for t in draft.get("taxonomy") or []
+    ]
     terms = [t for t in terms if t["code"] or t["name"]]
     classified = crosswalk.classify(terms, kind)
     for term in classified.unknown:
-        problems.append(problem("unknown-code", field="taxonomy", scheme=term["scheme"],
-                                value=term.get("code") or term.get("name")))
-    meeting = crosswalk.meeting_types([t["code"] or t["name"] for t in terms
-                                       if t["scheme"] == "meeting_guide"])
+        problems.append(
+            problem(
+                "unknown-code",
+                field="taxonomy",
+                scheme=term["scheme"],
+                value=term.get("code") or term.get("name"),
+            )
+        )
+    meeting = crosswalk.meeting_types(
+        [t["code"] or t["name"] for t in terms if t["scheme"] == "meeting_guide"]
+    )
     for code in meeting.unknown:
-        problems.append(problem("unknown-code", field="types", scheme="Meeting Guide",
-                                value=code))
+        problems.append(problem("unknown-code", field="types", scheme="Meeting Guide", value=code))
     facts = _facts(draft, spec, classified.facts, meeting.facts, problems)
     address = places.normalize_address(draft.get("address"))
     location, found = places.normalize_location(draft.get("location"), address)
     problems.extend(found)
     tz = clean_text(draft.get("timezone"))
-    online = {"url": clean_url((draft.get("online") or {}).get("url"))[0],
-              "phone": clean_text((draft.get("online") or {}).get("phone"))}
+    online = {
+        "url": clean_url((draft.get("online") or {}).get("url"))[0],
+        "phone": clean_text((draft.get("online") or {}).get("phone")),
+    }
     online = online if any(online.values()) else None
     languages, found = language_codes(draft.get("languages") or [])
     problems.extend(_at(found, "languages"))
     languages = list(dict.fromkeys(languages + meeting.languages))
-    status, temporarily_closed = _status(draft, bool(draft.get("temporarily_closed"))
-                                         or meeting.temporarily_closed)
+    status, temporarily_closed = _status(
+        draft, bool(draft.get("temporarily_closed")) or meeting.temporarily_closed
+    )
     confidential = bool(draft.get("confidential_location"))
     if confidential and address:
         # A confidential place shows its area only: the street never reaches the store.
@@ -241,8 +292,12 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
     email, found = clean_email(draft.get("email"))
     problems.extend(_at(found, "email"))
     cost_raw = draft.get("cost") or {}
-    cost = parse_cost(_text(cost_raw.get("text")), cost_raw.get("amount"),
-                      cost_raw.get("currency"), cost_raw.get("period"))
+    cost = parse_cost(
+        _text(cost_raw.get("text")),
+        cost_raw.get("amount"),
+        cost_raw.get("currency"),
+        cost_raw.get("period"),
+    )
     eligibility = _eligibility(draft, facts)
     _gender_facts(eligibility, facts)
     last_verified = _instant(draft.get("last_verified_at"), tz, "last_verified_at", problems)
@@ -250,8 +305,9 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         "id": listing_id(spec.id, record.key),
         "source": spec.id,
         "source_id": record.key,
-        "source_keys": {k: str(v) for k, v in (draft.get("source_keys") or {}).items()
-                        if v not in (None, "")},
+        "source_keys": {
+            k: str(v) for k, v in (draft.get("source_keys") or {}).items() if v not in (None, "")
+        },
         "sources": [{"source": spec.id, "source_id": record.key}],
         "kind": kind,
         "organization": _organization(draft.get("organization"), spec.id),

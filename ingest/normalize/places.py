@@ -1,4 +1,4 @@
-"""Addresses and coordinates as feeds write them: one-line addresses, swapped or textual coordinates."""
+"""Addresses and coordinates as feeds write them: one-line addresses, swapped coordinates."""
 
 import re
 
@@ -7,9 +7,19 @@ from ingest.problems import Problem, problem
 from resdir import geo
 
 COUNTRIES = {
-    "us": "US", "usa": "US", "u.s.a.": "US", "u.s.": "US", "united states": "US",
-    "united states of america": "US", "ca": "CA", "canada": "CA", "uk": "GB", "gb": "GB",
-    "united kingdom": "GB", "mexico": "MX", "méxico": "MX",
+    "us": "US",
+    "usa": "US",
+    "u.s.a.": "US",
+    "u.s.": "US",
+    "united states": "US",
+    "united states of america": "US",
+    "ca": "CA",
+    "canada": "CA",
+    "uk": "GB",
+    "gb": "GB",
+    "united kingdom": "GB",
+    "mexico": "MX",
+    "méxico": "MX",
 }
 REGION_POSTAL = re.compile(r"^(?P<region>[A-Za-z]{2})\s+(?P<postal>\d{5}(?:-\d{4})?)$")
 POSTAL_ONLY = re.compile(r"^(\d{5}(?:-\d{4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d)$", re.IGNORECASE)
@@ -29,7 +39,7 @@ def split_formatted(text: str) -> dict:
     if parts and (match := REGION_POSTAL.match(parts[-1])):
         out["region"], out["postal_code"] = match["region"].upper(), match["postal"]
         parts.pop()
-    elif len(parts) >= 2 and (len(parts[-1]) == 2 and parts[-1].isalpha() or len(parts) >= 3):
+    elif len(parts) >= 2 and ((len(parts[-1]) == 2 and parts[-1].isalpha()) or len(parts) >= 3):
         out["region"] = parts.pop()
     if parts:
         out["city"] = parts.pop()
@@ -44,11 +54,16 @@ def normalize_address(raw: dict | None) -> dict | None:
         return None
     formatted = clean_text(raw.get("formatted"))
     address = split_formatted(formatted) if formatted else {}
-    street = ", ".join(p for p in (clean_text(raw.get("street")), clean_text(raw.get("street2")))
-                       if p)
-    for key, value in (("street", street), ("city", raw.get("city")),
-                       ("region", raw.get("region")), ("postal_code", raw.get("postal_code")),
-                       ("country", raw.get("country"))):
+    street = ", ".join(
+        p for p in (clean_text(raw.get("street")), clean_text(raw.get("street2"))) if p
+    )
+    for key, value in (
+        ("street", street),
+        ("city", raw.get("city")),
+        ("region", raw.get("region")),
+        ("postal_code", raw.get("postal_code")),
+        ("country", raw.get("country")),
+    ):
         value = clean_text(value if not isinstance(value, int) else str(value))
         if value:
             address[key] = value

@@ -3,13 +3,22 @@
 import csv
 import io
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ingest.problems import Problem, SourceError, problem
 
+KEY_SEPARATOR = "--"  # joins key parts; a slug never contains it
+SNIFF_BYTES = 256 * 1024  # enough for the first record of any feed seen so far
+KEY_PART_LENGTH = 80  # a name can be a paragraph; its start identifies the record as well
+_SPACE = re.compile(r"\s*")
 FALLBACK_ENCODING = "cp1252"  # what Windows exports that are "not UTF-8" almost always are
-csv.field_size_limit(10 * 1024 * 1024)  # 211 descriptions run long; the default 128 KiB is not enough
+csv.field_size_limit(
+    10 * 1024 * 1024
+)  # 211 descriptions run long; the default 128 KiB is not enough
 
 
 def read_text(path: Path, problems: list[Problem]) -> str:
@@ -51,8 +60,11 @@ def csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     line = reader.line_num + 1
     for values in reader:
         if any(v.strip() for v in values):
-            row = {name: (values[i].strip() if i < len(values) else "") for i, name in
-                   enumerate(names) if name}
+            row = {
+                name: (values[i].strip() if i < len(values) else "")
+                for i, name in enumerate(names)
+                if name
+            }
             yield line, row
         line = reader.line_num + 1
 
@@ -61,3 +73,58 @@ def csv_header(text: str) -> list[str]:
     """Return the stripped column names of CSV text."""
     first = next(csv.reader(io.StringIO(text, newline=""), skipinitialspace=True), [])
     return [h.strip().lstrip("\ufeff").strip() for h in first]
+
+
+# --- helpers for readers of id-less and large JSON sources ------------------------------------
+
+
+def slug(text: Any) -> str:
+    """Return `text` as a lower-case, hyphenated key part ("Café  Ole!" -> "cafe-ole")."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\W_]+", "-", plain.casefold()).strip("-")[:KEY_PART_LENGTH].strip("-")
+
+
+def read_head(path: Path) -> str:
+    """Return the start of a text file (`SNIFF_BYTES`), BOM and leading white space dropped."""
+    with path.open("rb") as f:
+        return f.read(SNIFF_BYTES).decode("utf-8-sig", errors="replace").lstrip()
+
+
+def first_item(path: Path, envelope: str | None = None) -> Any:
+    """Return the first record of a JSON array or JSON Lines file, reading only its start.
+
+    With `envelope`, a file holding `{envelope: [records...]}` gives its first record too. None
+    when the file does not start like JSON or its first record cannot be decoded.
+    """
+    text = read_head(path)
+    if not text.startswith(("[", "{")):
+        return None
+    value = _first_value(text, envelope)
+    if value is None and path.stat().st_size > SNIFF_BYTES:  # a first record longer than the head
+        value = _first_value(path.read_bytes().decode("utf-8-sig", errors="replace"), envelope)
+    return value
+
+
+def blank(value: Any) -> bool:
+    """Tell whether a value says nothing: None, "", whitespace, or an empty list or dict."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value == [] or value == {}
+
+
+def compact(fields: dict[str, Any]) -> dict[str, Any]:
+    """Return `fields` without the entries that say nothing."""
+    return {k: v for k, v in fields.items() if not blank(v)}
+
+
+def _first_value(text: str, envelope: str | None) -> Any:
+    text = text.lstrip()
+    start = 1 if text.startswith("[") else 0
+    wrapped = envelope and re.match(r'\{\s*"' + re.escape(envelope) + r'"\s*:\s*\[', text)
+    if wrapped:
+        start = wrapped.end()
+    try:
+        return json.JSONDecoder().raw_decode(text, _SPACE.match(text, start).end())[0]
+    except json.JSONDecodeError:
+        return None

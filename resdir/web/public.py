@@ -14,11 +14,16 @@ def home():
     """Show what the directory holds, by category."""
     with store.session() as session:
         counts = category_counts(session)
-        stops = session.scalar(select(func.count()).select_from(store.TransitStop)
-                               .where(store.TransitStop.present))
+        stops = session.scalar(
+            select(func.count()).select_from(store.TransitStop).where(store.TransitStop.present)
+        )
     categories = [
-        {"code": code, "label": label, "published": counts.get(code, {}).get("published", 0),
-         "subcategories": vocab.NEEDS.get(code, ("", {}))[1]}
+        {
+            "code": code,
+            "label": label,
+            "published": counts.get(code, {}).get("published", 0),
+            "subcategories": vocab.NEEDS.get(code, ("", {}))[1],
+        }
         for code, label in vocab.CATEGORY_LABELS.items()
     ]
     total = sum(c["published"] for c in categories)

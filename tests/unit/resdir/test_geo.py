@@ -1,5 +1,7 @@
 """Distances, the offline gazetteer, time zones and the geopy path against a loopback Nominatim."""
 
+import itertools
+
 import pytest
 from sqlalchemy import func, select
 
@@ -15,7 +17,13 @@ def test_haversine_between_two_bart_stations_matches_a_map():
 
 @pytest.mark.parametrize(
     ("lat", "lon", "valid"),
-    [(37.7, -122.4, True), (-122.4, 37.7, False), (100, 101, False), (0, 0, False), (90, 180, True)],
+    [
+        (37.7, -122.4, True),
+        (-122.4, 37.7, False),
+        (100, 101, False),
+        (0, 0, False),
+        (90, 180, True),
+    ],
 )
 def test_valid_coordinates(lat, lon, valid):
     assert geo.is_valid_coordinate(lat, lon) is valid
@@ -53,8 +61,12 @@ def engine(tmp_path):
 
 
 def test_remote_geocoder_speaks_nominatim_and_caches_answers(engine):
-    street = {"street": "1500 Valencia Street", "city": "San Francisco", "region": "CA",
-              "postal_code": "94110"}
+    street = {
+        "street": "1500 Valencia Street",
+        "city": "San Francisco",
+        "region": "CA",
+        "postal_code": "94110",
+    }
     query = "1500 Valencia Street, San Francisco, CA, 94110"
     with NominatimServer({query: (37.7489, -122.4206, "building")}) as server:
         geocoder = geo.Geocoder(f"nominatim:{server.url}", engine, min_delay_seconds=0.2)
@@ -67,20 +79,26 @@ def test_remote_geocoder_speaks_nominatim_and_caches_answers(engine):
 
 
 def test_remote_geocoder_is_rate_limited(engine):
-    addresses = [{"street": f"{n} Mission Street", "city": "San Francisco", "region": "CA"}
-                 for n in (100, 200, 300)]
+    addresses = [
+        {"street": f"{n} Mission Street", "city": "San Francisco", "region": "CA"}
+        for n in (100, 200, 300)
+    ]
     with NominatimServer({}) as server:
         geocoder = geo.Geocoder(f"nominatim:{server.url}", engine, min_delay_seconds=0.3)
         for address in addresses:
             geocoder.place(address)
     times = [t for t, _ in server.requests]
     assert len(times) == 3
-    assert all(b - a >= 0.28 for a, b in zip(times, times[1:], strict=False))
+    assert all(b - a >= 0.28 for a, b in itertools.pairwise(times))
 
 
 def test_remote_miss_falls_back_to_the_gazetteer_and_remembers_the_miss(engine):
-    address = {"street": "1 Nowhere Lane", "city": "San Mateo", "region": "CA",
-               "postal_code": "94401"}
+    address = {
+        "street": "1 Nowhere Lane",
+        "city": "San Mateo",
+        "region": "CA",
+        "postal_code": "94401",
+    }
     with NominatimServer({}) as server:
         geocoder = geo.Geocoder(f"nominatim:{server.url}", engine, min_delay_seconds=0)
         place = geocoder.place(address)
@@ -90,7 +108,8 @@ def test_remote_miss_falls_back_to_the_gazetteer_and_remembers_the_miss(engine):
 
 
 def test_an_unreachable_geocoder_does_not_fail_the_caller(engine):
-    geocoder = geo.Geocoder("nominatim:http://127.0.0.1:9", engine, min_delay_seconds=0,
-                            timeout_seconds=1)
+    geocoder = geo.Geocoder(
+        "nominatim:http://127.0.0.1:9", engine, min_delay_seconds=0, timeout_seconds=1
+    )
     place = geocoder.place({"street": "24 Second Avenue", "postal_code": "94401"})
     assert place.precision == "postal_code"

@@ -46,17 +46,26 @@ def test_save_writes_versions_history_attributes_and_outbox(app, make_listing):
 
 
 def test_merge_takes_fresher_content_and_keeps_the_creators_identity(make_listing):
-    older = make_listing(source="cip", key="fair-oaks", last_verified_at="2013-06-03T00:00:00+00:00",
-                         url="http://old.example.org",
-                         attributes={"wheelchair_accessible": {"value": "yes", "source": "cip",
-                                                               "note": None}})
-    newer = make_listing(source="ohana", key="1:1", last_verified_at="2014-10-29T00:00:00+00:00",
-                         url=None, phones=[])
+    older = make_listing(
+        source="cip",
+        key="fair-oaks",
+        last_verified_at="2013-06-03T00:00:00+00:00",
+        url="http://old.example.org",
+        attributes={"wheelchair_accessible": {"value": "yes", "source": "cip", "note": None}},
+    )
+    newer = make_listing(
+        source="ohana", key="1:1", last_verified_at="2014-10-29T00:00:00+00:00", url=None, phones=[]
+    )
     merged = listings.merge(older["id"], [older, newer])
-    assert (merged["id"], merged["source"], merged["source_id"]) == (older["id"], "cip",
-                                                                      "fair-oaks")
-    assert merged["sources"] == [{"source": "cip", "source_id": "fair-oaks"},
-                                 {"source": "ohana", "source_id": "1:1"}]
+    assert (merged["id"], merged["source"], merged["source_id"]) == (
+        older["id"],
+        "cip",
+        "fair-oaks",
+    )
+    assert merged["sources"] == [
+        {"source": "cip", "source_id": "fair-oaks"},
+        {"source": "ohana", "source_id": "1:1"},
+    ]
     assert merged["last_verified_at"] == "2014-10-29T00:00:00+00:00"
     assert merged["url"] == "http://old.example.org"  # the fresher record has none
     assert merged["phones"] == older["phones"]

@@ -1,0 +1,411 @@
+"""Read any agency CSV through a small TOML mapping into draft records.
+
+The mapping (given as `ReadOptions.mapping`, read with `tomllib`) says which column holds the key
+and which columns fill which draft fields (`ingest.record`); values stay as the CSV wrote them.
+A complete example:
+
+    [source]
+    key = "Listing ID"        # a column, or a list of columns joined with ":" (required)
+    kind = "service"          # or "meeting" (default "service")
+    weekday_base = "iso"      # how numeric day columns count: "iso" or "sunday0" (optional)
+
+    [defaults]                # constant draft values for every row, by dotted draft path
+    "address.region" = "CA"
+    "address.country" = "US"
+
+    [fields]                  # dotted draft path = a column, or a list of columns
+    name = "Program"
+    "organization.name" = "Agency"
+    "organization.id" = "Agency ID"
+    description = "About"
+    "address.street" = "Street"
+    "address.city" = "City"
+    "address.postal_code" = "ZIP"
+    "location.lat" = "Latitude"
+    "location.lon" = "Longitude"
+    phones = ["Main Phone", { column = "Fax", type = "fax" }]
+    "hours.text" = ["Hours", "Office Hours"]
+    languages = "Languages"
+    "capacity.available" = "Beds Available"
+    "capacity.total" = "Beds Total"
+    "capacity.as_of" = "Beds Updated"
+    last_verified_at = "Verified On"
+    narr_level = "NARR Level"
+    taxonomy = ["Service Type", { column = "AIRS Codes", scheme = "airs" }]
+    status = "Status"
+
+    [crosswalk."Service Type"]   # column value -> resdir need code (category or category.sub)
+    "Sober living" = "housing.recovery_residence"
+    "Emergency shelter" = "housing.shelter"
+
+    [facts.accepts_moud]         # a resdir attribute code (resdir.vocab.ATTRIBUTES)
+    column = "MOUD Policy"
+    yes = ["All medications", "Buprenorphine only"]
+    no = ["None"]
+    note = "MOUD Policy"         # optional: a column kept as the fact's note
+
+How fields are filled:
+- A single-valued field given a list of columns takes the first non-empty one ("hours.text"
+  above falls back to "Office Hours"). An empty cell sets nothing; a default fills what rows leave
+  empty.
+- A list field (phones, languages, accessibility, required_documents, eligibility.genders,
+  cost.payments, service_area.postal_codes, service_area.counties) gets one item per non-empty
+  column, the cell kept whole ("Spanish, Tagalog" is one item: the normalizer splits it). A phone
+  item is {"number": cell} plus the other keys of its table, each a constant or read from a
+  column: `{ column = "Phone1Number", description = { column = "Phone1Name" } }`.
+- `source_keys.<name>` keeps one of the source's own ids ("source_keys.agency_id" = "Agency ID").
+- `taxonomy` takes columns or `{ column, scheme }` tables. A cell may hold several values: it is
+  split on ";", and each part on ",", except a part that is itself a crosswalk key ("Shelters,
+  emergency" stays whole when the crosswalk names it). A value its column's crosswalk knows becomes
+  {"scheme": "resdir", "code": need code}; any other value becomes {"scheme": "keyword", "name":
+  value}, or {"scheme": scheme, "code": value} when the column gives a scheme ("airs").
+- A fact is "yes" or "no" when the whole trimmed cell matches one of its lists, case-insensitively;
+  any other value is unknown and sets no fact. Its source is "<csv file name> column <column>".
+
+The mapping is checked against the CSV header before any row is read: a missing or invalid file,
+a column the CSV lacks, an unknown section, option, draft path, attribute or need code, or no
+`key` fails the source with one line. A row with an empty key is yielded with a missing-key error
+(and quarantined); the pipeline makes a repeated key unique. Columns the mapping does not use are
+reported once each (unknown-column).
+
+`mapping` may also name a mapping shipped in ingest/mappings/ by its stem ("icarol": the iCarol 211
+export format).
+"""
+
+import copy
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.problems import Problem, SourceError, problem
+from ingest.readers import Reader, ReadOptions
+from ingest.readers.files import csv_header, csv_rows, read_text
+from ingest.record import Record
+from resdir import vocab
+
+SHIPPED_MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
+KEY_JOINER = ":"
+KINDS = ("service", "meeting")
+WEEKDAY_BASES = ("iso", "sunday0")
+SECTIONS = {"source", "defaults", "fields", "crosswalk", "facts"}
+SOURCE_OPTIONS = {"key", "kind", "weekday_base"}
+FACT_OPTIONS = {"column", "yes", "no", "note"}
+SINGLE_FIELDS = frozenset(
+    {
+        "name", "alternate_name", "description", "url", "email", "next_steps", "status",
+        "temporarily_closed", "organization.id", "organization.name", "organization.url",
+        "organization.description", "address.street", "address.street2", "address.city",
+        "address.region", "address.postal_code", "address.country", "address.formatted",
+        "location.lat", "location.lon", "location.text", "approximate_location",
+        "confidential_location", "timezone", "online.url", "online.phone", "hours.text",
+        "meeting.day", "meeting.time", "meeting.end_time", "cost.text", "cost.amount",
+        "cost.currency", "cost.period", "eligibility.text", "eligibility.min_age",
+        "eligibility.max_age", "capacity.available", "capacity.total", "capacity.unit",
+        "capacity.as_of", "service_area.text", "service_area.radius_km", "transportation",
+        "last_verified_at", "updated_at", "narr_level",
+    }
+)  # fmt: skip
+LIST_FIELDS = frozenset(
+    {
+        "languages", "accessibility", "required_documents", "eligibility.genders",
+        "cost.payments", "service_area.postal_codes", "service_area.counties",
+    }
+)  # fmt: skip
+PHONES, TAXONOMY = "phones", "taxonomy"
+SOURCE_KEYS = "source_keys."  # source_keys.<any name>: one of the source's own ids
+PHONE_OPTIONS = {"column", "extension", "type", "description"}
+KEYWORD, RESDIR = "keyword", "resdir"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A checked mapping: which columns fill which draft fields, and how."""
+
+    key: tuple[str, ...]
+    kind: str = "service"
+    weekday_base: str | None = None
+    defaults: dict[str, Any] = field(default_factory=dict)
+    single: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> columns, first wins
+    lists: dict[str, tuple[dict, ...]] = field(default_factory=dict)  # path -> item specs
+    taxonomy: tuple[tuple[str, str], ...] = ()  # (column, scheme of values no crosswalk knows)
+    # column -> {casefolded value: need code}
+    crosswalks: dict[str, dict[str, str]] = field(default_factory=dict)
+    facts: dict[str, dict] = field(default_factory=dict)  # attribute -> {column, yes, no, note}
+
+    def columns(self) -> set[str]:
+        """Return every CSV column the mapping reads."""
+        used = set(self.key) | {c for cols in self.single.values() for c in cols}
+        for items in self.lists.values():
+            for item in items:
+                used |= {v["column"] for v in item.values() if isinstance(v, dict)}
+                used.add(item["column"])
+        used |= {column for column, _ in self.taxonomy} | set(self.crosswalks)
+        for fact in self.facts.values():
+            used |= {fact["column"], fact["note"]} - {None}
+        return used
+
+
+def sniff(path: Path) -> bool:
+    """Return True for a .csv file (chosen only when a mapping is given: see `detect`)."""
+    return path.is_file() and path.suffix.lower() == ".csv"
+
+
+def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
+    """Yield one record per CSV row, its draft filled through the mapping."""
+    if options.mapping is None:
+        raise SourceError(f"{path.name} needs a mapping file to be read as an agency CSV")
+    problems: list[Problem] = []
+    text = read_text(path, problems)
+    header = csv_header(text)
+    mapping = load_mapping(options.mapping, header, path.name)
+    yield from problems
+    used = mapping.columns()
+    yield from (problem("unknown-column", value=c) for c in header if c and c not in used)
+
+    for line, row in csv_rows(text):
+        key = KEY_JOINER.join(row.get(c, "") for c in mapping.key)
+        record = Record(key=key, draft=row_draft(row, mapping, path.name), raw=row, line=line)
+        if not any(row.get(c) for c in mapping.key):
+            record.key = f"line-{line}"
+            detail = f"{', '.join(repr(c) for c in mapping.key)} empty on line {line}"
+            record.problems.append(problem("missing-key", line=line, detail=detail))
+        yield record
+
+
+def row_draft(row: dict[str, str], mapping: Mapping, csv_name: str) -> dict[str, Any]:
+    """Return the draft of one CSV row filled through a checked mapping."""
+    draft: dict[str, Any] = {"kind": mapping.kind}
+    if mapping.weekday_base:
+        draft["weekday_base"] = mapping.weekday_base
+    for path, value in mapping.defaults.items():
+        _put(draft, path, copy.deepcopy(value))
+    for path, columns in mapping.single.items():
+        value = next((row[c] for c in columns if row.get(c)), "")
+        if value:
+            _put(draft, path, value)
+    for path, items in mapping.lists.items():
+        values = [_item(path, item, row) for item in items if row.get(item["column"])]
+        if values:
+            _put(draft, path, values)
+    terms = [
+        _term(value, scheme, mapping.crosswalks.get(column, {}))
+        for column, scheme in mapping.taxonomy
+        for value in split_values(row.get(column, ""), mapping.crosswalks.get(column, {}))
+    ]
+    if terms:
+        draft[TAXONOMY] = terms
+    facts = [f for code, rule in mapping.facts.items() if (f := _fact(code, rule, row, csv_name))]
+    if facts:
+        draft["facts"] = facts
+    return draft
+
+
+def split_values(cell: str, known: dict[str, str]) -> list[str]:
+    """Split a taxonomy cell on ";" and ",", keeping whole any part `known` (casefolded) names."""
+    values = []
+    for part in cell.split(";"):
+        pieces = [part] if part.strip().casefold() in known else part.split(",")
+        values.extend(p.strip() for p in pieces if p.strip())
+    return values
+
+
+def _term(value: str, scheme: str, crosswalk: dict[str, str]) -> dict[str, str]:
+    if value.casefold() in crosswalk:
+        return {"scheme": RESDIR, "code": crosswalk[value.casefold()]}
+    if scheme == KEYWORD:
+        return {"scheme": KEYWORD, "name": value}
+    return {"scheme": scheme, "code": value}
+
+
+def _fact(code: str, rule: dict, row: dict[str, str], csv_name: str) -> dict | None:
+    cell = row.get(rule["column"], "").casefold()
+    value = "yes" if cell in rule["yes"] else "no" if cell in rule["no"] else None
+    if value is None:
+        return None
+    fact = {"code": code, "value": value, "source": f"{csv_name} column {rule['column']}"}
+    if rule["note"] and row.get(rule["note"]):
+        fact["note"] = row[rule["note"]]
+    return fact
+
+
+def _item(path: str, item: dict, row: dict[str, str]) -> str | dict[str, str]:
+    if path != PHONES:
+        return row[item["column"]]
+    phone = {"number": row[item["column"]]}
+    for name, value in item.items():
+        if name != "column":
+            resolved = row.get(value["column"], "") if isinstance(value, dict) else value
+            if resolved:
+                phone[name] = resolved
+    return phone
+
+
+def _put(draft: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".", 1) if path.startswith(SOURCE_KEYS) else path.split(".")
+    for name in parents:
+        draft = draft.setdefault(name, {})
+    draft[last] = value
+
+
+def load_mapping(path: Path, header: list[str], csv_name: str) -> Mapping:
+    """Read a mapping file and check it against a CSV header, or fail the source saying why."""
+    path = _resolve(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise SourceError(f"cannot read mapping {path}: {exc.strerror}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SourceError(f"mapping {path.name} is not valid TOML: {exc}") from exc
+    try:
+        mapping = _parse(data)
+        absent = sorted(mapping.columns() - set(header))
+        if absent:
+            noun = "column" if len(absent) == 1 else "columns"
+            raise _Invalid(f"names {noun} {_names(absent)} which {csv_name} does not have")
+    except _Invalid as exc:
+        raise SourceError(f"mapping {path.name} {exc}") from None
+    return mapping
+
+
+def _resolve(path: Path) -> Path:
+    """Return the mapping file: the path itself, or a shipped mapping named by its stem."""
+    shipped = SHIPPED_MAPPINGS / f"{path}.toml"
+    if not path.exists() and not path.suffix and path.name == str(path) and shipped.is_file():
+        return shipped
+    return path
+
+
+class _Invalid(Exception):
+    """What is wrong with a mapping, worded to follow "mapping <file name> "."""
+
+
+def _parse(data: dict) -> Mapping:
+    """Turn parsed TOML into a Mapping, raising _Invalid on the first thing wrong with it."""
+    _no_unknown(data, SECTIONS, "section")
+    source = _table(data, "source")
+    _no_unknown(source, SOURCE_OPTIONS, "[source] option")
+    if "key" not in source:
+        raise _Invalid("has no [source] key: name the column (or columns) that identify a row")
+    kind = source.get("kind", "service")
+    if kind not in KINDS:
+        raise _Invalid(f"[source] kind {kind!r} is not one of {_names(KINDS)}")
+    weekday_base = source.get("weekday_base")
+    if weekday_base is not None and weekday_base not in WEEKDAY_BASES:
+        raise _Invalid(
+            f"[source] weekday_base {weekday_base!r} is not one of {_names(WEEKDAY_BASES)}"
+        )
+    defaults = _table(data, "defaults")
+    for path in defaults:
+        if not _known_path(path):
+            raise _Invalid(f"[defaults] names unknown draft field {path!r}")
+
+    single, lists, taxonomy = {}, {}, []
+    for path, spec in _table(data, "fields").items():
+        where = f"[fields] {path}"
+        specs = spec if isinstance(spec, list) else [spec]
+        if path == TAXONOMY:
+            for item in specs:
+                item = item if isinstance(item, dict) else {"column": item}
+                _no_unknown(item, {"column", "scheme"}, f"option in {where}")
+                taxonomy.append((_column(item.get("column"), where), item.get("scheme", KEYWORD)))
+        elif path == PHONES or path in LIST_FIELDS:
+            items = [item if isinstance(item, dict) else {"column": item} for item in specs]
+            for item in items:
+                _no_unknown(item, PHONE_OPTIONS if path == PHONES else {"column"}, where)
+                _column(item.get("column"), where)
+                for value in item.values():
+                    if isinstance(value, dict):
+                        _column(value.get("column"), where)
+            lists[path] = tuple(items)
+        elif _known_path(path):
+            single[path] = tuple(_column(c, where) for c in specs)
+        else:
+            raise _Invalid(f"[fields] names unknown draft field {path!r}")
+
+    return Mapping(
+        key=tuple(_column(c, "[source] key") for c in _listed(source["key"])),
+        kind=kind,
+        weekday_base=weekday_base,
+        defaults=defaults,
+        single=single,
+        lists=lists,
+        taxonomy=tuple(taxonomy),
+        crosswalks=_crosswalks(_table(data, "crosswalk"), {column for column, _ in taxonomy}),
+        facts={code: _fact_rule(code, rule) for code, rule in _table(data, "facts").items()},
+    )
+
+
+def _crosswalks(tables: dict, taxonomy_columns: set[str]) -> dict[str, dict[str, str]]:
+    """Check the [crosswalk."<column>"] tables; key each by casefolded, trimmed value."""
+    needs = set(vocab.need_codes())
+    crosswalks = {}
+    for column, table in tables.items():
+        if column not in taxonomy_columns:
+            raise _Invalid(f"has a crosswalk for {column!r}, which is not a taxonomy column")
+        if not isinstance(table, dict):
+            raise _Invalid(f'[crosswalk."{column}"] must be a table of value = need code')
+        for value, need in table.items():
+            if need not in needs:
+                raise _Invalid(f'[crosswalk."{column}"] maps {value!r} to unknown need {need!r}')
+        crosswalks[column] = {value.strip().casefold(): need for value, need in table.items()}
+    return crosswalks
+
+
+def _fact_rule(code: str, rule: Any) -> dict:
+    """Check one [facts.<attribute>] table; return it with casefolded yes/no words."""
+    where = f"[facts.{code}]"
+    if code not in vocab.ATTRIBUTES:
+        raise _Invalid(f"{where} is not a resdir attribute code")
+    if not isinstance(rule, dict) or "column" not in rule:
+        raise _Invalid(f"{where} needs a column")
+    _no_unknown(rule, FACT_OPTIONS, f"option in {where}")
+    checked = {"column": _column(rule["column"], where), "note": None}
+    if "note" in rule:
+        checked["note"] = _column(rule["note"], f"{where} note")
+    for answer in ("yes", "no"):
+        words = rule.get(answer, [])
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise _Invalid(f"{where} {answer} must be a list of values")
+        checked[answer] = {w.strip().casefold() for w in words}
+    return checked
+
+
+def _column(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _Invalid(f"{where}: expected a column name, found {value!r}")
+    return value
+
+
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _table(data: dict, section: str) -> dict:
+    value = data.get(section, {})
+    if not isinstance(value, dict):
+        raise _Invalid(f"[{section}] must be a table")
+    return value
+
+
+def _no_unknown(table: dict, allowed: set[str], what: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise _Invalid(f"has unknown {what} {_names(unknown)}")
+
+
+def _names(values) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+def _known_path(path: str) -> bool:
+    return (
+        path in SINGLE_FIELDS
+        or path in LIST_FIELDS
+        or path in (PHONES, TAXONOMY)
+        or (path.startswith(SOURCE_KEYS) and len(path) > len(SOURCE_KEYS))
+    )
+
+
+READER = Reader(name="agency-csv", format="csv", sniff=sniff, read=read)

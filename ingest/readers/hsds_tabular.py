@@ -1,0 +1,842 @@
+"""Read an HSDS or Ohana tabular package: a folder of CSV tables, with or without datapackage.json.
+
+Every shape found in the wild (Ohana CSV / HSDS 1.0, HSDS 1.1, 2.0 and 3.x) is read by the same
+rules, never by dataset:
+
+- Tables are found by name, singular or plural ("services.csv", "service_at_location.csv"), through
+  the datapackage's resources when it has a readable one; a broken datapackage.json is a warning.
+  Names that changed between versions are aliases (regular_schedule → schedule, physical_address →
+  address, service_taxonomy / service_attribute / other_attribute → attribute, category →
+  taxonomy_term); a "taxonomy" table holds terms when it has term columns (parent_id, code, ...),
+  else it lists the taxonomies themselves (HSDS 3.0 taxonomies.csv).
+- One record per service at a location: each service_at_location row, plus the service row's own
+  location_id (Ohana CSV and HSDS 1.0); a service placed nowhere is one area-wide record.
+- Rows hang off a record by their id columns. Phones are gathered from the service at location,
+  the service, the location and their contacts (the organization's only when there are none);
+  schedules, languages and service areas come from the most specific level that has any.
+- Taxonomy terms come from attribute/link tables, the services' own taxonomy_ids, Ohana keywords,
+  and sidecar JSON files that map service ids to lists of codes (a 211 export's categories). A
+  term whose code is a resdir attribute code becomes a fact instead.
+
+`listings(package)` is shared with the HSDS JSON reader, which flattens its nested objects into
+the same tables first.
+"""
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ingest.problems import Problem, SourceError, problem
+from ingest.readers import Reader, ReadOptions
+from ingest.readers.files import csv_header, csv_rows, load_json, read_text
+from ingest.record import Record
+from resdir.vocab import ATTRIBUTES
+
+DATAPACKAGE = "datapackage.json"
+Row = dict[str, Any]
+Tables = dict[str, list[tuple[int, Row]]]  # canonical table name → (line, row) in file order
+
+# Table names that changed between HSDS versions, after singularizing, → the name used here.
+TABLE_ALIASES = {
+    "physical_address": "address",
+    "mail_address": "postal_address",
+    "regular_schedule": "schedule",
+    "accessibility_for_disability": "accessibility",
+    "payment_accepted": "payment",
+    "service_taxonomy": "attribute",
+    "service_attribute": "attribute",
+    "other_attribute": "attribute",
+    "link_taxonomy": "attribute",
+    "category": "taxonomy_term",
+}
+TERM_COLUMNS = {"parent_id", "parent_name", "vocabulary", "code", "term", "taxonomy_id"}
+CORE_TABLES = {"service", "organization", "location", "service_at_location"}
+LINK_ENTITIES = {"service", "location", "service_at_location"}  # what an attribute may describe
+
+# How a taxonomy names itself → the scheme resdir's crosswalks know.
+SCHEME_NAMES = (
+    (re.compile(r"\bairs\b|\b211\b", re.IGNORECASE), "airs"),
+    (re.compile(r"open[\s_-]*eligibility", re.IGNORECASE), "open_eligibility"),
+    (re.compile(r"^resdir$", re.IGNORECASE), "resdir"),
+)
+# A code's shape when nothing names its taxonomy: AIRS "BH-1800.1500-100", Open Eligibility
+# "101-02-01" (3-digit top level, then 2-digit levels).
+SCHEME_SHAPES = (
+    (re.compile(r"^[A-Z]{1,2}(-\d{4}(\.\d{4}(-\d{3}(\.\d{2})?)?)?)?$"), "airs"),
+    (re.compile(r"^\d{3}(-\d{2})*$"), "open_eligibility"),
+)
+LOCAL_SCHEME = "local"  # a term whose taxonomy nothing names: the source's own
+FACT_SOURCE = "HSDS attribute"
+YES_WORDS = {"", "yes", "y", "true", "t", "1"}  # an attribute with no value asserts its term
+NO_WORDS = {"no", "n", "false", "f", "0"}
+WEEKLY_FREQS = {"", "WEEKLY"}
+DAILY_FREQ = "DAILY"
+ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+VIRTUAL_WORDS = {"virtual", "true"}  # HSDS 3.0 location_type, Ohana `virtual`
+POSTAL_TYPES = {"postal"}
+NOT_A_PLACE_TYPES = {"postal", "virtual"}
+
+
+def sniff(path: Path) -> bool:
+    """Return True for a folder (or its datapackage.json) holding HSDS or Ohana CSV tables."""
+    folder = _folder(path)
+    if folder is None:
+        return False
+    has_descriptor = (folder / DATAPACKAGE).is_file()
+    for file in _csv_files(folder):
+        if table_name(file.stem) in CORE_TABLES:
+            try:
+                header = csv_header(read_text(file, []))
+            except SourceError:
+                continue
+            if has_descriptor or "id" in header:
+                return True
+    return False
+
+
+def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
+    """Yield one record per service at a location, or per area-wide service, in the package."""
+    folder = _folder(path)
+    if folder is None:
+        raise SourceError(f"{path.name} is not a folder of HSDS tables")
+    problems: list[Problem] = []
+    tables, names = _load_tables(folder, problems)
+    if "service" not in tables:
+        found = ", ".join(sorted(names.values())) or "no CSV files"
+        raise SourceError(f"{folder.name} has no services table (services.csv); found: {found}")
+    package = Package(tables, names)
+    package.assignments = _sidecars(folder, package, problems)
+    _require_locations(package)
+    problems.extend(_missing_tables(package))
+    yield from problems
+    yield from listings(package)
+
+
+class Package:
+    """The tables of one HSDS package, indexed by id and by the ids their rows refer to."""
+
+    def __init__(self, tables: Tables, names: dict[str, str] | None = None):
+        """Index `tables`; `names` are the file names the tables came from, for messages."""
+        self.tables = tables
+        self.names = names or {}
+        self.assignments: dict[str, list[tuple[str, str]]] = {}  # service id → (sidecar, code)
+        self._ids: dict[str, dict[str, Row]] = {}
+        self._groups: dict[tuple[str, str], dict[str, list[Row]]] = {}
+        self._codes: dict[str, Row] | None = None
+
+    def rows(self, table: str) -> list[Row]:
+        """Return the rows of a table, or none when the package lacks it."""
+        return [row for _, row in self.tables.get(table, [])]
+
+    def label(self, table: str) -> str:
+        """Return how to name a table in a message: its file name where there is one."""
+        return self.names.get(table, table)
+
+    def get(self, table: str, key: Any) -> Row | None:
+        """Return the row of `table` with id `key` (the first, if repeated)."""
+        if table not in self._ids:
+            index: dict[str, Row] = {}
+            for row in self.rows(table):
+                index.setdefault(_id(row.get("id")), row)
+            self._ids[table] = index
+        return self._ids[table].get(_id(key)) if _id(key) else None
+
+    def linked(self, table: str, column: str, key: Any) -> list[Row]:
+        """Return the rows of `table` whose `column` holds `key`."""
+        if not _id(key):
+            return []
+        if (table, column) not in self._groups:
+            groups: dict[str, list[Row]] = {}
+            for row in self.rows(table):
+                groups.setdefault(_id(row.get(column)), []).append(row)
+            self._groups[table, column] = groups
+        return self._groups[table, column].get(_id(key), [])
+
+    def term(self, ref: Any) -> Row | None:
+        """Return the taxonomy term a link points at, by its id or else by its code."""
+        if self._codes is None:
+            self._codes = {}
+            for row in self.rows("taxonomy_term"):
+                self._codes.setdefault(term_code(self, row), row)
+        return self.get("taxonomy_term", ref) or self._codes.get(_id(ref))
+
+
+def table_name(stem: str) -> str:
+    """Return the canonical name of a table from a file or resource name ("services" → service)."""
+    words = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_").split("_")
+    name = "_".join(_singular(word) for word in words)
+    return TABLE_ALIASES.get(name, name)
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("sses"):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def listings(package: Package) -> Iterator[Record | Problem]:
+    """Yield the records of a package: each service at each of its locations, or area-wide."""
+    for line, service in package.tables["service"]:
+        sid = _id(service.get("id"))
+        placed = package.linked("service_at_location", "service_id", sid) if sid else []
+        locations = [_id(sal.get("location_id")) for sal in placed]
+        for sal in placed:
+            yield _record(package, line, service, sal, _id(sal.get("location_id")))
+        own = _id(service.get("location_id"))
+        if own and own not in locations:
+            yield _record(package, line, service, None, own)
+        elif not placed:
+            yield _record(package, line, service, None, "")
+    services = {_id(row.get("id")) for row in package.rows("service")}
+    for line, sal in package.tables.get("service_at_location", []):
+        if _id(sal.get("service_id")) not in services:
+            yield problem(
+                "orphan-reference",
+                table=package.label("service_at_location"),
+                ref=_id(sal.get("service_id")),
+                line=line,
+                field="service_id",
+                record=_id(sal.get("id")) or None,
+            )
+
+
+def _record(package: Package, line: int, service: Row, sal: Row | None, lid: str) -> Record:
+    sid, salid = _id(service.get("id")), _id((sal or {}).get("id"))
+    key = salid or (f"{sid}:{lid}" if lid else sid)
+    found: list[Problem] = []
+    if not sid:
+        found.append(problem("missing-key", detail="the services row has no id", line=line))
+    location = package.get("location", lid)
+    if lid and location is None:
+        table = "service_at_location" if sal else "service"
+        found.append(
+            problem(
+                "orphan-reference",
+                table=package.label(table),
+                ref=lid,
+                field="location_id",
+                line=line,
+            )
+        )
+    oid = _id(service.get("organization_id")) or _id((location or {}).get("organization_id"))
+    organization = package.get("organization", oid)
+    if oid and organization is None and "organization" in package.tables:
+        table = "service" if _id(service.get("organization_id")) else "location"
+        found.append(
+            problem(
+                "orphan-reference",
+                table=package.label(table),
+                ref=oid,
+                field="organization_id",
+                line=line,
+            )
+        )
+    scope = _Scope(package, sid, lid, salid, oid)
+    raw: dict[str, Any] = {
+        "service": service,
+        "service_at_location": sal,
+        "location": location,
+        "organization": organization,
+    }
+    draft = _draft(scope, service, sal or {}, location or {}, organization, raw, found)
+    for p in found:
+        p.record = key
+    return Record(key=key, draft=draft, raw=_compact(raw), line=line, problems=found)
+
+
+class _Scope:
+    """Which rows of a table belong to one service at one location."""
+
+    def __init__(self, package: Package, sid: str, lid: str, salid: str, oid: str):
+        self.package, self.sid, self.lid, self.salid, self.oid = package, sid, lid, salid, oid
+
+    def levels(self, table: str) -> tuple[list[Row], list[Row], list[Row]]:
+        """Return the rows for the service at location, the service, and the location."""
+        pkg = self.package
+        at_sal = pkg.linked(table, "service_at_location_id", self.salid)
+        at_service = [
+            row
+            for row in pkg.linked(table, "service_id", self.sid)
+            if _id(row.get("location_id")) in ("", self.lid)
+            and _id(row.get("service_at_location_id")) in ("", self.salid)
+        ]
+        at_location = [
+            row
+            for row in pkg.linked(table, "location_id", self.lid)
+            if not _id(row.get("service_id")) and not _id(row.get("service_at_location_id"))
+        ]
+        return at_sal, at_service, at_location
+
+    def every(self, table: str) -> list[Row]:
+        """Return the rows at every level, each once."""
+        return _unique(row for rows in self.levels(table) for row in rows)
+
+    def nearest(self, table: str) -> list[Row]:
+        """Return the rows of the most specific level that has any."""
+        return next((rows for rows in self.levels(table) if rows), [])
+
+    def of_service(self, table: str) -> list[Row]:
+        """Return the rows that belong to the service alone."""
+        return self.package.linked(table, "service_id", self.sid)
+
+
+def _draft(
+    scope: _Scope,
+    service: Row,
+    sal: Row,
+    location: Row,
+    organization: Row | None,
+    raw: dict,
+    found: list[Problem],
+) -> dict:
+    """Build the draft; `raw` collects the rows each part was built from, for the quarantine."""
+    ids = {
+        "service_id": scope.sid,
+        "location_id": scope.lid,
+        "organization_id": scope.oid,
+        "service_at_location_id": scope.salid,
+    }
+    schedules = scope.nearest("schedule")
+    taxonomy, facts, rows = _classification(scope, service, found)
+    phones = _phones(scope)
+    raw.update(phones=phones, schedules=schedules, attributes=rows)
+    hours = _hours(schedules)
+    draft = {
+        "source_keys": _compact(ids),
+        "organization": _organization(organization),
+        "name": service.get("name"),
+        "alternate_name": service.get("alternate_name"),
+        "description": service.get("description") or sal.get("description"),
+        "url": service.get("url") or service.get("website") or location.get("website"),
+        "email": service.get("email") or location.get("email"),
+        "next_steps": service.get("application_process"),
+        "status": service.get("status"),
+        "taxonomy": taxonomy,
+        "facts": facts,
+        "location_name": location.get("name"),
+        "address": _address(scope, raw, virtual=_is_virtual(location)),
+        "location": _compact({"lat": location.get("latitude"), "lon": location.get("longitude")}),
+        "online": _online(service, location),
+        "hours": hours,
+        "weekday_base": "iso" if _numeric_days(hours) else None,
+        "phones": [_phone(row) for row in phones],
+        "cost": _cost(scope, service, raw),
+        "eligibility": _eligibility(scope, service, raw),
+        "required_documents": _documents(scope, service, raw),
+        "languages": _languages(scope, service, location, raw),
+        "accessibility": _accessibility(scope, location, raw),
+        "service_area": _service_area(scope, service, raw),
+        "transportation": location.get("transportation"),
+        "capacity": _capacity(scope, raw),
+        "last_verified_at": service.get("assured_date") or _last_action(scope, raw),
+        "updated_at": service.get("last_modified"),
+    }
+    return _compact(draft)
+
+
+def _organization(row: Row | None) -> dict | None:
+    if row is None:
+        return None
+    return _compact(
+        {
+            "id": row.get("id"),
+            "name": row.get("name"),
+            "url": row.get("url") or row.get("website"),
+            "description": row.get("description"),
+        }
+    )
+
+
+def _phones(scope: _Scope) -> list[Row]:
+    """Gather the phones of the listing, its contacts' phones, else the organization's."""
+    pkg = scope.package
+    contacts = scope.every("contact")
+    rows = scope.every("phone") + [
+        phone
+        for contact in contacts
+        for phone in pkg.linked("phone", "contact_id", contact.get("id"))
+    ]
+    if not rows:
+        org_contacts = [
+            c for c in pkg.linked("contact", "organization_id", scope.oid) if not _owned(c)
+        ]
+        rows = [p for p in pkg.linked("phone", "organization_id", scope.oid) if not _owned(p)]
+        rows += [p for c in org_contacts for p in pkg.linked("phone", "contact_id", c.get("id"))]
+    return _unique(
+        rows,
+        key=lambda r: (
+            _id(r.get("number")),
+            _id(r.get("extension")),
+            _id(r.get("type") or r.get("number_type")),
+        ),
+    )
+
+
+def _owned(row: Row) -> bool:
+    """Return True when a row belongs to something more specific than its organization."""
+    columns = ("service_id", "location_id", "service_at_location_id", "contact_id")
+    return any(_id(row.get(c)) for c in columns)
+
+
+def _phone(row: Row) -> dict:
+    number = row.get("number")
+    prefix = _id(row.get("country_prefix"))
+    if prefix and not _id(number).startswith("+"):
+        number = f"{prefix} {number}"
+    return _compact(
+        {
+            "number": number,
+            "extension": row.get("extension"),
+            "type": row.get("type") or row.get("number_type"),
+            "description": row.get("description") or row.get("department"),
+        }
+    )
+
+
+def _hours(rows: list[Row]) -> dict:
+    """Turn schedule rows into weekly intervals; what is not weekly stays as text."""
+    intervals, texts = [], []
+    for row in rows:
+        days = _weekly_days(row)
+        intervals += [
+            {"day": d, "opens": row.get("opens_at"), "closes": row.get("closes_at")} for d in days
+        ]
+        if row.get("description") not in (None, ""):
+            texts.append(str(row["description"]))
+    return _compact({"text": "\n".join(dict.fromkeys(texts)), "intervals": intervals})
+
+
+def _weekly_days(row: Row) -> list:
+    """Return the days a schedule row opens every week: its weekday, or a weekly rule's byday."""
+    if row.get("weekday") not in (None, ""):
+        return [row["weekday"]]
+    freq = _id(row.get("freq")).upper()
+    if _id(row.get("interval")) not in ("", "1"):
+        return []  # every other week is not a weekly opening
+    byday = [day.strip() for day in _id(row.get("byday")).split(",") if day.strip()]
+    if freq in WEEKLY_FREQS:
+        return byday
+    if freq == DAILY_FREQ and not byday:
+        return list(ICAL_DAYS)
+    return []
+
+
+def _numeric_days(hours: dict) -> bool:
+    return any(_id(i["day"]).isdigit() for i in hours.get("intervals", []))
+
+
+def _address(scope: _Scope, raw: dict, virtual: bool) -> dict | None:
+    """Return the place's street address; a postal one only for a real place with no other."""
+    pkg = scope.package
+    rows = pkg.linked("address", "location_id", scope.lid)
+    physical = [r for r in rows if _id(r.get("address_type")).lower() not in NOT_A_PLACE_TYPES]
+    postal = [r for r in rows if _id(r.get("address_type")).lower() in POSTAL_TYPES]
+    postal += pkg.linked("postal_address", "location_id", scope.lid)
+    row = (physical or ([] if virtual else postal) or [None])[0]
+    if row is None:
+        return None
+    raw["address"] = row
+    street2 = ", ".join(
+        str(row[k]) for k in ("address_2", "address_3", "address_4") if row.get(k) not in (None, "")
+    )
+    return _compact(
+        {
+            "street": row.get("address_1"),
+            "street2": street2,
+            "city": row.get("city"),
+            "region": row.get("state_province") or row.get("region"),
+            "postal_code": row.get("postal_code"),
+            "country": row.get("country"),
+        }
+    )
+
+
+def _is_virtual(location: Row) -> bool:
+    return _id(location.get("location_type") or location.get("virtual")).lower() in VIRTUAL_WORDS
+
+
+def _online(service: Row, location: Row) -> dict | None:
+    if not _is_virtual(location):
+        return None
+    return _compact({"url": location.get("url") or location.get("website") or service.get("url")})
+
+
+def _cost(scope: _Scope, service: Row, raw: dict) -> dict:
+    options = scope.of_service("cost_option")
+    payments = [p.get("payment") for p in scope.of_service("payment")]
+    raw.update(cost_options=options, payments=scope.of_service("payment"))
+    first = options[0] if options else {}
+    texts = [service.get("fees_description") or service.get("fees")]
+    texts += [
+        " ".join(
+            str(o[k])
+            for k in ("option", "amount", "currency", "amount_description")
+            if o.get(k) not in (None, "")
+        )
+        for o in options
+    ]
+    return _compact(
+        {
+            "text": "\n".join(str(t) for t in texts if t not in (None, "")),
+            "amount": first.get("amount"),
+            "currency": first.get("currency"),
+            "period": first.get("amount_description"),
+            "payments": [p for p in [service.get("accepted_payments"), *payments] if p],
+        }
+    )
+
+
+def _eligibility(scope: _Scope, service: Row, raw: dict) -> dict:
+    rows = scope.of_service("eligibility")
+    raw["eligibility"] = rows
+    texts = [service.get("eligibility_description"), service.get("eligibility")]
+    texts += [row.get("eligibility") for row in rows] + [service.get("audience")]
+    first = next((row for row in rows if row.get("minimum_age") or row.get("maximum_age")), {})
+    return _compact(
+        {
+            "text": "\n".join(str(t) for t in dict.fromkeys(texts) if t not in (None, "")),
+            "min_age": _first(service.get("minimum_age"), first.get("minimum_age")),
+            "max_age": _first(service.get("maximum_age"), first.get("maximum_age")),
+        }
+    )
+
+
+def _documents(scope: _Scope, service: Row, raw: dict) -> list:
+    rows = scope.of_service("required_document")
+    raw["required_documents"] = rows
+    return [
+        d
+        for d in [service.get("required_documents"), *(r.get("document") for r in rows)]
+        if d not in (None, "")
+    ]
+
+
+def _languages(scope: _Scope, service: Row, location: Row, raw: dict) -> list:
+    rows = _unique(scope.nearest("language"))
+    raw["languages"] = rows
+    found = [_first(r.get("name"), r.get("language"), r.get("code")) for r in rows]
+    found = [f for f in found if f not in (None, "")]
+    return found or [v for v in (service.get("languages") or location.get("languages"),) if v]
+
+
+def _accessibility(scope: _Scope, location: Row, raw: dict) -> list:
+    rows = scope.package.linked("accessibility", "location_id", scope.lid)
+    raw["accessibility"] = rows
+    items = [item.strip() for item in _id(location.get("accessibility")).split(",")]
+    for row in rows:
+        items += [
+            str(row[k])
+            for k in ("accessibility", "description", "details")
+            if row.get(k) not in (None, "")
+        ]
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def _service_area(scope: _Scope, service: Row, raw: dict) -> dict | None:
+    rows = scope.nearest("service_area")
+    raw["service_areas"] = rows
+    texts = [service.get("service_areas")]
+    texts += [_first(r.get("service_area"), r.get("name"), r.get("description")) for r in rows]
+    text = "; ".join(str(t) for t in dict.fromkeys(texts) if t not in (None, ""))
+    return {"text": text} if text else None
+
+
+def _capacity(scope: _Scope, raw: dict) -> dict | None:
+    rows = scope.of_service("service_capacity")
+    if not rows:
+        return None
+    row = rows[0]
+    raw["service_capacity"] = rows
+    unit = scope.package.get("unit", row.get("unit_id")) or {}
+    return _compact(
+        {
+            "available": row.get("available"),
+            "total": row.get("maximum"),
+            "unit": unit.get("name"),
+            "as_of": row.get("updated"),
+        }
+    )
+
+
+def _last_action(scope: _Scope, raw: dict) -> str | None:
+    """Return the latest metadata action date on the service (ISO dates sort as text)."""
+    rows = scope.package.linked("metadata", "resource_id", scope.sid)
+    dates = [_id(r.get("last_action_date")) for r in rows if _id(r.get("last_action_date"))]
+    if dates:
+        raw["metadata"] = rows
+    return max(dates, default=None)
+
+
+def _classification(
+    scope: _Scope, service: Row, found: list[Problem]
+) -> tuple[list[dict], list[dict], list[Row]]:
+    """Return the listing's taxonomy terms, the facts its attribute terms state, and the links."""
+    pkg = scope.package
+    terms: list[dict] = []
+    facts: dict[str, dict] = {}
+
+    def add(entry: dict, value: Any = "") -> None:
+        if entry.get("code") in ATTRIBUTES:
+            facts[entry["code"]] = {
+                "code": entry["code"],
+                "value": _fact_value(value),
+                "source": FACT_SOURCE,
+            }
+        elif entry not in terms:
+            terms.append(entry)
+
+    links = _links(scope)
+    for link in links:
+        ref = _first(link.get("taxonomy_term_id"), link.get("taxonomy_id"))
+        term = pkg.term(ref)
+        if term is None:
+            found.append(
+                problem(
+                    "orphan-reference", table=pkg.label("attribute"), ref=_id(ref), field="taxonomy"
+                )
+            )
+        else:
+            add(_term_entry(pkg, term), link.get("value"))
+    for code in _split(service.get("taxonomy_ids")):
+        add(_code_entry(pkg, code, LOCAL_SCHEME))
+    for sidecar, code in pkg.assignments.get(scope.sid, []):
+        add(_code_entry(pkg, code, sidecar))
+    for word in _split(service.get("keywords")):
+        add({"scheme": "keyword", "name": word})
+    return terms, list(facts.values()), links
+
+
+def _links(scope: _Scope) -> list[Row]:
+    """Return the attribute / taxonomy link rows that describe this service at location."""
+    pkg = scope.package
+    owners = {"service": scope.sid, "service_at_location": scope.salid, "location": scope.lid}
+    rows = list(pkg.linked("attribute", "service_id", scope.sid))
+    for entity, key in owners.items():
+        for row in pkg.linked("attribute", "link_id", key):
+            named = _id(row.get("link_entity") or row.get("link_type")).lower()
+            # Ids may repeat across tables (service 1, location 1): trust the entity when named.
+            if named not in LINK_ENTITIES or named == entity:
+                rows.append(row)
+    return _unique(rows)
+
+
+def _code_entry(pkg: Package, code: str, fallback: str) -> dict:
+    """Return the taxonomy entry for a bare code: its term when the package has one."""
+    term = pkg.term(code)
+    if term is not None:
+        return _term_entry(pkg, term)
+    return {"scheme": _scheme_from_code(code) or fallback, "code": code}
+
+
+def _term_entry(pkg: Package, row: Row) -> dict:
+    code = term_code(pkg, row)
+    taxonomy = pkg.get("taxonomy", row.get("taxonomy_id")) or {}
+    named = _first(taxonomy.get("name"), row.get("taxonomy"), row.get("vocabulary"))
+    scheme = scheme_from_name(named) if named else _scheme_from_code(code) or LOCAL_SCHEME
+    return _compact(
+        {"scheme": scheme, "code": code, "name": _first(row.get("name"), row.get("term"))}
+    )
+
+
+def term_code(pkg: Package, row: Row) -> str:
+    """Return a term's code: `code`; else an Ohana-style `taxonomy_id` that is not a foreign key."""
+    if _id(row.get("code")):
+        return _id(row["code"])
+    ref = _id(row.get("taxonomy_id"))
+    if "code" not in row and ref and pkg.get("taxonomy", ref) is None:
+        return ref
+    return _id(row.get("id"))
+
+
+def scheme_from_name(name: Any) -> str:
+    """Return the scheme for a taxonomy's name: "AIRS"/"211" → airs, "Open Eligibility" → ..."""
+    text = _id(name)
+    for pattern, scheme in SCHEME_NAMES:
+        if pattern.search(text):
+            return scheme
+    return text.lower()
+
+
+def _scheme_from_code(code: str) -> str | None:
+    return next((scheme for pattern, scheme in SCHEME_SHAPES if pattern.match(code)), None)
+
+
+def _fact_value(value: Any) -> str:
+    word = _id(value).lower()
+    if word in YES_WORDS:
+        return "yes"
+    return "no" if word in NO_WORDS else _id(value)
+
+
+def _load_tables(folder: Path, problems: list[Problem]) -> tuple[Tables, dict[str, str]]:
+    """Read every CSV table of the package, keyed by canonical table name."""
+    tables: Tables = {}
+    names: dict[str, str] = {}
+    seen: set[Path] = set()
+    for name, path in _resources(folder, problems) + [(p.stem, p) for p in _csv_files(folder)]:
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        text = read_text(path, problems)
+        table = table_name(name)
+        if table == "taxonomy" and TERM_COLUMNS & set(csv_header(text)):
+            table = "taxonomy_term"  # HSDS 1.1 / Ohana "taxonomy" holds the terms themselves
+        tables.setdefault(table, []).extend(csv_rows(text))
+        names.setdefault(table, path.name)
+    return tables, names
+
+
+def _resources(folder: Path, problems: list[Problem]) -> list[tuple[str, Path]]:
+    """Return (resource name, CSV path) from datapackage.json; a broken one is a warning."""
+    path = folder / DATAPACKAGE
+    if not path.is_file():
+        return []
+    try:
+        descriptor = load_json(path, problems)
+    except SourceError as exc:
+        problems.append(
+            problem(
+                "invalid-value", value=DATAPACKAGE, detail=f"{exc}; tables are found by file name"
+            )
+        )
+        return []
+    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
+    if not isinstance(resources, list):
+        problems.append(
+            problem(
+                "invalid-value",
+                value=DATAPACKAGE,
+                detail="no list of resources; tables are found by file name",
+            )
+        )
+        return []
+    inside = folder.resolve()
+    found = []
+    for resource in resources:
+        where = resource.get("path") if isinstance(resource, dict) else None
+        if not isinstance(where, str) or "://" in where:
+            continue
+        file = (folder / where).resolve()
+        if inside in file.parents and file.is_file():
+            found.append((str(resource.get("name") or file.stem), file))
+    return found
+
+
+def _sidecars(
+    folder: Path, package: Package, problems: list[Problem]
+) -> dict[str, list[tuple[str, str]]]:
+    """Read JSON files that map service ids to lists of taxonomy codes or term ids.
+
+    Such a file carries the categories of an export whose services.csv has none (a 211 export's
+    AIRS codes, or ids of its categories table). Its scheme comes from the codes, else its name.
+    """
+    services = {_id(row.get("id")) for row in package.rows("service")}
+    assignments: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".json"):
+        if path.name == DATAPACKAGE:
+            continue
+        try:
+            data = load_json(path, problems)
+        except SourceError as exc:
+            problems.append(problem("invalid-value", value=path.name, detail=str(exc)))
+            continue
+        if not _is_assignment(data, services):
+            continue
+        for sid, codes in data.items():
+            if sid not in services:
+                problems.append(problem("orphan-reference", table=path.name, ref=sid))
+                continue
+            pairs = assignments.setdefault(sid, [])
+            pairs += [(path.stem, _id(code)) for code in codes if _id(code)]
+    return assignments
+
+
+def _is_assignment(data: Any, services: set[str]) -> bool:
+    return (
+        isinstance(data, dict)
+        and any(key in services for key in data)
+        and all(
+            isinstance(v, list) and all(isinstance(c, str | int) for c in v) for v in data.values()
+        )
+    )
+
+
+def _require_locations(package: Package) -> None:
+    """Fail a package whose services are placed at locations it does not have."""
+    placed = package.rows("service_at_location") or any(
+        _id(row.get("location_id")) for row in package.rows("service")
+    )
+    if placed and "location" not in package.tables:
+        raise SourceError(
+            "services refer to locations but the package has no locations table (locations.csv)"
+        )
+
+
+def _missing_tables(package: Package) -> list[Problem]:
+    """Warn once about a table the package refers to but lacks, instead of once per record."""
+    wanted = {
+        "organization": any(
+            _id(r.get("organization_id"))
+            for table in ("service", "location")
+            for r in package.rows(table)
+        ),
+        "taxonomy_term": bool(package.rows("attribute")),
+    }
+    return [
+        problem(
+            "missing-table",
+            detail=f"rows refer to {table} ids but there is no "
+            f"{table} table; those references are dropped",
+        )
+        for table, needed in wanted.items()
+        if needed and table not in package.tables
+    ]
+
+
+def _folder(path: Path) -> Path | None:
+    if path.is_dir():
+        return path
+    if path.name == DATAPACKAGE and path.is_file():
+        return path.parent
+    return None
+
+
+def _csv_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+
+
+def _id(value: Any) -> str:
+    """Return a value as a stripped string ("" for none): ids may be numbers in JSON."""
+    return "" if value is None else str(value).strip()
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v not in (None, "")), None)
+
+
+def _split(value: Any) -> list[str]:
+    return [part.strip() for part in _id(value).split(",") if part.strip()]
+
+
+def _unique(rows: Iterable[Row], key=None) -> list[Row]:
+    """Return rows once each, by id (or `key`), keeping the first."""
+    seen, kept = set(), []
+    for row in rows:
+        mark = key(row) if key else (_id(row.get("id")) or id(row))
+        if mark not in seen:
+            seen.add(mark)
+            kept.append(row)
+    return kept
+
+
+def _compact(data: dict) -> dict:
+    """Drop empty values so a draft holds only what the source said."""
+    return {k: v for k, v in data.items() if v not in (None, "", [], {})}
+
+
+READER = Reader(name="hsds-tabular", format="hsds", sniff=sniff, read=read)

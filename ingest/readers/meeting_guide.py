@@ -1,0 +1,275 @@
+"""Read Meeting Guide meeting feeds (JSON) and 12 Step Meeting List CSV files into draft records.
+
+A Meeting Guide feed is a JSON array of meetings (code4recovery spec). Airtable API responses whose
+records carry Meeting-Guide-like fields (`{"records": [{"id", "fields": {...}}]}`) are unwrapped.
+The 12 Step Meeting List (TSML) CSV has one meeting per row under columns named like the JSON keys
+("End Time" is `end_time`); its types are words ("Open, Wheelchair Access").
+
+Where each meeting key goes in the draft (`ingest.record`), values as the feed wrote them:
+
+- `slug` is the key (else the meeting's or Airtable record's `id`, else a slug of name, place,
+  day and time). A meeting held on several days (`day: [1, 3]`) gives one record per day keyed
+  `slug--day`; "--" never occurs in a slug, so these keys cannot meet a feed's own "slug-2".
+- `day`, `time`, `end_time` -> `meeting`; numeric days count from 0 = Sunday (`weekday_base`).
+- `types` -> `taxonomy` terms of scheme "meeting_guide", one per type as given; a string of types
+  ("C,W", "[open]", "Open, Wheelchair Access") is a list written out, split on commas.
+- `formatted_address` -> address `formatted`; else `address` with `city`, `state`, `postal_code`,
+  `country` -> street parts, or, when there is nothing but `address`, that text as `formatted`.
+  A meeting with neither (online only, by appointment) has no address.
+- `regions` (or `region` > `sub_region`) -> `service_area.text`, joined by " > ": the areas the
+  feed files the meeting under. A meeting without a street address has its city and state there.
+- `location` (the building's name) -> `location_name`; `location_notes` -> `transportation`.
+- `group` -> `organization.name`, `group_notes` -> its description, `website` -> its url.
+- `notes` -> `description`; `url` (the meeting's page, else `website`) -> `url`;
+  `conference_url`, `conference_phone` -> `online`; `updated` -> `updated_at`;
+  `approximate: "yes"` -> `approximate_location`; type `TC` -> `temporarily_closed`.
+
+Contact people, e-mails, phones, payment handles and editors' names are never read into a draft.
+"""
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ingest.problems import Problem, SourceError, problem
+from ingest.readers import Reader, ReadOptions
+from ingest.readers.files import (
+    KEY_SEPARATOR,
+    blank,
+    compact,
+    csv_header,
+    csv_rows,
+    first_item,
+    load_json,
+    read_head,
+    read_text,
+    slug,
+)
+from ingest.record import Record
+
+# Keys of the Meeting Guide spec that other JSON formats do not use; two make a meeting.
+MEETING_KEYS = frozenset(
+    {
+        "slug",
+        "day",
+        "time",
+        "end_time",
+        "types",
+        "conference_url",
+        "conference_phone",
+        "formatted_address",
+        "location_notes",
+        "region",
+        "sub_region",
+        "timezone",
+        "updated",
+    }
+)
+MEETING_KEYS_NEEDED = 2
+AIRTABLE_ENVELOPE = "records"
+CSV_REQUIRED_COLUMNS = frozenset({"name", "day", "time"})
+CSV_MEETING_COLUMNS = frozenset({"types", "slug", "end time", "location", "address"})
+REGION_SEPARATOR = " > "
+CLOSED_TYPE = "TC"  # Meeting Guide: location temporarily closed
+
+
+def sniff_json(path: Path) -> bool:
+    """Tell whether `path` is a JSON array (or Airtable records object) of meetings."""
+    item = first_item(path, envelope=AIRTABLE_ENVELOPE)
+    # A lone object is a feed only as Airtable's envelope; one meeting by itself is not a feed.
+    lone = read_head(path).startswith("{") and _fields(item) is item
+    return not lone and _is_meeting(_fields(item))
+
+
+def read_json(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
+    """Yield one record per meeting (and day) of a Meeting Guide JSON feed."""
+    problems: list[Problem] = []
+    data = load_json(path, problems)
+    yield from problems
+    if isinstance(data, dict) and isinstance(data.get(AIRTABLE_ENVELOPE), list):
+        data = data[AIRTABLE_ENVELOPE]
+    if not isinstance(data, list):
+        raise SourceError(f"{path.name} is not a Meeting Guide feed: expected an array of meetings")
+    first = next((_fields(item) for item in data if isinstance(_fields(item), dict)), None)
+    if data and not _is_meeting(first):
+        raise SourceError(f"{path.name} is not a Meeting Guide feed: its records are not meetings")
+    yield from _records((n, item, _fields(item)) for n, item in enumerate(data, 1))
+
+
+def sniff_csv(path: Path) -> bool:
+    """Tell whether `path` is a CSV file with the 12 Step Meeting List columns."""
+    return _is_tsml_header(csv_header(read_head(path)))
+
+
+def read_csv(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
+    """Yield one record per meeting row of a 12 Step Meeting List CSV file."""
+    problems: list[Problem] = []
+    text = read_text(path, problems)
+    yield from problems
+    if not _is_tsml_header(csv_header(text)):
+        raise SourceError(f"{path.name} is not a 12 Step Meeting List CSV: no Name, Day and Time")
+    yield from _records((line, row, _csv_meeting(row)) for line, row in csv_rows(text))
+
+
+def _is_meeting(item: Any) -> bool:
+    return isinstance(item, dict) and len(MEETING_KEYS & item.keys()) >= MEETING_KEYS_NEEDED
+
+
+def _fields(item: Any) -> Any:
+    """Return the meeting an item holds: an Airtable record's `fields`, or the item itself."""
+    if isinstance(item, dict) and isinstance(item.get("fields"), dict):
+        return item["fields"]
+    return item
+
+
+def _is_tsml_header(header: list[str]) -> bool:
+    names = {h.casefold() for h in header}
+    return names >= CSV_REQUIRED_COLUMNS and bool(CSV_MEETING_COLUMNS & names)
+
+
+def _csv_meeting(row: dict[str, str]) -> dict[str, str]:
+    # TSML names its columns after the JSON keys: "Conference URL" is conference_url.
+    return {name.casefold().replace(" ", "_"): value for name, value in row.items()}
+
+
+def _records(items: Iterable[tuple[int, Any, Any]]) -> Iterator[Record]:
+    """Turn (line, raw, meeting) triples into records with keys unique within the source."""
+    for line, raw, meeting in items:
+        if not isinstance(meeting, dict):
+            key = f"line-{line}"
+            found = problem("not-a-record", found=type(meeting).__name__, record=key, line=line)
+            yield Record(key=key, draft={}, raw=raw, line=line, problems=[found])
+            continue
+        base = _base_key(meeting, raw)
+        days = meeting.get("day")
+        days = days if isinstance(days, list) and days else [days]
+        for day in days:
+            stem = base or f"line-{line}"
+            key = stem if len(days) == 1 else f"{stem}{KEY_SEPARATOR}{slug(day)}"
+            found: list[Problem] = []
+            draft = _draft(meeting, day, found)
+            if not base:
+                found.append(problem("missing-key", detail="no slug, id, name or time"))
+            for p in found:
+                p.record, p.line = key, line
+            yield Record(key=key, draft=draft, raw=raw, line=line, problems=found)
+
+
+def _base_key(meeting: dict, raw: Any) -> str:
+    own = next(
+        (v for v in (meeting.get("slug"), meeting.get("id"), _get(raw, "id")) if not blank(v)),
+        None,
+    )
+    if own is not None:
+        return str(own)
+    place = meeting.get("location") or meeting.get("formatted_address") or meeting.get("address")
+    parts = [meeting.get("name"), place, meeting.get("day"), meeting.get("time")]
+    return KEY_SEPARATOR.join(s for s in (slug(p) for p in parts if not blank(p)) if s)
+
+
+def _draft(m: dict, day: Any, found: list[Problem]) -> dict:
+    types = _types(m.get("types"))
+    address = _address(m)
+    return compact(
+        {
+            "kind": "meeting",
+            "weekday_base": "sunday0",
+            "source_keys": compact(
+                {
+                    "meeting_id": _text(m.get("id")),
+                    "location_id": _text(m.get("location_id")),
+                    "organization_id": _text(m.get("group_id")),
+                }
+            ),
+            "name": m.get("name"),
+            "description": m.get("notes"),
+            "organization": compact(
+                {
+                    "name": m.get("group"),
+                    "description": m.get("group_notes"),
+                    "url": m.get("website"),
+                }
+            ),
+            "url": next((u for u in (m.get("url"), m.get("website")) if not blank(u)), None),
+            "meeting": compact({"day": day, "time": m.get("time"), "end_time": m.get("end_time")}),
+            "taxonomy": [{"scheme": "meeting_guide", "code": t} for t in types],
+            "temporarily_closed": True if CLOSED_TYPE in (str(t).upper() for t in types) else None,
+            "online": compact({"url": m.get("conference_url"), "phone": m.get("conference_phone")}),
+            "location_name": m.get("location"),
+            "address": address,
+            "location": _location(m, found),
+            "approximate_location": True if _text(m.get("approximate")).lower() == "yes" else None,
+            "timezone": m.get("timezone"),
+            "service_area": compact({"text": _area(m, address)}),
+            "transportation": m.get("location_notes"),
+            "updated_at": m.get("updated"),
+        }
+    )
+
+
+def _types(value: Any) -> list:
+    if isinstance(value, str):
+        listed = value.strip()
+        if listed.startswith("[") and listed.endswith("]"):  # "[open]": a list written out
+            listed = listed[1:-1]
+        return [t.strip() for t in listed.split(",") if t.strip()]
+    if isinstance(value, list):
+        return [t for t in value if not blank(t)]
+    return []
+
+
+def _address(m: dict) -> dict:
+    if not blank(m.get("formatted_address")):
+        return {"formatted": m["formatted_address"]}
+    street = m.get("address")
+    if blank(street):
+        return {}
+    parts = compact(
+        {
+            "city": m.get("city"),
+            "region": m.get("state"),
+            "postal_code": m.get("postal_code"),
+            "country": m.get("country"),
+        }
+    )
+    # Some feeds put the whole address in `address` ("8318 104 St, Edmonton, Alberta, ...").
+    if not parts.keys() & {"city", "region", "postal_code"}:
+        return {"formatted": street}
+    return {"street": street, **parts}
+
+
+def _location(m: dict, found: list[Problem]) -> dict:
+    lat, lon = m.get("latitude"), m.get("longitude")
+    if not blank(lat) and not blank(lon):
+        return {"lat": lat, "lon": lon}
+    if blank(lat) != blank(lon):
+        field = "longitude" if blank(lat) else "latitude"
+        value = lon if blank(lat) else lat
+        detail = "the other coordinate is missing; dropped"
+        found.append(problem("invalid-value", field=field, value=value, detail=detail))
+    return {}
+
+
+def _area(m: dict, address: dict) -> str:
+    listed = m.get("regions") if isinstance(m.get("regions"), list) else []
+    regions = [r for r in listed if not blank(r)]
+    regions = regions or [r for r in (m.get("region"), m.get("sub_region")) if not blank(r)]
+    if regions:
+        return REGION_SEPARATOR.join(str(r) for r in regions)
+    if not address:
+        return ", ".join(str(v) for v in (m.get("city"), m.get("state")) if not blank(v))
+    return ""
+
+
+def _text(value: Any) -> str:
+    return "" if blank(value) else str(value)
+
+
+def _get(item: Any, key: str) -> Any:
+    return item.get(key) if isinstance(item, dict) else None
+
+
+JSON_READER = Reader(
+    name="meeting-guide-json", format="meeting-guide", sniff=sniff_json, read=read_json
+)
+CSV_READER = Reader(name="tsml-csv", format="meeting-guide", sniff=sniff_csv, read=read_csv)

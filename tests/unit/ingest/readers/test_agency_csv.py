@@ -1,0 +1,338 @@
+"""Tests for the agency CSV reader: the mapping format, iCarol 211 and the SAMHSA MOUD list."""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ingest.problems import Problem, SourceError
+from ingest.readers import ReadOptions
+from ingest.readers.agency_csv import READER, SHIPPED_MAPPINGS, split_values
+from ingest.record import Record
+
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "mappings"
+HOMES_CSV, HOMES_MAPPING = FIXTURES / "recovery-homes.csv", FIXTURES / "recovery-homes.toml"
+
+
+def read_all(path: Path, mapping: Path | str) -> tuple[dict[str, Record], list[Problem]]:
+    """Read a CSV through a mapping; return its records by key (first of a repeated key)."""
+    out = list(READER.read(path, ReadOptions(mapping=Path(mapping))))
+    records: dict[str, Record] = {}
+    for record in (o for o in out if isinstance(o, Record)):
+        records.setdefault(record.key, record)
+    return records, [o for o in out if isinstance(o, Problem)]
+
+
+@pytest.fixture
+def sf_211(shared_data) -> Path:
+    return shared_data / "sfbrigade-sf-openreferral-data" / "211" / "sf_only.csv"
+
+
+@pytest.fixture(scope="module")
+def homes() -> dict[str, Record]:
+    return read_all(HOMES_CSV, HOMES_MAPPING)[0]
+
+
+def write_mapping(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "agency.toml"
+    path.write_text(text)
+    return path
+
+
+# -- the mapping format, on a hand-written spreadsheet
+
+
+def test_columns_fill_draft_fields_with_values_as_written(homes):
+    draft = homes["RH-001"].draft
+
+    assert draft["name"] == "Harbor House"
+    assert draft["organization"] == {"name": "Harbor Recovery Inc", "id": "HR"}
+    assert draft["address"] == {
+        "region": "WA",
+        "country": "US",
+        "street": "12 Pier St",
+        "city": "Seattle",
+        "postal_code": "98101",
+    }
+    assert draft["location"] == {"lat": "47.6101", "lon": "-122.3421"}
+    assert draft["phones"] == [
+        {"number": "(206) 555-0100"},
+        {"number": "206-555-0101", "type": "fax"},
+    ]
+    assert draft["languages"] == ["English, Spanish"]  # one item: the normalizer splits it
+    assert draft["capacity"] == {"available": "2", "total": "8", "as_of": "2026-11-30 14:00"}
+    assert (draft["hours"], draft["narr_level"], draft["status"]) == (
+        {"text": "Mon-Fri 9-5"},
+        "II",
+        "active",
+    )
+    assert (draft["kind"], draft["weekday_base"]) == ("service", "iso")
+    assert "Dana" not in draft.values()  # the unmapped Intake Contact column is not read
+
+
+def test_empty_cells_set_nothing(homes):
+    draft = homes["RH-002"].draft
+
+    assert draft["phones"] == [{"number": "253-555-0188"}]  # no fax on this row
+    assert "location" not in draft and "capacity" not in draft and "languages" not in draft
+
+
+def test_taxonomy_values_are_crosswalked_or_kept_as_keywords(homes):
+    assert homes["RH-001"].draft["taxonomy"] == [
+        {"scheme": "resdir", "code": "housing.recovery_residence"}
+    ]
+    assert homes["RH-002"].draft["taxonomy"] == [
+        {"scheme": "resdir", "code": "housing.shelter"},
+        {"scheme": "keyword", "name": "Food pantry"},
+    ]
+    assert homes["RH-003"].draft["taxonomy"] == [
+        {"scheme": "resdir", "code": "housing.recovery_residence"},
+        {"scheme": "keyword", "name": "Women"},
+    ]
+    # a crosswalk key with a comma in it is not split
+    assert homes["RH-004"].draft["taxonomy"] == [{"scheme": "resdir", "code": "transport.nemt"}]
+
+
+def test_split_values_splits_on_semicolons_and_commas_but_keeps_known_values_whole():
+    known = {"shelters, emergency": "housing.shelter"}
+
+    assert split_values("Shelters, Emergency; Food, Clothing;", known) == [
+        "Shelters, Emergency",
+        "Food",
+        "Clothing",
+    ]
+    assert split_values("  ", known) == []
+
+
+def test_facts_are_yes_no_or_left_unknown(homes):
+    source = "recovery-homes.csv column MOUD Policy"
+
+    assert homes["RH-001"].draft["facts"] == [
+        {"code": "accepts_moud", "value": "yes", "source": source, "note": "Ask about methadone"}
+    ]
+    assert homes["RH-002"].draft["facts"] == [  # "  NONE  " matches "None"
+        {"code": "accepts_moud", "value": "no", "source": source}
+    ]
+    assert "facts" not in homes["RH-003"].draft  # "Case by case" is neither: unknown
+
+
+def test_a_row_without_a_key_is_yielded_with_an_error_to_be_quarantined(homes):
+    record = homes["line-5"]
+
+    assert record.draft["name"] == "Unlabelled row"
+    assert [(p.type, p.severity, p.line) for p in record.problems] == [("missing-key", "error", 5)]
+
+
+def test_a_repeated_key_is_passed_on_for_the_pipeline_to_make_unique(tmp_path):
+    twice = tmp_path / "twice.csv"
+    twice.write_text("id,name\nA,first\nA,second\n")
+    mapping = write_mapping(tmp_path, '[source]\nkey = "id"\n[fields]\nname = "name"\n')
+    out = list(READER.read(twice, ReadOptions(mapping=mapping)))
+    assert [(r.key, r.draft["name"], r.problems) for r in out if isinstance(r, Record)] == [
+        ("A", "first", []),
+        ("A", "second", []),
+    ]
+
+
+def test_unmapped_columns_are_reported_once_each():
+    _, problems = read_all(HOMES_CSV, HOMES_MAPPING)
+
+    assert [p.message for p in problems] == [
+        "column 'Intake Contact' is not mapped and was ignored"
+    ]
+
+
+def test_a_key_of_several_columns_joins_them(tmp_path):
+    mapping = write_mapping(
+        tmp_path,
+        '[source]\nkey = ["Agency ID", "Listing ID"]\n[fields]\nname = ["Nickname", "Program"]\n',
+    )
+    (tmp_path / "homes.csv").write_text(
+        "Agency ID,Listing ID,Program,Nickname\n"
+        "HR,RH-001,Harbor House,\n"
+        "HR,RH-003,Dawn Place,Dawn\n"
+    )
+
+    records, _ = read_all(tmp_path / "homes.csv", mapping)
+
+    # a single field given several columns takes the first non-empty one
+    assert {k: r.draft["name"] for k, r in records.items()} == {
+        "HR:RH-001": "Harbor House",
+        "HR:RH-003": "Dawn",
+    }
+
+
+def test_a_cp1252_csv_is_read_with_a_warning(tmp_path):
+    csv_path = tmp_path / "windows.csv"
+    csv_path.write_bytes("Listing ID,Program\r\nRH-9,Caf\xe9 Recovery\r\n".encode("cp1252"))
+    mapping = write_mapping(tmp_path, '[source]\nkey = "Listing ID"\n[fields]\nname = "Program"\n')
+
+    records, problems = read_all(csv_path, mapping)
+
+    assert records["RH-9"].draft["name"] == "Café Recovery"
+    assert [p.message for p in problems] == ["windows.csv is not UTF-8; read as cp1252"]
+
+
+# -- a mapping that does not fit fails the source before any row is read
+
+VALID = '[source]\nkey = "Listing ID"\n[fields]\nname = "Program"\n'
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        (
+            VALID + 'phones = ["Phone"]\n',
+            "mapping agency.toml names column 'Phone' which recovery-homes.csv does not have",
+        ),
+        ("[source]\nkey = \n", "mapping agency.toml is not valid TOML: "),
+        ('[fields]\nname = "Program"\n', "mapping agency.toml has no [source] key"),
+        (VALID + '"adress.city" = "City"\n', "unknown draft field 'adress.city'"),
+        (VALID + '[field]\nname = "Program"\n', "has unknown section 'field'"),
+        (
+            VALID + '[facts.accepts_methadone]\ncolumn = "MOUD Policy"\nyes = ["All"]\n',
+            "[facts.accepts_methadone] is not a resdir attribute code",
+        ),
+        (
+            VALID
+            + 'taxonomy = "Service Type"\n[crosswalk."Service Type"]\n"Sober living" = "sober"\n',
+            "maps 'Sober living' to unknown need 'sober'",
+        ),
+        ('[source]\nkey = "Listing ID"\nkind = "event"\n', "kind 'event' is not one of"),
+    ],
+)
+def test_a_mapping_that_does_not_fit_fails_the_source_in_one_line(tmp_path, mapping, message):
+    path = write_mapping(tmp_path, mapping)
+    rows = READER.read(HOMES_CSV, ReadOptions(mapping=path))
+
+    with pytest.raises(SourceError) as failure:
+        next(rows)  # the first thing the reader does: no record comes out first
+
+    assert message in str(failure.value)
+    assert "\n" not in str(failure.value)
+
+
+def test_a_missing_mapping_or_no_mapping_fails_the_source(tmp_path):
+    with pytest.raises(SourceError, match="cannot read mapping"):
+        read_all(HOMES_CSV, tmp_path / "absent.toml")
+    with pytest.raises(SourceError, match="needs a mapping file"):
+        list(READER.read(HOMES_CSV, ReadOptions()))
+
+
+def test_sniff_claims_csv_files_only():
+    assert READER.sniff(HOMES_CSV)
+    assert not READER.sniff(HOMES_MAPPING)
+    assert not READER.sniff(FIXTURES)
+
+
+# -- iCarol 211 through the shipped mapping
+
+
+@pytest.mark.shared_data
+def test_icarol_export_gives_one_record_per_row_with_unique_keys(sf_211):
+    records, problems = read_all(sf_211, "icarol")
+
+    assert len(records) == 2824
+    assert not [p for r in records.values() for p in r.problems]
+    assert {p.type for p in problems} == {"unknown-column"}
+    assert "column 'Custom_rqa' is not mapped and was ignored" in [p.message for p in problems]
+    assert sum(r.draft["status"] == "Inactive" for r in records.values()) == 368
+
+
+@pytest.mark.shared_data
+def test_icarol_recovery_residence_program_reads_as_a_person_would_see_it(sf_211):
+    draft = read_all(sf_211, SHIPPED_MAPPINGS / "icarol.toml")[0]["10605215"].draft
+
+    assert draft["name"] == "GOOD SHEPHERD GRACENTER'S RECOVERY RSIDENCE"
+    assert draft["organization"] == {"name": "GOOD SHEPHERD GRACENTER"}
+    assert draft["status"] == "Active"
+    assert draft["address"] == {
+        "street": "1310 BACON STREET",
+        "city": "SAN FRANCISCO",
+        "postal_code": "94134",
+        "country": "United States",
+    }
+    assert draft["location"] == {"lat": "37.720541", "lon": "-122.408801"}
+    assert draft["hours"] == {"text": "Monday-Friday, 9-5"}  # HoursOfOperation before Hours
+    assert draft["phones"] == [
+        {"number": "415-337-1938", "description": "Intake"},
+        {"number": "415-337-1938", "description": "Main"},
+        {"number": "415-337-4668", "description": "Fax"},
+    ]
+    assert draft["eligibility"] == {"text": "Woman (age18-35) with drug or alcohol addiction"}
+    assert (draft["next_steps"], draft["cost"]) == (
+        "Apply by phone",
+        {"text": "Vary according to income"},
+    )
+    assert draft["taxonomy"] == [
+        {"scheme": "airs", "code": "RX-8450.7000-700 * YS-2000.9500"},
+        {"scheme": "airs", "code": "RX-8450.7000-750 * YS-2000.9500"},
+    ]
+    assert (draft["last_verified_at"], draft["updated_at"]) == ("5/3/13", "5/3/13")
+
+
+@pytest.mark.shared_data
+def test_icarol_agency_row_has_typed_phones_and_a_keyword_term(sf_211):
+    records, _ = read_all(sf_211, "icarol")
+    agency = records["10598671"].draft
+
+    assert agency["name"] == "WOMAN, INC."
+    assert agency["phones"][0] == {"number": "415-864-4777", "description": "Main"}
+    assert agency["phones"][-1] == {"number": "415-864-1082", "type": "fax"}
+    assert agency["taxonomy"] == [{"scheme": "keyword", "name": "Domestic Violence Issues"}]
+    assert agency["accessibility"] == [
+        "Restroom accessible; All floors accessible; Building entrance accessible;"
+    ]
+    assert records["10599667"].draft["status"] == "Inactive"
+    # ProgramAtSite rows have no PublicName: the agency's name stands in
+    assert records["10614577"].draft["name"] == "BAR ASSOCIATION OF SAN FRANCISCO"
+
+
+@pytest.mark.shared_data
+def test_a_mapping_naming_a_column_icarol_lacks_fails_before_any_row(sf_211, tmp_path):
+    mapping = write_mapping(
+        tmp_path, '[source]\nkey = "ResourceAgencyNum"\n[fields]\nphones = "Phone"\n'
+    )
+
+    with pytest.raises(SourceError) as failure:
+        read_all(sf_211, mapping)
+
+    assert str(failure.value) == (
+        "mapping agency.toml names column 'Phone' which sf_only.csv does not have"
+    )
+
+
+# -- SAMHSA MOUD providers, mapped as the header says
+
+
+@pytest.mark.shared_data
+def test_samhsa_moud_rows_pass_through_as_labelled(shared_data):
+    path = shared_data / "oeps-samhsa-moud-providers" / "us-wide-moudsCleaned.csv"
+    records, _ = read_all(path, FIXTURES / "samhsa-moud.toml")
+    moud = [
+        r
+        for r in READER.read(path, ReadOptions(mapping=FIXTURES / "samhsa-moud.toml"))
+        if isinstance(r, Record)
+    ]
+    assert len(moud) == 1393
+    imperial = records["County of Imperial:2695 South 4th Street:92243:buprenorphine"].draft
+    abc = records["ABC Recovery Center Inc:44374 Palm Street:92201:buprenorphine"].draft
+
+    assert len(records) == 1391  # two providers are listed twice
+    # the header's "Latitude" holds longitudes: passed through, for the normalizer to unswap
+    assert imperial["location"] == {"lat": "-115.5509702", "lon": "32.7682958"}
+    assert imperial["facts"] == [
+        {
+            "code": "accepts_moud",
+            "value": "yes",
+            "source": "us-wide-moudsCleaned.csv column category",
+        }
+    ]
+    assert abc["address"]["street2"] == "NA"  # the literal NA is left raw
+    assert all(r.draft["facts"][0]["value"] == "yes" for r in records.values())
+    # the same provider is listed twice; the reader passes both on under the same key
+    keys = Counter(r.key for r in moud)
+    assert [k for k, n in keys.items() if n > 1] == [
+        "Ohlhoff Recovery Programs:601 Steiner Street:94117:buprenorphine",
+        "Ohlhoff Recovery Programs:601 Steiner Street:94117:naltrexone/vivitrol",
+    ]
