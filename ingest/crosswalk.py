@@ -15,6 +15,7 @@ Facts are three-valued: a fact is recorded only where the source states it; abse
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 import langcodes
 
@@ -513,9 +514,7 @@ def meeting_types(types, fellowship: str | None = None) -> MeetingTypes:
     is neither a code nor a known word is reported in `unknown`, never fatal. A missing code says
     nothing: no X means wheelchair access is unknown, not "no".
     """
-    table = MEETING_TYPES | FELLOWSHIP_TYPES.get((fellowship or "").lower(), {})
-    by_code = {code.upper(): code for code in (*table, *LANGUAGE_TYPES)}
-    by_word = _type_words(table)
+    table, by_code, by_word = _type_tables((fellowship or "").lower())
     result = MeetingTypes()
     for token in _type_tokens(types):
         code = by_code.get(token.upper()) or by_word.get(_name_key(token))
@@ -548,6 +547,14 @@ def _type_tokens(types) -> list[str]:
             continue
         tokens.extend(t.strip() for t in re.split(r"[,;\[\]]", str(item)) if t.strip())
     return tokens
+
+
+@cache
+def _type_tables(fellowship: str) -> tuple[dict, dict[str, str], dict[str, str]]:
+    """Return a fellowship's type table, its codes by upper-case code, and codes by word."""
+    table = MEETING_TYPES | FELLOWSHIP_TYPES.get(fellowship, {})
+    by_code = {code.upper(): code for code in (*table, *LANGUAGE_TYPES)}
+    return table, by_code, _type_words(table)
 
 
 def _type_words(table: dict[str, tuple[str, str | None]]) -> dict[str, str]:

@@ -20,6 +20,7 @@ SPEC_KEYS = {
     "licence",
     "url",
     "facts",
+    "fellowship",
     "examples",
 }
 
@@ -36,6 +37,7 @@ class SourceSpec:
     snapshot: str = "full"  # full: records missing from a later run are unpublished
     licence: str | None = None
     facts: dict[str, str] = field(default_factory=dict)  # attribute code -> "yes" | "no"
+    fellowship: str | None = None  # a meeting feed's fellowship, where it reads type codes its way
     examples: tuple[dict, ...] = ()  # acceptance examples: {"record": key, "expect": {...}}
 
 
@@ -76,6 +78,7 @@ def _spec(entry: dict, base: Path, where: str) -> SourceSpec:
         snapshot=snapshot,
         licence=entry.get("licence"),
         facts=facts,
+        fellowship=entry.get("fellowship"),
         examples=tuple(entry.get("examples", ())),
     )
 

@@ -5,12 +5,12 @@ source that fails half way (a truncated file, a bad mapping) changes nothing; a 
 quarantined with its problems and its raw form; every run writes its report.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from ingest import resolve as resolver
@@ -35,6 +35,7 @@ from resdir.store import (
 
 LISTING_SCHEMA = ListingSchema()
 STOP_SCHEMA = TransitStopSchema()
+AREA_POINT_MIN = 3
 COUNTS = ("read", "accepted", "rejected", "created", "updated", "unchanged", "removed", "merged")
 
 
@@ -136,6 +137,28 @@ def check_stop(stop: Stop, spec: SourceSpec) -> tuple[dict | None, list[Problem]
     return doc, problems
 
 
+def mark_area_points(docs: list[dict]) -> list[Problem]:
+    """Mark coordinates shared by records at different street addresses as area centres.
+
+    Some exports (211 iCarol) give every record in a ZIP code its centroid. A point shared by
+    AREA_POINT_MIN records at as many different streets is such a centroid: it places the
+    records in their area, not at their doors.
+    """
+    by_point = defaultdict(list)
+    for doc in docs:
+        if doc["location"] and doc["geocode_precision"] == "source":
+            by_point[(doc["location"]["lat"], doc["location"]["lon"])].append(doc)
+    problems = []
+    for (lat, lon), group in sorted(by_point.items()):
+        streets = {resolver.place_key(d["address"]) for d in group} - {None}
+        if len(streets) < AREA_POINT_MIN:
+            continue
+        for doc in group:
+            doc["geocode_precision"], doc["approximate_location"] = "postal_code", True
+        problems.append(problem("area-coordinates", count=len(group), value=f"{lat}, {lon}"))
+    return problems
+
+
 def geocode(doc: dict, geocoder: geo.Geocoder) -> list[Problem]:
     """Give a document without coordinates a place and every located document a time zone."""
     problems = []
@@ -167,19 +190,28 @@ def geocode(doc: dict, geocoder: geo.Geocoder) -> list[Problem]:
     return problems
 
 
-def _ordered_documents(session: Session, listing_id: str) -> tuple[list[dict], bool]:
-    """Return a listing's present source documents, its creator's first, and whether any is present.
+def _documents_by_listing(
+    session: Session, listing_ids: list[str]
+) -> dict[str, tuple[list[dict], bool]]:
+    """Return each listing's source documents to merge, the one that created it first.
 
     A listing none of whose records is present keeps its last document, to be unpublished.
     """
-    rows = session.scalars(
-        select(ListingSource)
-        .where(ListingSource.listing_id == listing_id)
-        .order_by(ListingSource.source_id, ListingSource.record_key)
-    ).all()
-    present = [r for r in rows if r.present] or rows[-1:]
-    present.sort(key=lambda r: r.document["id"] != listing_id)
-    return [r.document for r in present], any(r.present for r in rows)
+    rows: dict[str, list[ListingSource]] = {}
+    for chunk in listings.chunked(listing_ids):
+        query = (
+            select(ListingSource)
+            .where(ListingSource.listing_id.in_(chunk))
+            .order_by(ListingSource.source_id, ListingSource.record_key)
+        )
+        for row in session.scalars(query):
+            rows.setdefault(row.listing_id, []).append(row)
+    out = {}
+    for listing_id, records in rows.items():
+        present = [r for r in records if r.present] or records[-1:]
+        present.sort(key=lambda r: r.document["id"] != listing_id)
+        out[listing_id] = [r.document for r in present], any(r.present for r in records)
+    return out
 
 
 def load_listings(
@@ -195,7 +227,7 @@ def load_listings(
         r.record_key: r
         for r in session.scalars(select(ListingSource).where(ListingSource.source_id == spec.id))
     }
-    touched = set()
+    touched, new_rows = set(), []
     for doc in docs:
         digest = listings.content_hash(doc)
         row = stored.get(doc["source_id"])
@@ -203,18 +235,24 @@ def load_listings(
             counts["unchanged"] += 1
             continue
         if row is None:
-            row = ListingSource(
-                source_id=spec.id,
-                record_key=doc["source_id"],
-                listing_id=resolution[doc["source_id"]],
+            listing_id = resolution[doc["source_id"]]
+            new_rows.append(
+                {
+                    "source_id": spec.id,
+                    "record_key": doc["source_id"],
+                    "listing_id": listing_id,
+                    "document": doc,
+                    "content_hash": digest,
+                    "present": True,
+                }
             )
-            session.add(row)
             counts["created"] += 1
-            counts["merged"] += row.listing_id != doc["id"]
+            counts["merged"] += listing_id != doc["id"]
         else:
+            row.document, row.content_hash, row.present = doc, digest, True
             counts["updated"] += 1
-        row.document, row.content_hash, row.present = doc, digest, True
-        touched.add(row.listing_id)
+            listing_id = row.listing_id
+        touched.add(listing_id)
     if spec.snapshot == "full":
         # A full snapshot that no longer holds a record means the source dropped it: the record
         # stops feeding its listing, and a listing with no record left is unpublished, not deleted.
@@ -224,26 +262,40 @@ def load_listings(
                 row.present = False
                 counts["removed"] += 1
                 touched.add(row.listing_id)
+    if new_rows:
+        session.execute(insert(ListingSource), new_rows)
     session.flush()
-    author = f"ingest:{spec.id}"
-    for listing_id in sorted(touched):
-        documents, any_present = _ordered_documents(session, listing_id)
+    merged_docs = []
+    for listing_id, (documents, any_present) in sorted(
+        _documents_by_listing(session, sorted(touched)).items()
+    ):
         merged = listings.merge(listing_id, documents)
         if not any_present:
             merged["status"] = "unpublished"
-        org = merged.get("organization")
-        if org and session.get(Organization, org["id"]) is None:
-            session.add(
-                Organization(
-                    id=org["id"],
-                    source_id=documents[0]["source"],
-                    name=org["name"],
-                    url=org.get("url"),
-                    description=org.get("description"),
-                )
-            )
-            session.flush()
-        listings.save(session, merged, author, now)
+        merged_docs.append(merged)
+    _save_organizations(session, spec.id, merged_docs)
+    listings.save(session, merged_docs, f"ingest:{spec.id}", now)
+
+
+def _save_organizations(session: Session, source_id: str, docs: list[dict]) -> None:
+    """Add the organizations the documents name that the store does not have yet."""
+    wanted = {d["organization"]["id"]: d["organization"] for d in docs if d.get("organization")}
+    known = set()
+    for chunk in listings.chunked(sorted(wanted)):
+        known |= set(session.scalars(select(Organization.id).where(Organization.id.in_(chunk))))
+    rows = [
+        {
+            "id": oid,
+            "source_id": source_id,
+            "name": org["name"],
+            "url": org.get("url"),
+            "description": org.get("description"),
+        }
+        for oid, org in sorted(wanted.items())
+        if oid not in known
+    ]
+    if rows:
+        session.execute(insert(Organization), rows)
 
 
 def load_stops(session: Session, spec: SourceSpec, docs: list[dict], counts: Counter) -> None:
@@ -391,6 +443,9 @@ def run_source(
         return report
     _save_source(session, spec, report.reader)
     if docs:
+        for found in mark_area_points(docs):
+            found.source = spec.id
+            report.problems.append(found)
         resolution = resolver.resolve(session, spec.id, docs)
         for doc in docs:
             for p in geocode(doc, geocoder):

@@ -59,6 +59,13 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
         "read {value!r} as [longitude, latitude]",
     ),
     (
+        "area-coordinates",
+        W,
+        "Area coordinates",
+        "{count} records at different street addresses share the point {value}: treated as the "
+        "centre of their area, not as each address",
+    ),
+    (
         "not-geocoded",
         W,
         "No location",

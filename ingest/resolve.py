@@ -20,6 +20,7 @@ from resdir.store import Listing, ListingSource
 
 NAME_MATCH_MIN = 90  # rapidfuzz token_sort_ratio (0-100) for two names to name the same thing
 SAME_PLACE_KM = 0.15
+PRECISE = ("source", "address")
 GRID_DEGREES = 0.01  # blocking cell (~1 km) so each record is compared with its neighbours only
 STREET = re.compile(r"^\s*(\d+[a-z]?)\s+(?:(?:n|s|e|w|north|south|east|west)\.?\s+)?([a-z0-9]+)")
 
@@ -45,7 +46,8 @@ class Candidate:
 
     id: str
     kind: str
-    names: list[str]
+    name: str
+    location_name: str
     place: tuple | None
     lat: float | None
     lon: float | None
@@ -53,13 +55,15 @@ class Candidate:
 
 
 def _candidate(listing_id: str, doc: dict) -> Candidate:
-    location = doc.get("location") or {}
-    names = [normalize_name(doc.get(k)) for k in ("name", "location_name")]
+    # Only a point that marks the building itself can say two records are at the same place.
+    precise = doc.get("geocode_precision") in PRECISE and not doc.get("approximate_location")
+    location = (doc.get("location") or {}) if precise else {}
     times = tuple((i["day"], i["opens"]) for i in (doc.get("schedule") or {}).get("intervals", []))
     return Candidate(
         listing_id,
         doc.get("kind", "service"),
-        [n for n in names if n],
+        normalize_name(doc.get("name")),
+        normalize_name(doc.get("location_name")),
         place_key(doc.get("address")),
         location.get("lat"),
         location.get("lon"),
@@ -97,7 +101,12 @@ class CandidateIndex:
 
 
 def _score(a: Candidate, b: Candidate) -> float:
-    return max((fuzz.token_sort_ratio(x, y) for x in a.names for y in b.names), default=0)
+    """Return how well two records' names match: a service's name may be the other's place name.
+
+    Two place names alone never match: two services in one building share its name.
+    """
+    pairs = ((a.name, b.name), (a.name, b.location_name), (a.location_name, b.name))
+    return max((fuzz.token_sort_ratio(x, y) for x, y in pairs if x and y), default=0)
 
 
 def resolve(session: Session, source_id: str, docs: list[dict]) -> dict[str, str]:

@@ -70,13 +70,14 @@ def postal_code(value: str | None) -> str | None:
 
 
 @cache
+def _zip_index() -> dict[str, dict]:
+    # zipcodes.matching scans the whole list on every call; one pass builds an index instead.
+    return {entry["zip_code"]: entry for entry in zipcodes.list_all()}
+
+
 def zip_record(code: str) -> dict | None:
     """Return the gazetteer entry of a US ZIP code, or None."""
-    try:
-        found = zipcodes.matching(code)
-    except (TypeError, ValueError):
-        return None
-    return found[0] if found else None
+    return _zip_index().get(code)
 
 
 @cache

@@ -107,7 +107,10 @@ class ListingSource(Base):
     __tablename__ = "listing_sources"
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), primary_key=True)
     record_key: Mapped[str] = mapped_column(String(300), primary_key=True)
-    listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id"), index=True)
+    # Deferred: a new record is stored before the listing it creates is merged and saved.
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listings.id", deferrable=True, initially="DEFERRED"), index=True
+    )
     document: Mapped[dict]
     content_hash: Mapped[str] = mapped_column(String(64))
     present: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,7 +1,9 @@
 """Turn a reader's draft into a canonical listing document, the same way for every source."""
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from ingest import crosswalk
 from ingest.manifest import SourceSpec
@@ -9,7 +11,7 @@ from ingest.normalize import places
 from ingest.normalize.dates import parse_datetime
 from ingest.normalize.hours import parse_day, parse_hours, parse_time
 from ingest.normalize.languages import language_codes
-from ingest.normalize.phones import normalize_phone
+from ingest.normalize.phones import normalize_phone, split_phone_list
 from ingest.normalize.terms import parse_cost, parse_eligibility
 from ingest.normalize.text import clean_email, clean_text, clean_url, strip_html
 from ingest.problems import Problem, problem
@@ -19,6 +21,10 @@ from resdir.listings import listing_id
 
 INACTIVE_STATUSES = {"inactive", "defunct", "closed", "deleted", "permanently closed", "no"}
 TEMPORARILY_CLOSED = {"temporarily closed", "temporarily_closed", "suspended", "paused"}
+PHONE_CACHE_SIZE = 65536
+# A name ending in an abbreviation keeps its period: "Mission Hiring Hall, Inc.", "U.S.".
+ABBREVIATED_END = re.compile(r"(?:\b\w{1,3}|\.\w+)\.$")
+TRUE_WORDS = {"true", "yes", "y", "1", "t"}
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 NARR = re.compile(r"\b(iv|iii|ii|i|[1-4])\b", re.IGNORECASE)
 
@@ -27,6 +33,14 @@ def _text(value) -> str | None:
     """Clean a text field that may hold HTML."""
     cleaned = clean_text(value)
     return clean_text(strip_html(cleaned)) if cleaned and "<" in cleaned else cleaned
+
+
+def _name(value) -> str | None:
+    """Clean a name; drop the full stop some directories end names with ("Little House.")."""
+    name = _text(value)
+    if name and ABBREVIATED_END.search(name) is None:
+        name = name.removesuffix(".").rstrip() or name
+    return name
 
 
 def _instant(value, tz: str | None, field: str, problems: list[Problem]) -> str | None:
@@ -43,9 +57,14 @@ def _at(found: list[Problem], field: str) -> list[Problem]:
     return found
 
 
+def _flag(value) -> bool:
+    """Read a yes/no flag as sources write it: True, "Yes", "TRUE", "1", "y"."""
+    return value is True or str(value).strip().lower() in TRUE_WORDS
+
+
 def _organization(raw: dict | None, source: str) -> dict | None:
     raw = raw or {}
-    name = _text(raw.get("name"))
+    name = _name(raw.get("name"))
     if not name:
         return None
     key = clean_text(str(raw["id"])) if raw.get("id") not in (None, "") else name.lower()
@@ -101,23 +120,29 @@ def _schedule(draft: dict, problems: list[Problem]) -> dict:
     }
 
 
+@lru_cache(maxsize=PHONE_CACHE_SIZE)
+def _phone(number, extension, type_, description) -> tuple[dict | None, tuple[Problem, ...]]:
+    # Feeds repeat an organization's numbers on every service; parsing one costs ~100 us.
+    phone, found = normalize_phone(number, extension, type_, description)
+    return phone, tuple(found)
+
+
 def _phones(draft: dict, problems: list[Problem]) -> list[dict]:
     phones, seen = [], set()
     for raw in draft.get("phones") or []:
         if isinstance(raw, str):
             raw = {"number": raw}
-        if clean_text(raw.get("number")) is None:
-            continue
-        phone, found = normalize_phone(
-            raw.get("number"),
-            raw.get("extension"),
-            raw.get("type"),
-            clean_text(raw.get("description")),
-        )
-        problems.extend(_at(found, "phones"))
-        if phone and (phone["number"], phone.get("extension"), phone["type"]) not in seen:
-            seen.add((phone["number"], phone.get("extension"), phone["type"]))
-            phones.append(phone)
+        text = clean_text(raw.get("number"))
+        # One cell can hold several numbers: "(925)522-0124 Intake: (925)522-0124x0".
+        for number in split_phone_list(text) if text else []:
+            phone, found = _phone(
+                number, raw.get("extension"), raw.get("type"), clean_text(raw.get("description"))
+            )
+            problems.extend(_at([replace(p) for p in found], "phones"))
+            key = phone and (phone["number"], phone.get("extension"), phone["type"])
+            if phone and key not in seen:
+                seen.add(key)
+                phones.append(dict(phone))
     return phones
 
 
@@ -238,7 +263,7 @@ def _service_area(raw: dict | None) -> dict | None:
 def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Problem]]:
     """Return the canonical document for a record, or None when it must be rejected."""
     draft, problems = record.draft, []
-    name = _text(draft.get("name"))
+    name = _name(draft.get("name"))
     if not name:
         return None, [problem("missing-name", field="name")]
     kind = "meeting" if draft.get("kind") == "meeting" else "service"
@@ -252,17 +277,15 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
     ]
     terms = [t for t in terms if t["code"] or t["name"]]
     classified = crosswalk.classify(terms, kind)
+    # Most AIRS and keyword terms name services outside the four needs: only an unknown resdir
+    # code (a mapping's typo) is worth a warning.
     for term in classified.unknown:
-        problems.append(
-            problem(
-                "unknown-code",
-                field="taxonomy",
-                scheme=term["scheme"],
-                value=term.get("code") or term.get("name"),
-            )
-        )
+        if term["scheme"] == "resdir":
+            code = term.get("code") or term.get("name")
+            problems.append(problem("unknown-code", field="taxonomy", scheme="resdir", value=code))
     meeting = crosswalk.meeting_types(
-        [t["code"] or t["name"] for t in terms if t["scheme"] == "meeting_guide"]
+        [t["code"] or t["name"] for t in terms if t["scheme"] == "meeting_guide"],
+        fellowship=spec.fellowship,
     )
     for code in meeting.unknown:
         problems.append(problem("unknown-code", field="types", scheme="Meeting Guide", value=code))
@@ -282,7 +305,7 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
     status, temporarily_closed = _status(
         draft, bool(draft.get("temporarily_closed")) or meeting.temporarily_closed
     )
-    confidential = bool(draft.get("confidential_location"))
+    confidential = _flag(draft.get("confidential_location"))
     if confidential and address:
         # A confidential place shows its area only: the street never reaches the store.
         address["street"] = None
@@ -312,7 +335,7 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         "kind": kind,
         "organization": _organization(draft.get("organization"), spec.id),
         "name": name,
-        "alternate_name": _text(draft.get("alternate_name")),
+        "alternate_name": _name(draft.get("alternate_name")),
         "description": _text(draft.get("description")),
         "status": status,
         "temporarily_closed": temporarily_closed,
@@ -320,7 +343,7 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         "subcategories": classified.subcategories,
         "taxonomy": terms,
         "narr_level": _narr_level(draft.get("narr_level")),
-        "location_name": _text(draft.get("location_name")),
+        "location_name": _name(draft.get("location_name")),
         "address": address,
         "location": location,
         "geocode_precision": "source" if location else None,

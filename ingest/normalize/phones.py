@@ -21,6 +21,7 @@ TYPE_WORDS: tuple[tuple[str, str], ...] = (
 )
 DESCRIPTION_TYPES = ("fax", "tty", "toll_free", "hotline")
 DEFAULT_TYPE = "voice"
+TWO_NUMBERS_DIGITS = 14  # two local (7-digit) numbers at the least
 
 # "Intake: (925)522-0124": a label before the number. "650 839-1734 (Redwood City)": a note after.
 _LABEL = re.compile(r"^\s*([^\d:()+]*[^\W\d_][^\d:()+]*?)\s*:\s*")
@@ -136,6 +137,8 @@ def _type_word(text: str, allowed) -> str | None:
 def split_phone_list(text: str, region: str = "US") -> list[str]:
     """Split a free-text cell holding several numbers ("(925)522-0124 Intake: (925)522-0124x0")."""
     text = clean_text(text) or ""
+    if sum(c.isdigit() for c in text) < TWO_NUMBERS_DIGITS:
+        return [text] if text else []  # too few digits for two numbers: skip the slow matcher
     matches = list(PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE))
     if len(matches) < 2:
         return [text] if text else []

@@ -197,7 +197,7 @@ _ACCOMPANYING = re.compile(
 _SUBJECT = re.compile(
     r"^(.*?)(?=[,.;:(]|\d|\b(?:who|whose|with|that|in|of|at|from|age|ages|aged|referred|"
     r"must|needing|experiencing|living|over|under|only)\b|$)",
-    re.IGNORECASE,
+    re.IGNORECASE | re.DOTALL,  # a multi-line text ends its subject at the end, not at a newline
 )
 
 # A number of years: not part of a larger number, a price, a fraction, an ordinal or a time.

@@ -11,12 +11,14 @@ from ingest.problems import Problem, problem
 # Cell values that mean "nothing here". "None" is not one of them: in a fees or eligibility
 # column it is an answer ("free", "no requirements"), and the caller decides what it means.
 EMPTY_WORDS = frozenset({"", "na", "n/a", "n.a", "#n/a", "null", "nil", "-", "--"})
+EMPTY_WORD_LENGTH = 6  # longer than any empty word, with a trailing period
 
 # Keep typographic quotes as the source wrote them; repair mojibake, C1 controls, entities.
 _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
 
 _SPACES = re.compile(r"[^\S\n]+")  # any whitespace but a newline, including no-break spaces
 _BLANK_LINES = re.compile(r"\n{3,}")
+_SPACE_RUN = re.compile(r"[^\S\n]{2,}|[^\S \n]")  # two spaces in a row, or a tab, NBSP, ...
 
 # Tags whose boundaries are line breaks in the text of an HTML fragment.
 _BREAK_TAGS = frozenset({"br"})
@@ -61,10 +63,15 @@ def clean_text(value) -> str | None:
     """Return text with padding and runs of spaces collapsed, mojibake repaired, None if empty."""
     if value is None:
         return None
-    text = ftfy.fix_text(str(value), _FTFY)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
-    if text.casefold().rstrip(".") in EMPTY_WORDS:
+    text = str(value)
+    # ftfy is slow; plain ASCII without entities or carriage returns has nothing it would fix.
+    if not text.isascii() or "&" in text or "\r" in text:
+        text = ftfy.fix_text(text, _FTFY)
+    if "\n" in text or _SPACE_RUN.search(text):
+        lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+        text = _BLANK_LINES.sub("\n\n", "\n".join(lines))
+    text = text.strip()
+    if len(text) < EMPTY_WORD_LENGTH and text.casefold().rstrip(".") in EMPTY_WORDS:
         return None
     return text
 

@@ -50,7 +50,10 @@ def detect(path: Path, fmt: str = "auto", mapping: Path | None = None) -> Reader
     if mapping is not None:
         fmt = "csv"
     for reader in registry():
-        if fmt in ("auto", reader.format) and reader.sniff(path):
+        # Any CSV could be an agency spreadsheet, so that reader is only chosen with a mapping.
+        wanted = fmt == reader.format or (fmt == "auto" and reader.format != "csv")
+        if wanted and reader.sniff(path):
             return reader
+    hint = "; an agency CSV needs --mapping" if path.suffix.lower() == ".csv" else ""
     wanted = "a known format" if fmt == "auto" else f"the {fmt} format"
-    raise SourceError(f"{path.name} is not in {wanted} (tried: {', '.join(FORMATS[1:])})")
+    raise SourceError(f"{path.name} is not in {wanted} (tried: {', '.join(FORMATS[1:])}){hint}")

@@ -28,12 +28,12 @@ def test_save_writes_versions_history_attributes_and_outbox(app, make_listing):
     facts = {"accepts_moud": {"value": "yes", "source": "test", "note": None}}
     doc = make_listing(attributes=facts)
     with app.app_context(), store.session() as session:
-        assert listings.save(session, doc, "ingest:test", NOW) == "created"
-        assert listings.save(session, doc, "ingest:test", NOW) == "unchanged"
+        assert listings.save(session, [doc], "ingest:test", NOW) == ["created"]
+        assert listings.save(session, [doc], "ingest:test", NOW) == ["unchanged"]
         changed = doc | {"name": "Mission Recovery Café"}
-        assert listings.save(session, changed, "admin:ana", NOW) == "updated"
+        assert listings.save(session, [changed], "admin:ana", NOW) == ["updated"]
         gone = changed | {"status": "unpublished"}
-        assert listings.save(session, gone, "ingest:test", NOW) == "unpublished"
+        assert listings.save(session, [gone], "ingest:test", NOW) == ["unpublished"]
         session.commit()
         history = session.scalars(select(store.ListingVersion).order_by(store.ListingVersion.id))
         rows = [(v.version, v.change, v.author, v.changed_fields) for v in history]
