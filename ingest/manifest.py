@@ -43,7 +43,7 @@ class SourceSpec:
 
 def source_id_for(path: Path) -> str:
     """Return a source id derived from a file or folder name ("cip_mvp.json" -> "cip-mvp")."""
-    stem = path.name.split(".")[0] if path.is_file() else path.name
+    stem = path.name if path.is_dir() else path.name.split(".")[0]
     return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "source"
 
 

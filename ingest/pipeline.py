@@ -331,11 +331,14 @@ def load_stops(session: Session, spec: SourceSpec, docs: list[dict], counts: Cou
                 counts["removed"] += 1
 
 
-def _save_source(session: Session, spec: SourceSpec, reader: str | None) -> None:
+def _save_source(session: Session, spec: SourceSpec, reader: str | None, *, failed=False) -> None:
+    """Record what a source is; a failed run only makes sure the source exists."""
     source = session.get(Source, spec.id)
     if source is None:
         source = Source(id=spec.id)
         session.add(source)
+    elif failed:
+        return
     source.name, source.format, source.location = spec.name, reader, str(spec.path)
     source.licence, source.snapshot, source.facts = spec.licence, spec.snapshot, dict(spec.facts)
     session.flush()
@@ -437,7 +440,7 @@ def run_source(
         report.status, report.error = "failed", str(exc)
         report.counts = Counter()
         if not dry_run:
-            _save_source(session, spec, report.reader)
+            _save_source(session, spec, report.reader, failed=True)
             _save_run(session, spec, report, started, {})
             session.commit()
         return report

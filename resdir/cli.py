@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -60,6 +60,7 @@ def _summary(reports, console: Console, dry_run: bool) -> None:
 
 
 @click.command("ingest")
+@with_appcontext
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -122,6 +123,7 @@ def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run) -> None
 
 
 @click.command("problems")
+@with_appcontext
 @click.option("--source", "source_id", help="Only this source.")
 @click.option(
     "--severity",
@@ -170,6 +172,7 @@ def problems_command(source_id, severity, type_, limit, raw) -> None:
 
 
 @click.command("stats")
+@with_appcontext
 def stats_command() -> None:
     """Show what the directory holds: listings by category and status, sources, stops."""
     from resdir.listings import category_counts
@@ -220,6 +223,7 @@ def stats_command() -> None:
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 def serve_command(host, port) -> None:

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -244,6 +245,7 @@ def init_db(app: Flask | None = None) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create the database tables (safe to run again)."""
     init_db()

@@ -40,6 +40,8 @@ def registry() -> list[Reader]:
     ]
 
 
+EMPTY_CONTENTS = (b"", b"[]", b"{}")  # files that cannot be told apart by format, nor need be
+EMPTY_PROBE = 64
 FORMATS = ("auto", "hsds", "meeting-guide", "gtfs", "csv")
 
 
@@ -54,6 +56,8 @@ def detect(path: Path, fmt: str = "auto", mapping: Path | None = None) -> Reader
         wanted = fmt == reader.format or (fmt == "auto" and reader.format != "csv")
         if wanted and reader.sniff(path):
             return reader
+    if path.is_file() and path.read_bytes()[:EMPTY_PROBE].strip() in EMPTY_CONTENTS:
+        raise SourceError(f"{path.name} holds no records; nothing was changed")
     hint = "; an agency CSV needs --mapping" if path.suffix.lower() == ".csv" else ""
     wanted = "a known format" if fmt == "auto" else f"the {fmt} format"
     raise SourceError(f"{path.name} is not in {wanted} (tried: {', '.join(FORMATS[1:])}){hint}")

@@ -33,6 +33,10 @@ from ingest.readers.files import csv_header, csv_rows, load_json, read_text
 from ingest.record import Record
 from resdir.vocab import ATTRIBUTES
 
+# HSDS has no field for these; a term of these codes (in any taxonomy, resdir's own in the demo
+# data) sets the draft flag of the same name, with the attribute's value.
+DRAFT_FLAGS = ("confidential_location", "temporarily_closed")
+
 DATAPACKAGE = "datapackage.json"
 Row = dict[str, Any]
 Tables = dict[str, list[tuple[int, Row]]]  # canonical table name → (line, row) in file order
@@ -302,7 +306,7 @@ def _draft(
         "service_at_location_id": scope.salid,
     }
     schedules = scope.nearest("schedule")
-    taxonomy, facts, rows = _classification(scope, service, found)
+    taxonomy, facts, flags, rows = _classification(scope, service, found)
     phones = _phones(scope)
     raw.update(phones=phones, schedules=schedules, attributes=rows)
     hours = _hours(schedules)
@@ -318,6 +322,7 @@ def _draft(
         "status": service.get("status"),
         "taxonomy": taxonomy,
         "facts": facts,
+        **flags,
         "location_name": location.get("name"),
         "address": _address(scope, raw, virtual=_is_virtual(location)),
         "location": _compact({"lat": location.get("latitude"), "lon": location.get("longitude")}),
@@ -574,14 +579,17 @@ def _last_action(scope: _Scope, raw: dict) -> str | None:
 
 def _classification(
     scope: _Scope, service: Row, found: list[Problem]
-) -> tuple[list[dict], list[dict], list[Row]]:
-    """Return the listing's taxonomy terms, the facts its attribute terms state, and the links."""
+) -> tuple[list[dict], list[dict], dict[str, bool], list[Row]]:
+    """Return the listing's taxonomy terms, the facts and flags its attribute terms state, links."""
     pkg = scope.package
     terms: list[dict] = []
     facts: dict[str, dict] = {}
+    flags: dict[str, bool] = {}
 
     def add(entry: dict, value: Any = "") -> None:
-        if entry.get("code") in ATTRIBUTES:
+        if entry.get("code") in DRAFT_FLAGS:
+            flags[entry["code"]] = _fact_value(value) == "yes"
+        elif entry.get("code") in ATTRIBUTES:
             facts[entry["code"]] = {
                 "code": entry["code"],
                 "value": _fact_value(value),
@@ -608,7 +616,7 @@ def _classification(
         add(_code_entry(pkg, code, sidecar))
     for word in _split(service.get("keywords")):
         add({"scheme": "keyword", "name": word})
-    return terms, list(facts.values()), links
+    return terms, list(facts.values()), flags, links
 
 
 def _links(scope: _Scope) -> list[Row]:

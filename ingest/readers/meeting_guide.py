@@ -8,8 +8,7 @@ The 12 Step Meeting List (TSML) CSV has one meeting per row under columns named 
 Where each meeting key goes in the draft (`ingest.record`), values as the feed wrote them:
 
 - `slug` is the key (else the meeting's or Airtable record's `id`, else a slug of name, place,
-  day and time). A meeting held on several days (`day: [1, 3]`) gives one record per day keyed
-  `slug--day`; "--" never occurs in a slug, so these keys cannot meet a feed's own "slug-2".
+  day and time). A meeting held on several days (`day: [1, 3]`) is one record meeting on each.
 - `day`, `time`, `end_time` -> `meeting`; numeric days count from 0 = Sunday (`weekday_base`).
 - `types` -> `taxonomy` terms of scheme "meeting_guide", one per type as given; a string of types
   ("C,W", "[open]", "Open, Wheelchair Access") is a list written out, split on commas.
@@ -141,18 +140,16 @@ def _records(items: Iterable[tuple[int, Any, Any]]) -> Iterator[Record]:
             yield Record(key=key, draft={}, raw=raw, line=line, problems=[found])
             continue
         base = _base_key(meeting, raw)
-        days = meeting.get("day")
-        days = days if isinstance(days, list) and days else [days]
-        for day in days:
-            stem = base or f"line-{line}"
-            key = stem if len(days) == 1 else f"{stem}{KEY_SEPARATOR}{slug(day)}"
-            found: list[Problem] = []
-            draft = _draft(meeting, day, found)
-            if not base:
-                found.append(problem("missing-key", detail="no slug, id, name or time"))
-            for p in found:
-                p.record, p.line = key, line
-            yield Record(key=key, draft=draft, raw=raw, line=line, problems=found)
+        key = base or f"line-{line}"
+        found: list[Problem] = []
+        # A meeting held on several days ("day": [1, 2, 3, 4, 5]) is one listing that meets on
+        # each of them.
+        draft = _draft(meeting, meeting.get("day"), found)
+        if not base:
+            found.append(problem("missing-key", detail="no slug, id, name or time"))
+        for p in found:
+            p.record, p.line = key, line
+        yield Record(key=key, draft=draft, raw=raw, line=line, problems=found)
 
 
 def _base_key(meeting: dict, raw: Any) -> str:

@@ -162,8 +162,8 @@ def test_sf_marin_street_address_and_string_coordinates(feeds):
 def test_edmonton_day_lists_twelve_hour_times_and_whole_address(feeds):
     records = read_records(feeds / "edmonton.json")
     first = records[0]
-    assert first.key == "6"  # a one-day list keeps the plain slug
-    assert first.draft["meeting"] == {"day": 6, "time": "11:00 AM"}
+    assert first.key == "6"
+    assert first.draft["meeting"] == {"day": [6], "time": "11:00 AM"}
     assert first.draft["address"] == {
         "formatted": "8318 104 St, Edmonton, Alberta, T6E 4E8, Canada"
     }
@@ -315,16 +315,14 @@ def write_feed(tmp_path, meetings):
     return path
 
 
-def test_a_meeting_on_several_days_gives_one_record_per_day(tmp_path):
+def test_a_meeting_on_several_days_is_one_record_meeting_on_each(tmp_path):
     path = write_feed(
         tmp_path,
         [{"slug": "noon", "name": "Noon", "day": [1, 3, 5], "time": "12:00", "types": ["O"]}],
     )
     records = read_records(path)
     assert [(r.key, r.draft["meeting"]["day"], r.line) for r in records] == [
-        ("noon--1", 1, 1),
-        ("noon--3", 3, 1),
-        ("noon--5", 5, 1),
+        ("noon", [1, 3, 5], 1)
     ]
 
 
