@@ -159,7 +159,7 @@ def mark_area_points(docs: list[dict]) -> list[Problem]:
     return problems
 
 
-def geocode(doc: dict, geocoder: geo.Geocoder) -> list[Problem]:
+def geocode(doc: dict, geocoder: geo.Geocoder, session: Session) -> list[Problem]:
     """Give a document without coordinates a place and every located document a time zone."""
     problems = []
     address = doc.get("address")
@@ -168,7 +168,7 @@ def geocode(doc: dict, geocoder: geo.Geocoder) -> list[Problem]:
         place = (
             geo.gazetteer_place(address)
             if doc["confidential_location"]
-            else geocoder.place(address)
+            else geocoder.place(address, session)
         )
         if place is None:
             problems.append(
@@ -451,7 +451,7 @@ def run_source(
             report.problems.append(found)
         resolution = resolver.resolve(session, spec.id, docs)
         for doc in docs:
-            for p in geocode(doc, geocoder):
+            for p in geocode(doc, geocoder, session):
                 p.source, p.record = spec.id, doc["source_id"]
                 report.problems.append(p)
         load_listings(session, spec, docs, resolution, utcnow(), report.counts)

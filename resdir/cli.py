@@ -15,10 +15,14 @@ from sqlalchemy import func, inspect, select
 
 from resdir import geo, store, vocab
 
+RAW_LIMIT = 2000  # characters of a rejected record's raw form shown by `resdir problems --raw`
+PLAIN_WIDTH = 160  # tables are this wide when not on a terminal (CI logs, pipes)
+
 
 def _console() -> Console:
     # Plain, colourless output when not on a terminal (CI, pipes, log files).
-    return Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False)
+    return console if console.is_terminal else Console(highlight=False, width=PLAIN_WIDTH)
 
 
 def _require_tables() -> None:
@@ -29,10 +33,7 @@ def _require_tables() -> None:
 def _geocoder() -> geo.Geocoder:
     config = current_app.config
     return geo.Geocoder(
-        config["GEOCODER"],
-        store.engine(),
-        config["GEOCODER_MIN_DELAY_SECONDS"],
-        config["GEOCODER_TIMEOUT_SECONDS"],
+        config["GEOCODER"], config["GEOCODER_MIN_DELAY_SECONDS"], config["GEOCODER_TIMEOUT_SECONDS"]
     )
 
 
@@ -148,27 +149,19 @@ def problems_command(source_id, severity, type_, limit, raw) -> None:
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         rows = session.scalars(query.limit(limit) if limit else query).all()
     console = _console()
-    table = Table(
-        title=f"{total} problems" + (f", first {len(rows)}" if len(rows) < total else ""),
-        title_justify="left",
-    )
-    for name in ("source", "severity", "type", "record", "line", "field", "message"):
-        table.add_column(name)
+    shown = f", first {len(rows)}" if len(rows) < total else ""
+    console.print(f"{total} problems{shown}")
+    # One problem a line, easy to read in a log and to grep.
     for row in rows:
-        table.add_row(
-            row.source_id,
-            row.severity,
-            row.type,
-            row.record_key or "",
-            str(row.line or ""),
-            row.field or "",
-            row.message,
+        where = ":".join(str(x) for x in (row.record_key, row.line) if x is not None)
+        field = f" [{row.field}]" if row.field else ""
+        console.print(
+            f"{row.source_id} {row.severity} {row.type} {where}{field}: {row.message}",
+            markup=False,
         )
-    console.print(table)
-    if raw:
-        for row in rows:
-            if row.raw is not None:
-                console.print(f"{row.source_id} {row.record_key}:", json.dumps(row.raw)[:2000])
+        if raw and row.raw is not None:
+            text = json.dumps(row.raw, ensure_ascii=False)[:RAW_LIMIT]
+            console.print(f"    raw: {text}", markup=False)
 
 
 @click.command("stats")

@@ -17,7 +17,6 @@ from statistics import fmean
 import zipcodes
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim, Pelias
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from resdir.store import GeocodeCacheEntry
@@ -111,17 +110,19 @@ def address_query(address: dict) -> str:
 
 
 class Geocoder:
-    """Place addresses: a remote geopy geocoder when configured, else the offline gazetteer."""
+    """Place addresses: a remote geopy geocoder when configured, else the offline gazetteer.
+
+    Remote answers are cached in the store through the caller's session, so they are written in
+    the caller's transaction (SQLite allows one writer at a time).
+    """
 
     def __init__(
         self,
         setting: str = "offline",
-        engine: Engine | None = None,
         min_delay_seconds: float = 1.0,
         timeout_seconds: float = 10.0,
     ):
         self.setting = setting
-        self.engine = engine
         self._remote = None
         if setting != "offline":
             provider, url = setting.split(":", 1)
@@ -140,27 +141,26 @@ class Geocoder:
                 error_wait_seconds=min_delay_seconds,
             )
 
-    def place(self, address: dict) -> Place | None:
+    def place(self, address: dict, session: Session) -> Place | None:
         """Return the best place for an address, or None if nothing can place it."""
         if self._remote is not None and (address.get("street") or "").strip():
-            place = self._remote_place(address)
+            place = self._remote_place(address, session)
             if place is not None:
                 return place
         return gazetteer_place(address)
 
-    def _remote_place(self, address: dict) -> Place | None:
+    def _remote_place(self, address: dict, session: Session) -> Place | None:
         query = address_query(address)
         key = f"{self.setting}|{query.lower()}"
-        with Session(self.engine, expire_on_commit=False) as session:
-            hit = session.get(GeocodeCacheEntry, key)
-            if hit is None:
-                result = self._remote(query)
-                hit = GeocodeCacheEntry(query=key, created_at=datetime.now(UTC))
-                if result is not None:
-                    hit.lat, hit.lon = result.latitude, result.longitude
-                    hit.precision = _precision(result.raw)
-                session.add(hit)
-                session.commit()
+        hit = session.get(GeocodeCacheEntry, key)
+        if hit is None:
+            result = self._remote(query)
+            hit = GeocodeCacheEntry(query=key, created_at=datetime.now(UTC))
+            if result is not None:
+                hit.lat, hit.lon = result.latitude, result.longitude
+                hit.precision = _precision(result.raw)
+            session.add(hit)
+            session.flush()
         return None if hit.lat is None else Place(hit.lat, hit.lon, hit.precision)
 
 

@@ -49,10 +49,14 @@ def test_every_seed_source_loads_without_a_rejected_record(seeded):
 def test_seed_examples_hold(seeded, app, listing_docs):
     """Each source's acceptance examples, from the manifest, against what was stored."""
     with app.app_context(), store.session() as session:
-        stops = {(s.source_id, s.stop_id): {"name": s.name, "wheelchair_boarding":
-                                             s.wheelchair_boarding,
-                                             "location": {"lat": s.lat, "lon": s.lon}}
-                 for s in session.scalars(select(store.TransitStop))}
+        stops = {
+            (s.source_id, s.stop_id): {
+                "name": s.name,
+                "wheelchair_boarding": s.wheelchair_boarding,
+                "location": {"lat": s.lat, "lon": s.lon},
+            }
+            for s in session.scalars(select(store.TransitStop))
+        }
     checked = 0
     for spec in SPECS:
         docs = listing_docs(spec.id)

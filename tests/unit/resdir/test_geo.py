@@ -54,13 +54,14 @@ def test_time_zones_from_coordinates():
 
 
 @pytest.fixture
-def engine(tmp_path):
+def session(tmp_path):
     engine = store.make_engine(f"sqlite:///{tmp_path / 'geo.sqlite3'}")
     store.Base.metadata.create_all(engine)
-    return engine
+    with store.Session(engine) as session:
+        yield session
 
 
-def test_remote_geocoder_speaks_nominatim_and_caches_answers(engine):
+def test_remote_geocoder_speaks_nominatim_and_caches_answers(session):
     street = {
         "street": "1500 Valencia Street",
         "city": "San Francisco",
@@ -69,30 +70,29 @@ def test_remote_geocoder_speaks_nominatim_and_caches_answers(engine):
     }
     query = "1500 Valencia Street, San Francisco, CA, 94110"
     with NominatimServer({query: (37.7489, -122.4206, "building")}) as server:
-        geocoder = geo.Geocoder(f"nominatim:{server.url}", engine, min_delay_seconds=0.2)
-        first = geocoder.place(street)
-        second = geocoder.place(street)
+        geocoder = geo.Geocoder(f"nominatim:{server.url}", min_delay_seconds=0.2)
+        first = geocoder.place(street, session)
+        second = geocoder.place(street, session)
     assert first == second == geo.Place(37.7489, -122.4206, "address")
     assert [q for _, q in server.requests] == [query]  # the second answer came from the cache
-    with store.Session(engine) as session:
-        assert session.scalar(select(func.count()).select_from(store.GeocodeCacheEntry)) == 1
+    assert session.scalar(select(func.count()).select_from(store.GeocodeCacheEntry)) == 1
 
 
-def test_remote_geocoder_is_rate_limited(engine):
+def test_remote_geocoder_is_rate_limited(session):
     addresses = [
         {"street": f"{n} Mission Street", "city": "San Francisco", "region": "CA"}
         for n in (100, 200, 300)
     ]
     with NominatimServer({}) as server:
-        geocoder = geo.Geocoder(f"nominatim:{server.url}", engine, min_delay_seconds=0.3)
+        geocoder = geo.Geocoder(f"nominatim:{server.url}", min_delay_seconds=0.3)
         for address in addresses:
-            geocoder.place(address)
+            geocoder.place(address, session)
     times = [t for t, _ in server.requests]
     assert len(times) == 3
     assert all(b - a >= 0.28 for a, b in itertools.pairwise(times))
 
 
-def test_remote_miss_falls_back_to_the_gazetteer_and_remembers_the_miss(engine):
+def test_remote_miss_falls_back_to_the_gazetteer_and_remembers_the_miss(session):
     address = {
         "street": "1 Nowhere Lane",
         "city": "San Mateo",
@@ -100,16 +100,14 @@ def test_remote_miss_falls_back_to_the_gazetteer_and_remembers_the_miss(engine):
         "postal_code": "94401",
     }
     with NominatimServer({}) as server:
-        geocoder = geo.Geocoder(f"nominatim:{server.url}", engine, min_delay_seconds=0)
-        place = geocoder.place(address)
-        geocoder.place(address)
+        geocoder = geo.Geocoder(f"nominatim:{server.url}", min_delay_seconds=0)
+        place = geocoder.place(address, session)
+        geocoder.place(address, session)
     assert place.precision == "postal_code"
     assert len(server.requests) == 1
 
 
-def test_an_unreachable_geocoder_does_not_fail_the_caller(engine):
-    geocoder = geo.Geocoder(
-        "nominatim:http://127.0.0.1:9", engine, min_delay_seconds=0, timeout_seconds=1
-    )
-    place = geocoder.place({"street": "24 Second Avenue", "postal_code": "94401"})
+def test_an_unreachable_geocoder_does_not_fail_the_caller(session):
+    geocoder = geo.Geocoder("nominatim:http://127.0.0.1:9", min_delay_seconds=0, timeout_seconds=1)
+    place = geocoder.place({"street": "24 Second Avenue", "postal_code": "94401"}, session)
     assert place.precision == "postal_code"

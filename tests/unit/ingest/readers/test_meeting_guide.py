@@ -321,9 +321,7 @@ def test_a_meeting_on_several_days_is_one_record_meeting_on_each(tmp_path):
         [{"slug": "noon", "name": "Noon", "day": [1, 3, 5], "time": "12:00", "types": ["O"]}],
     )
     records = read_records(path)
-    assert [(r.key, r.draft["meeting"]["day"], r.line) for r in records] == [
-        ("noon", [1, 3, 5], 1)
-    ]
+    assert [(r.key, r.draft["meeting"]["day"], r.line) for r in records] == [("noon", [1, 3, 5], 1)]
 
 
 def test_key_falls_back_to_id_then_to_content(tmp_path):

@@ -1,0 +1,119 @@
+"""The command line around ingest: set-up, the remote geocoder path, stats, dependency direction."""
+
+import json
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from resdir import create_app, store
+from resdir.listings import load_document
+from tests.nominatim import NominatimServer
+
+MAPPING = """[source]
+key = "ID"
+[fields]
+name = "Program"
+"address.street" = "Street"
+"address.city" = "City"
+"address.region" = "State"
+"address.postal_code" = "ZIP"
+"""
+
+
+def test_ingest_before_init_db_says_what_to_do(tmp_path):
+    app = create_app({"DATABASE": str(tmp_path / "fresh.sqlite3")})
+    result = app.test_cli_runner().invoke(args=["ingest", str(tmp_path / "x.json")])
+    assert result.exit_code == 1
+    assert "run `resdir init-db` first" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_init_db_is_safe_to_run_again(app):
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["init-db"])
+        assert result.exit_code == 0
+        assert result.output.startswith("database ready: sqlite:///")
+
+
+def test_addresses_are_placed_by_a_configured_nominatim_behind_a_cache(tmp_path):
+    (tmp_path / "beds.toml").write_text(MAPPING)
+    sheet = tmp_path / "beds.csv"
+    sheet.write_text(
+        "ID,Program,Street,City,State,ZIP\n"
+        "1,Harbor House,1500 Valencia Street,San Francisco,CA,94110\n"
+        "2,Dawn Place,1 Unknown Way,San Francisco,CA,94110\n"
+    )
+    query = "1500 Valencia Street, San Francisco, CA, 94110"
+    with NominatimServer({query: (37.7489, -122.4206, "building")}) as server:
+        app = create_app(
+            {
+                "DATABASE": str(tmp_path / "geo.sqlite3"),
+                "GEOCODER": f"nominatim:{server.url}",
+                "GEOCODER_MIN_DELAY_SECONDS": 0,
+            }
+        )
+        runner = app.test_cli_runner()
+        runner.invoke(args=["init-db"])
+        args = [
+            "ingest",
+            str(sheet),
+            "--mapping",
+            str(tmp_path / "beds.toml"),
+            "--report",
+            str(tmp_path / "report.json"),
+        ]
+        assert runner.invoke(args=args).exit_code == 0
+        asked = len(server.requests)
+        assert runner.invoke(args=args).exit_code == 0
+    assert asked == 2 and len(server.requests) == 2  # the second run asked nothing
+
+    with app.app_context(), store.session() as session:
+        ids = session.scalars(select(store.Listing.id)).all()
+        docs = {d["name"]: d for d in (load_document(session, i) for i in ids)}
+    assert docs["Harbor House"]["location"] == {"lat": 37.7489, "lon": -122.4206}
+    assert docs["Harbor House"]["geocode_precision"] == "address"
+    # Nominatim found nothing: the offline gazetteer still places it at its ZIP code.
+    assert docs["Dawn Place"]["geocode_precision"] == "postal_code"
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["sources"][0]["unchanged"] == 2
+
+
+def test_stats_and_problems_summarize_the_directory(app, ingest, tmp_path):
+    feed = tmp_path / "feed.json"
+    feed.write_text(
+        json.dumps(
+            [
+                {
+                    "slug": "hope",
+                    "name": "Hope",
+                    "day": 1,
+                    "time": "19:00",
+                    "types": ["O", "ZZ"],
+                    "formatted_address": "2200 Mission St, San Francisco, CA 94110, USA",
+                },
+            ]
+        )
+    )
+    ingest(feed)
+    runner = app.test_cli_runner()
+    stats = runner.invoke(args=["stats"]).output
+    assert "Sober social and support" in stats
+    assert "feed" in stats and "completed" in stats
+    problems = runner.invoke(args=["problems", "--type", "unknown-code"]).output
+    assert problems.splitlines() == [
+        "1 problems",
+        "feed warning unknown-code hope:1 [types]: Meeting Guide code 'ZZ' is not known; "
+        "kept verbatim",
+    ]
+
+
+def test_resdir_core_never_imports_ingest():
+    code = (
+        "import sys, resdir, resdir.model, resdir.store, resdir.listings, resdir.geo, "
+        "resdir.web, resdir.vocab; resdir.create_app(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ingest'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
