@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, inspect, select
+from werkzeug.serving import run_simple
 
 from resdir import geo, store, vocab
 
@@ -221,7 +222,8 @@ def stats_command() -> None:
 @click.option("--port", default=5000, show_default=True)
 def serve_command(host, port) -> None:
     """Serve the app with the development server (production: gunicorn "resdir:create_app()")."""
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # app.run() refuses to start from inside the flask CLI; run werkzeug's server directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 def init_app(app) -> None:

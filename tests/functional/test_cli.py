@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -117,3 +118,37 @@ def test_resdir_core_never_imports_ingest():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_serve_answers_on_the_port_it_is_given(tmp_path):
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {"RESDIR_DATABASE": str(tmp_path / "serve.sqlite3")}
+    resdir = [str(Path(sys.executable).parent / "resdir")]  # the installed console script
+    subprocess.run([*resdir, "init-db"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen(
+        [*resdir, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("resdir serve did not answer")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert "0 published listings" in page
