@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -214,6 +215,41 @@ def _documents_by_listing(
     return out
 
 
+@dataclass
+class Changes:
+    """A source's documents sorted against what the store holds from it."""
+
+    new: list[tuple[dict, str]] = field(default_factory=list)  # (document, hash)
+    changed: list[tuple[Any, dict, str]] = field(default_factory=list)  # (row, document, hash)
+    gone: list[Any] = field(default_factory=list)  # rows the source no longer holds
+
+
+def compare(
+    spec: SourceSpec, stored: dict[str, Any], docs: list[dict], key: str, counts: Counter
+) -> Changes:
+    """Sort documents into new, changed and unchanged against stored rows (by `key`), and find
+    the rows a full snapshot no longer holds; count each kind."""
+    changes = Changes()
+    for doc in docs:
+        digest = listings.content_hash(doc)
+        row = stored.get(doc[key])
+        if row is None:
+            changes.new.append((doc, digest))
+        elif not row.present or row.content_hash != digest:
+            changes.changed.append((row, doc, digest))
+        else:
+            counts["unchanged"] += 1
+    if spec.snapshot == "full":
+        # A full snapshot that no longer holds a record means the source dropped it: the record
+        # stops feeding its listing, and a listing with no record left is unpublished, not deleted.
+        seen = {doc[key] for doc in docs}
+        changes.gone = [row for k, row in stored.items() if k not in seen and row.present]
+    counts["created"] += len(changes.new)
+    counts["updated"] += len(changes.changed)
+    counts["removed"] += len(changes.gone)
+    return changes
+
+
 def load_listings(
     session: Session,
     spec: SourceSpec,
@@ -223,45 +259,28 @@ def load_listings(
     counts: Counter,
 ) -> None:
     """Write a source's documents: record by record, then the listings they feed."""
-    stored = {
-        r.record_key: r
-        for r in session.scalars(select(ListingSource).where(ListingSource.source_id == spec.id))
-    }
-    touched, new_rows = set(), []
-    for doc in docs:
-        digest = listings.content_hash(doc)
-        row = stored.get(doc["source_id"])
-        if row is not None and row.present and row.content_hash == digest:
-            counts["unchanged"] += 1
-            continue
-        if row is None:
-            listing_id = resolution[doc["source_id"]]
-            new_rows.append(
-                {
-                    "source_id": spec.id,
-                    "record_key": doc["source_id"],
-                    "listing_id": listing_id,
-                    "document": doc,
-                    "content_hash": digest,
-                    "present": True,
-                }
-            )
-            counts["created"] += 1
-            counts["merged"] += listing_id != doc["id"]
-        else:
-            row.document, row.content_hash, row.present = doc, digest, True
-            counts["updated"] += 1
-            listing_id = row.listing_id
-        touched.add(listing_id)
-    if spec.snapshot == "full":
-        # A full snapshot that no longer holds a record means the source dropped it: the record
-        # stops feeding its listing, and a listing with no record left is unpublished, not deleted.
-        seen = {d["source_id"] for d in docs}
-        for key, row in stored.items():
-            if key not in seen and row.present:
-                row.present = False
-                counts["removed"] += 1
-                touched.add(row.listing_id)
+    query = select(ListingSource).where(ListingSource.source_id == spec.id)
+    stored = {r.record_key: r for r in session.scalars(query)}
+    changes = compare(spec, stored, docs, "source_id", counts)
+    new_rows = [
+        {
+            "source_id": spec.id,
+            "record_key": doc["source_id"],
+            "listing_id": resolution[doc["source_id"]],
+            "document": doc,
+            "content_hash": digest,
+            "present": True,
+        }
+        for doc, digest in changes.new
+    ]
+    counts["merged"] += sum(row["listing_id"] != row["document"]["id"] for row in new_rows)
+    for row, doc, digest in changes.changed:
+        row.document, row.content_hash, row.present = doc, digest, True
+    for row in changes.gone:
+        row.present = False
+    touched = {r["listing_id"] for r in new_rows}
+    touched |= {row.listing_id for row, _, _ in changes.changed}
+    touched |= {row.listing_id for row in changes.gone}
     if new_rows:
         session.execute(insert(ListingSource), new_rows)
     session.flush()
@@ -300,35 +319,19 @@ def _save_organizations(session: Session, source_id: str, docs: list[dict]) -> N
 
 def load_stops(session: Session, spec: SourceSpec, docs: list[dict], counts: Counter) -> None:
     """Write a GTFS source's stops, marking stops it no longer has as not present."""
-    stored = {
-        s.id: s
-        for s in session.scalars(select(TransitStop).where(TransitStop.source_id == spec.id))
-    }
-    for doc in docs:
-        digest = listings.content_hash(doc)
-        row = stored.get(doc["id"])
-        if row is not None and row.present and row.content_hash == digest:
-            counts["unchanged"] += 1
-            continue
-        if row is None:
-            row = TransitStop(id=doc["id"], source_id=spec.id)
-            session.add(row)
-            counts["created"] += 1
-        else:
-            counts["updated"] += 1
+    query = select(TransitStop).where(TransitStop.source_id == spec.id)
+    changes = compare(spec, {s.id: s for s in session.scalars(query)}, docs, "id", counts)
+    rows = [
+        (TransitStop(id=doc["id"], source_id=spec.id), doc, digest) for doc, digest in changes.new
+    ]
+    session.add_all(row for row, _, _ in rows)
+    for row, doc, digest in rows + changes.changed:
         row.stop_id, row.name, row.routes = doc["stop_id"], doc["name"], doc["routes"]
         row.lat, row.lon = doc["location"]["lat"], doc["location"]["lon"]
-        row.wheelchair_boarding, row.content_hash, row.present = (
-            doc["wheelchair_boarding"],
-            digest,
-            True,
-        )
-    if spec.snapshot == "full":
-        seen = {d["id"] for d in docs}
-        for key, row in stored.items():
-            if key not in seen and row.present:
-                row.present = False
-                counts["removed"] += 1
+        row.wheelchair_boarding = doc["wheelchair_boarding"]
+        row.content_hash, row.present = digest, True
+    for row in changes.gone:
+        row.present = False
 
 
 def _save_source(session: Session, spec: SourceSpec, reader: str | None, *, failed=False) -> None:
