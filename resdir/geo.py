@@ -24,6 +24,10 @@ from resdir.store import GeocodeCacheEntry
 EARTH_RADIUS_KM = 6371.0088
 ZIP5 = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 # Nominatim result types that place a point no better than a town or a postcode.
+AREA_SEPARATORS = re.compile(r"\s*(?:[,;/&]|\band\b)\s*", re.IGNORECASE)
+AREA_LEAD = re.compile(
+    r"^(?:all of|anywhere in|throughout|the city of|city of|county of)\s+", re.IGNORECASE
+)
 CITY_TYPES = {"city", "town", "village", "hamlet", "suburb", "municipality", "county", "state"}
 POSTCODE_TYPES = {"postcode"}
 
@@ -87,6 +91,47 @@ def _city_centroids() -> dict[tuple[str, str], tuple[float, float]]:
             key = (entry["city"].lower(), entry["state"])
             points[key].append((float(entry["lat"]), float(entry["long"])))
     return {k: (fmean(p[0] for p in v), fmean(p[1] for p in v)) for k, v in points.items()}
+
+
+@cache
+def _areas() -> dict[str, dict[str, tuple[str, list[str]]]]:
+    """Return lower-case area name -> state -> (name, ZIP codes), for cities and counties."""
+    areas: dict[str, dict[str, tuple[str, list[str]]]] = defaultdict(dict)
+    for entry in zipcodes.list_all():
+        for name in (entry["city"], entry["county"]):
+            if name:
+                _, codes = areas[name.lower()].setdefault(entry["state"], (name, []))
+                codes.append(entry["zip_code"])
+    return areas
+
+
+def service_area(text: str, state: str | None = None) -> dict | None:
+    """Return the counties and city ZIP codes a service-area text names, or None.
+
+    Every part of the text ("San Francisco and San Mateo County", "All of Daly City") must name a
+    county or a city of one state (the listing's `state` when a name exists in several);
+    otherwise the text is not understood, since a partial reading would understate the area.
+    """
+    counties, codes = [], []
+    for part in AREA_SEPARATORS.split(text):
+        name = AREA_LEAD.sub("", part.strip(" .")).strip().lower()
+        if not name:
+            continue
+        found = _areas().get(name) or _areas().get(f"{name} county")
+        if not found:
+            return None
+        if len(found) > 1:
+            if state not in found:
+                return None
+            found = {state: found[state]}
+        [(where, (canonical, zips))] = found.items()
+        if canonical.endswith(" County"):
+            counties.append(f"{canonical}, {where}")
+        else:
+            codes.extend(zips)
+    if not counties and not codes:
+        return None
+    return {"counties": counties, "postal_codes": sorted(set(codes))}
 
 
 def gazetteer_place(address: dict) -> Place | None:

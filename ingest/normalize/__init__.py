@@ -16,7 +16,7 @@ from ingest.normalize.terms import parse_cost, parse_eligibility
 from ingest.normalize.text import clean_email, clean_text, clean_url, strip_html
 from ingest.problems import Problem, problem
 from ingest.record import Record
-from resdir import vocab
+from resdir import geo, vocab
 from resdir.listings import listing_id
 
 INACTIVE_STATUSES = {"inactive", "defunct", "closed", "deleted", "permanently closed", "no"}
@@ -248,7 +248,11 @@ def _status(draft: dict, temporarily_closed: bool) -> tuple[str, bool]:
     return ("unpublished" if word in INACTIVE_STATUSES else "published"), temporarily_closed
 
 
-def _service_area(raw: dict | None) -> dict | None:
+def _service_area(raw: dict | None, kind: str, address: dict | None) -> dict | None:
+    """Return where a service serves: named counties and ZIP codes, and the source's text.
+
+    A meeting's "region" is a label for where it meets, not an area served: kept as text only.
+    """
     if not raw:
         return None
     area = {
@@ -257,6 +261,8 @@ def _service_area(raw: dict | None) -> dict | None:
         "radius_km": raw.get("radius_km"),
         "text": _text(raw.get("text")),
     }
+    if kind == "service" and area["text"] and not (area["postal_codes"] or area["counties"]):
+        area |= geo.service_area(area["text"], (address or {}).get("region")) or {}
     return area if any(area.values()) else None
 
 
@@ -350,7 +356,7 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         "approximate_location": bool(draft.get("approximate_location")),
         "confidential_location": confidential,
         "timezone": tz,
-        "service_area": _service_area(draft.get("service_area")),
+        "service_area": _service_area(draft.get("service_area"), kind, address),
         "online": online,
         "schedule": _schedule(draft, problems),
         "phones": _phones(draft, problems),

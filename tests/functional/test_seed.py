@@ -87,6 +87,11 @@ def test_seed_covers_every_need_and_every_fact_three_ways(seeded, app):
     assert {d["cost"]["kind"] for d in docs} >= {"free", "sliding_scale", "fee"}
     assert any(d["online"] and not d["address"] for d in docs)  # online-only meetings
     assert any(d["capacity"] and d["capacity"]["available"] is not None for d in docs)
+    area_wide = [d for d in docs if d["kind"] == "service" and not d["location"]]
+    covered = [
+        d for d in area_wide if d["service_area"]["counties"] or d["service_area"]["postal_codes"]
+    ]
+    assert len(covered) >= 10  # ride programs and county services say where they go
 
 
 def test_seed_confidential_places_show_their_area_only(seeded, app):

@@ -111,3 +111,37 @@ def test_an_unreachable_geocoder_does_not_fail_the_caller(session):
     geocoder = geo.Geocoder("nominatim:http://127.0.0.1:9", min_delay_seconds=0, timeout_seconds=1)
     place = geocoder.place({"street": "24 Second Avenue", "postal_code": "94401"}, session)
     assert place.precision == "postal_code"
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "counties", "zips"),
+    [
+        ("San Mateo County", None, ["San Mateo County, CA"], 0),
+        ("All of Daly City", None, [], 5),
+        (
+            "Alameda County, Contra Costa County; Marin County",
+            None,
+            ["Alameda County, CA", "Contra Costa County, CA", "Marin County, CA"],
+            0,
+        ),
+        ("San Francisco and San Mateo County", None, ["San Mateo County, CA"], 66),
+        ("Orange County", "CA", ["Orange County, CA"], 0),
+    ],
+)
+def test_service_area_text_names_counties_and_city_zip_codes(text, state, counties, zips):
+    area = geo.service_area(text, state)
+    assert area["counties"] == counties
+    assert len(area["postal_codes"]) == zips
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("San Francisco and northern San Mateo County", None),  # a partial reading understates
+        ("North and Central San Mateo County", None),
+        ("Orange County", None),  # California, Florida, New York, ...: which one?
+        ("Everywhere we can reach", None),
+    ],
+)
+def test_service_area_text_not_fully_understood_names_nothing(text, state):
+    assert geo.service_area(text, state) is None
