@@ -6,6 +6,7 @@ Nominatim or Pelias) is asked through geopy's rate limiter, behind a cache in th
 gazetteer still answers when it finds nothing.
 """
 
+import gc
 import math
 import re
 from collections import defaultdict
@@ -75,7 +76,11 @@ def postal_code(value: str | None) -> str | None:
 @cache
 def _zip_index() -> dict[str, dict]:
     # zipcodes.matching scans the whole list on every call; one pass builds an index instead.
-    return {entry["zip_code"]: entry for entry in zipcodes.list_all()}
+    index = {entry["zip_code"]: entry for entry in zipcodes.list_all()}
+    # The gazetteer is some 170,000 objects that live as long as the process: frozen, they are
+    # no longer scanned by every full garbage collection (a tenth of an ingest's time otherwise).
+    gc.freeze()
+    return index
 
 
 def zip_record(code: str) -> dict | None:
