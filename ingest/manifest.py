@@ -2,6 +2,7 @@
 
 import re
 import tomllib
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ SPEC_KEYS = {
     "url",
     "facts",
     "fellowship",
+    "timezone",
     "examples",
 }
 
@@ -38,6 +40,7 @@ class SourceSpec:
     licence: str | None = None
     facts: dict[str, str] = field(default_factory=dict)  # attribute code -> "yes" | "no"
     fellowship: str | None = None  # a meeting feed's fellowship, where it reads type codes its way
+    timezone: str | None = None  # for records that neither state a time zone nor can be placed
     examples: tuple[dict, ...] = ()  # acceptance examples: {"record": key, "expect": {...}}
 
 
@@ -69,6 +72,9 @@ def _spec(entry: dict, base: Path, where: str) -> SourceSpec:
     if bad:
         raise SourceError(f"{where}: facts must map attribute codes to 'yes' or 'no': {bad}")
     mapping = entry.get("mapping")
+    timezone = entry.get("timezone")
+    if timezone is not None and timezone not in zoneinfo.available_timezones():
+        raise SourceError(f"{where}: timezone {timezone!r} is not an IANA time zone name")
     return SourceSpec(
         id=entry["id"],
         path=base / entry["path"],
@@ -79,6 +85,7 @@ def _spec(entry: dict, base: Path, where: str) -> SourceSpec:
         licence=entry.get("licence"),
         facts=facts,
         fellowship=entry.get("fellowship"),
+        timezone=timezone,
         examples=tuple(entry.get("examples", ())),
     )
 

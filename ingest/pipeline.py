@@ -160,7 +160,9 @@ def mark_area_points(docs: list[dict]) -> list[Problem]:
     return problems
 
 
-def geocode(doc: dict, geocoder: geo.Geocoder, session: Session) -> list[Problem]:
+def geocode(
+    doc: dict, geocoder: geo.Geocoder, session: Session, default_timezone: str | None = None
+) -> list[Problem]:
     """Give a document without coordinates a place and every located document a time zone."""
     problems = []
     address = doc.get("address")
@@ -188,6 +190,8 @@ def geocode(doc: dict, geocoder: geo.Geocoder, session: Session) -> list[Problem
             )
     if doc["timezone"] is None and doc["location"] is not None:
         doc["timezone"] = geo.timezone_at(doc["location"]["lat"], doc["location"]["lon"])
+    # A feed of one region (an intergroup's meetings) may say its zone once, in the manifest.
+    doc["timezone"] = doc["timezone"] or default_timezone
     return problems
 
 
@@ -454,7 +458,7 @@ def run_source(
             report.problems.append(found)
         resolution = resolver.resolve(session, spec.id, docs)
         for doc in docs:
-            for p in geocode(doc, geocoder, session):
+            for p in geocode(doc, geocoder, session, spec.timezone):
                 p.source, p.record = spec.id, doc["source_id"]
                 report.problems.append(p)
         load_listings(session, spec, docs, resolution, utcnow(), report.counts)

@@ -257,3 +257,16 @@ def test_icarol_zip_centroids_are_not_taken_for_street_positions(shared_data, in
     approximate = [d for d in docs if d["approximate_location"]]
     assert len(approximate) > 2000
     assert {d["geocode_precision"] for d in approximate} == {"postal_code"}
+
+
+def test_a_feed_without_coordinates_takes_its_manifests_time_zone(
+    shared_data, ingest, listing_docs, tmp_path
+):
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text(
+        f'[[sources]]\nid = "yeg"\npath = "{shared_data / FEEDS}/edmonton.json"\n'
+        'timezone = "America/Edmonton"\n'
+    )
+    _, report = ingest(manifest)
+    assert report["sources"][0]["problem_counts"] == {"not-geocoded": 315}  # Canada: no ZIPs
+    assert {d["timezone"] for d in listing_docs("yeg").values()} == {"America/Edmonton"}

@@ -19,7 +19,7 @@ def test_a_manifest_gives_paths_relative_to_itself(tmp_path):
     manifest = tmp_path / "manifest.toml"
     manifest.write_text(
         '[[sources]]\nid = "beds"\npath = "beds.csv"\nmapping = "beds.toml"\n'
-        'snapshot = "partial"\nfellowship = "al-anon"\n'
+        'snapshot = "partial"\nfellowship = "al-anon"\ntimezone = "America/Edmonton"\n'
         '[sources.facts]\naccepts_moud = "yes"\n'
     )
     [spec] = load_manifest(manifest)
@@ -28,10 +28,11 @@ def test_a_manifest_gives_paths_relative_to_itself(tmp_path):
         tmp_path / "beds.csv",
         tmp_path / "beds.toml",
     )
-    assert (spec.snapshot, spec.facts, spec.fellowship) == (
+    assert (spec.snapshot, spec.facts, spec.fellowship, spec.timezone) == (
         "partial",
         {"accepts_moud": "yes"},
         "al-anon",
+        "America/Edmonton",
     )
     assert specs_from_args([manifest]) == [spec]
 
@@ -46,6 +47,7 @@ def test_a_manifest_gives_paths_relative_to_itself(tmp_path):
             "facts must map attribute codes",
         ),
         ('[[sources]]\nid = "a"\npath = "a"\nsnapshot = "some"\n', "snapshot must be"),
+        ('[[sources]]\nid = "a"\npath = "a"\ntimezone = "PST"\n', "not an IANA time zone"),
         ('[[sources]]\nid = "a"\npath = "a"\nmaping = "x"\n', "unknown keys ['maping']"),
         (
             '[[sources]]\nid = "a"\npath = "a"\n[[sources]]\nid = "a"\npath = "b"\n',
