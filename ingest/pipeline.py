@@ -5,6 +5,8 @@ source that fails half way (a truncated file, a bad mapping) changes nothing; a 
 quarantined with its problems and its raw form; every run writes its report.
 """
 
+import logging
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from ingest import resolve as resolver
 from ingest.manifest import SourceSpec
 from ingest.normalize import normalize
 from ingest.normalize.places import normalize_location
+from ingest.normalize.text import yes_no
 from ingest.problems import Problem, Severity, SourceError, problem
 from ingest.readers import ReadOptions, detect
 from ingest.readers.files import KEY_SEPARATOR
@@ -34,9 +37,20 @@ from resdir.store import (
     utcnow,
 )
 
+logger = logging.getLogger(__name__)
 LISTING_SCHEMA = ListingSchema()
 STOP_SCHEMA = TransitStopSchema()
 AREA_POINT_MIN = 3
+INTERNAL_ERROR = "resdir could not read this record (an internal error, logged); please report it"
+REDACTED = "[not kept]"
+PRIVATE_KEYS = re.compile(
+    r"contact|e-?mail|venmo|paypal|square|cash.?app|author|password", re.IGNORECASE
+)
+CONFIDENTIAL_KEYS = re.compile(
+    PRIVATE_KEYS.pattern + r"|address|street|lat|lon|coordinates|"
+    r"location|zip|postal",
+    re.IGNORECASE,
+)
 COUNTS = ("read", "accepted", "rejected", "created", "updated", "unchanged", "removed", "merged")
 
 
@@ -160,9 +174,7 @@ def mark_area_points(docs: list[dict]) -> list[Problem]:
     return problems
 
 
-def geocode(
-    doc: dict, geocoder: geo.Geocoder, session: Session, default_timezone: str | None = None
-) -> list[Problem]:
+def geocode(doc: dict, geocoder: geo.Geocoder, session: Session) -> list[Problem]:
     """Give a document without coordinates a place and every located document a time zone."""
     problems = []
     address = doc.get("address")
@@ -188,10 +200,8 @@ def geocode(
                 "postal_code",
                 "city",
             )
-    if doc["timezone"] is None and doc["location"] is not None:
-        doc["timezone"] = geo.timezone_at(doc["location"]["lat"], doc["location"]["lon"])
-    # A feed of one region (an intergroup's meetings) may say its zone once, in the manifest.
-    doc["timezone"] = doc["timezone"] or default_timezone
+    if doc["timezone"] is None:
+        doc["timezone"] = geo.timezone_for(doc["location"], None)
     return problems
 
 
@@ -301,24 +311,19 @@ def load_listings(
 
 
 def _save_organizations(session: Session, source_id: str, docs: list[dict]) -> None:
-    """Add the organizations the documents name that the store does not have yet."""
+    """Add the organizations the documents name, and bring known ones up to date."""
     wanted = {d["organization"]["id"]: d["organization"] for d in docs if d.get("organization")}
-    known = set()
+    known = {}
     for chunk in listings.chunked(sorted(wanted)):
-        known |= set(session.scalars(select(Organization.id).where(Organization.id.in_(chunk))))
-    rows = [
-        {
-            "id": oid,
-            "source_id": source_id,
-            "name": org["name"],
-            "url": org.get("url"),
-            "description": org.get("description"),
-        }
-        for oid, org in sorted(wanted.items())
-        if oid not in known
-    ]
-    if rows:
-        session.execute(insert(Organization), rows)
+        query = select(Organization).where(Organization.id.in_(chunk))
+        known |= {org.id: org for org in session.scalars(query)}
+    for oid, org in sorted(wanted.items()):
+        row = known.get(oid)
+        if row is None:
+            row = Organization(id=oid, source_id=source_id)
+            session.add(row)
+        row.name, row.url, row.description = org["name"], org.get("url"), org.get("description")
+    session.flush()
 
 
 def load_stops(session: Session, spec: SourceSpec, docs: list[dict], counts: Counter) -> None:
@@ -390,6 +395,26 @@ def _save_run(
     )
 
 
+def _redact(raw, keys: re.Pattern):
+    if isinstance(raw, dict):
+        return {k: REDACTED if keys.search(str(k)) else _redact(v, keys) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_redact(v, keys) for v in raw]
+    return raw
+
+
+def quarantine_form(record: Record | Stop):
+    """Return a rejected record's raw form as the quarantine keeps it.
+
+    Volunteers' contact details (some feeds carry them) are never kept, and a confidential
+    place loses its address and coordinates as well.
+    """
+    confidential = isinstance(record, Record) and (
+        yes_no(record.draft.get("confidential_location")) == "yes"
+    )
+    return _redact(record.raw, CONFIDENTIAL_KEYS if confidential else PRIVATE_KEYS)
+
+
 def _unique_key(record: Record | Stop, seen: set[str], report: SourceReport) -> None:
     """Make a repeated record key unique ("key--2", "key--3", ...), deterministically."""
     key, n = record.key, 1
@@ -426,13 +451,17 @@ def run_source(
             report.counts["read"] += 1
             _unique_key(item, seen, report)
             check = check_stop if isinstance(item, Stop) else check_record
-            doc, found = check(item, spec)
+            try:
+                doc, found = check(item, spec)
+            except Exception:  # a bug must cost one record, not the whole run
+                logger.exception("%s: record %s could not be normalized", spec.id, item.key)
+                doc, found = None, [problem("invalid-record", detail=INTERNAL_ERROR)]
             for p in found:
                 p.source, p.record, p.line = spec.id, p.record or item.key, p.line or item.line
             report.problems.extend(found)
             if doc is None:
                 report.counts["rejected"] += 1
-                raws[item.key] = item.raw
+                raws[item.key] = quarantine_form(item)
             else:
                 report.counts["accepted"] += 1
                 (stops if isinstance(item, Stop) else docs).append(doc)
@@ -458,7 +487,7 @@ def run_source(
             report.problems.append(found)
         resolution = resolver.resolve(session, spec.id, docs)
         for doc in docs:
-            for p in geocode(doc, geocoder, session, spec.timezone):
+            for p in geocode(doc, geocoder, session):
                 p.source, p.record = spec.id, doc["source_id"]
                 report.problems.append(p)
         load_listings(session, spec, docs, resolution, utcnow(), report.counts)

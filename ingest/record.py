@@ -14,15 +14,15 @@ Draft fields (all optional except `name`):
     name, alternate_name, description, url, email
     next_steps      how to apply or get started (HSDS application_process, Ohana how_to_apply)
     status          the source's status word: "active", "inactive", "defunct", "temporarily closed"
-    temporarily_closed  True when the source says so in another way (Meeting Guide type TC)
+    temporarily_closed  a yes/no flag as written, where the source has one beside its status
     taxonomy        [{"scheme", "code", "name"}]: scheme is "airs", "open_eligibility",
                     "meeting_guide", "keyword" (a free-text category word) or the source's own
     location_name   the place's own name ("St. Timothy's Lutheran Church", an HSDS location name)
     address         {"street", "street2", "city", "region", "postal_code", "country"} or
                     {"formatted": "1600 Dell Ave, Campbell, CA 95008, USA"}
     location        {"lat", "lon"} as found (strings or numbers), or {"text": "[lon, lat]"}
-    approximate_location  True when the source says the address is approximate
-    confidential_location True when the address must not be shown
+    approximate_location  a yes/no flag as written: the source says the address is approximate
+    confidential_location a yes/no flag as written: the address must not be shown
     timezone        an IANA name when the source gives one
     online          {"url", "phone"}: conference link or dial-in
     hours           {"text": free text} and/or {"intervals": [{"day", "opens", "closes"}]} with
@@ -36,7 +36,7 @@ Draft fields (all optional except `name`):
     required_documents  [str]
     languages       [str]: names, codes or comma-separated lists as found
     accessibility   [str]: free-text accessibility items ("wheelchair", "Restroom accessible")
-    facts           [{"code", "value": "yes" | "no", "source": why, "note"}]: attributes a reader
+    facts           [{"code", "value": a yes/no word, "source": why, "note"}]: attributes a reader
                     knows from its format's own semantics (an agency CSV column "accepts MOUD")
     capacity        {"available", "total", "unit", "as_of"}
     service_area    {"text", "postal_codes", "counties", "radius_km"}

@@ -128,10 +128,11 @@ def resolve(session: Session, source_id: str, docs: list[dict]) -> dict[str, str
     if not new:
         return result
     mine = select(ListingSource.listing_id).where(ListingSource.source_id == source_id)
+    # In id order, so that of two equally good candidates the same one wins on every database.
     rows = session.execute(
-        select(Listing.id, Listing.document).where(
-            Listing.status == "published", Listing.id.not_in(mine)
-        )
+        select(Listing.id, Listing.document)
+        .where(Listing.status == "published", Listing.id.not_in(mine))
+        .order_by(Listing.id)
     ).all()
     index = CandidateIndex([_candidate(i, doc) for i, doc in rows])
     for doc in new:

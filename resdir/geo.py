@@ -6,7 +6,7 @@ Nominatim or Pelias) is asked through geopy's rate limiter, behind a cache in th
 gazetteer still answers when it finds nothing.
 """
 
-import gc
+import logging
 import math
 import re
 from collections import defaultdict
@@ -16,12 +16,16 @@ from functools import cache
 from statistics import fmean
 
 import zipcodes
+from geopy.exc import GeopyError
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim, Pelias
 from sqlalchemy.orm import Session
 
 from resdir.store import GeocodeCacheEntry
 
+logger = logging.getLogger(__name__)
+# geopy logs every retry with a full traceback; one warning per failed address says enough.
+logging.getLogger("geopy").setLevel(logging.ERROR)
 EARTH_RADIUS_KM = 6371.0088
 ZIP5 = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 # Nominatim result types that place a point no better than a town or a postcode.
@@ -58,6 +62,15 @@ def timezone_at(lat: float, lon: float) -> str | None:
     return _timezone_finder().timezone_at(lat=lat, lng=lon)
 
 
+def timezone_for(location: dict | None, address: dict | None) -> str | None:
+    """Return the time zone of a place: from its point, else from its US ZIP code, else None."""
+    if location:
+        return timezone_at(location["lat"], location["lon"])
+    code = postal_code((address or {}).get("postal_code"))
+    entry = zip_record(code) if code else None
+    return (entry or {}).get("timezone") or None
+
+
 @dataclass(frozen=True)
 class Place:
     """A point with how precisely it was placed."""
@@ -76,11 +89,14 @@ def postal_code(value: str | None) -> str | None:
 @cache
 def _zip_index() -> dict[str, dict]:
     # zipcodes.matching scans the whole list on every call; one pass builds an index instead.
-    index = {entry["zip_code"]: entry for entry in zipcodes.list_all()}
-    # The gazetteer is some 170,000 objects that live as long as the process: frozen, they are
-    # no longer scanned by every full garbage collection (a tenth of an ingest's time otherwise).
-    gc.freeze()
-    return index
+    return {entry["zip_code"]: entry for entry in zipcodes.list_all()}
+
+
+def load_gazetteer() -> None:
+    """Load the gazetteer's indexes now rather than at first use."""
+    _zip_index()
+    _areas()
+    _city_centroids()
 
 
 def zip_record(code: str) -> dict | None:
@@ -182,13 +198,14 @@ class Geocoder:
             client = cls(
                 domain=domain.rstrip("/"), scheme=scheme, timeout=timeout_seconds, **kwargs
             )
-            # The rate limiter spaces requests and retries transient errors, then gives up with
-            # None rather than failing the ingest: an address it cannot place stays unplaced.
+            # The rate limiter spaces requests and retries transient errors; a geocoder that is
+            # still down is skipped (the gazetteer answers) and nothing about it is cached.
             self._remote = RateLimiter(
                 client.geocode,
                 min_delay_seconds=min_delay_seconds,
                 max_retries=2,
                 error_wait_seconds=min_delay_seconds,
+                swallow_exceptions=False,
             )
 
     def place(self, address: dict, session: Session) -> Place | None:
@@ -204,7 +221,11 @@ class Geocoder:
         key = f"{self.setting}|{query.lower()}"
         hit = session.get(GeocodeCacheEntry, key)
         if hit is None:
-            result = self._remote(query)
+            try:
+                result = self._remote(query)
+            except GeopyError as exc:
+                logger.warning("geocoder %s unavailable: %s", self.setting, type(exc).__name__)
+                return None
             hit = GeocodeCacheEntry(query=key, created_at=datetime.now(UTC))
             if result is not None:
                 hit.lat, hit.lon = result.latitude, result.longitude

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from resdir.store import Listing, ListingAttribute, ListingVersion, OutboxEntry
 
-# Fields that describe where a merged listing came from rather than what it says.
 CHUNK = 500  # ids per IN clause: well inside SQLite's and PostgreSQL's parameter limits
 PRECISION_RANK = {"source": 0, "address": 1, "postal_code": 2, "city": 3}
-PLACE_FIELDS = ("location", "geocode_precision", "approximate_location")  # taken together
+# Taken together from the most precisely placed record, so the point and the address agree.
+PLACE_FIELDS = ("address", "location", "geocode_precision", "approximate_location")
+# Fields that describe where a merged listing came from rather than what it says.
 IDENTITY_FIELDS = ("id", "source", "source_id", "source_keys", "sources", "provenance")
 
 
@@ -63,7 +64,7 @@ def merge(listing_id_: str, documents: list[dict]) -> dict:
     placed = min(by_freshness, key=lambda d: PRECISION_RANK.get(d.get("geocode_precision"), 9))
     for field in sorted(fields):
         chosen = next((d for d in by_freshness if not _is_empty(d.get(field))), by_freshness[0])
-        if field in PLACE_FIELDS:
+        if field in PLACE_FIELDS and not _is_empty(placed.get(field)):
             chosen = placed
         merged[field] = chosen.get(field)
         if len(documents) > 1:

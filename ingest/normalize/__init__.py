@@ -1,6 +1,7 @@
 """Turn a reader's draft into a canonical listing document, the same way for every source."""
 
 import re
+import zoneinfo
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -13,18 +14,26 @@ from ingest.normalize.hours import parse_day, parse_hours, parse_time
 from ingest.normalize.languages import language_codes
 from ingest.normalize.phones import normalize_phone, split_phone_list
 from ingest.normalize.terms import parse_cost, parse_eligibility
-from ingest.normalize.text import clean_email, clean_text, clean_url, strip_html
+from ingest.normalize.text import (
+    clean_email,
+    clean_text,
+    clean_url,
+    number,
+    strip_html,
+    yes_no,
+)
 from ingest.problems import Problem, problem
 from ingest.record import Record
 from resdir import geo, vocab
 from resdir.listings import listing_id
 
-INACTIVE_STATUSES = {"inactive", "defunct", "closed", "deleted", "permanently closed", "no"}
+INACTIVE_STATUSES = {"inactive", "defunct", "closed", "deleted", "permanently closed"}
 TEMPORARILY_CLOSED = {"temporarily closed", "temporarily_closed", "suspended", "paused"}
 PHONE_CACHE_SIZE = 65536
+ZONES = zoneinfo.available_timezones()
+MIN_AGE, MAX_AGE = 0, 120
 # A name ending in an abbreviation keeps its period: "Mission Hiring Hall, Inc.", "U.S.".
 ABBREVIATED_END = re.compile(r"(?:\b\w{1,3}|\.\w+)\.$")
-TRUE_WORDS = {"true", "yes", "y", "1", "t"}
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 NARR = re.compile(r"\b(iv|iii|ii|i|[1-4])\b", re.IGNORECASE)
 
@@ -57,9 +66,22 @@ def _at(found: list[Problem], field: str) -> list[Problem]:
     return found
 
 
+def _timezone(
+    value, location: dict | None, address: dict | None, spec: SourceSpec, problems: list[Problem]
+) -> str | None:
+    """Return the listing's IANA time zone: as stated, else from its place, else the source's."""
+    stated = clean_text(value)
+    if stated in ZONES:
+        return stated
+    if stated:
+        detail = "not an IANA time zone; taken from the place instead"
+        problems.append(problem("invalid-value", field="timezone", value=stated, detail=detail))
+    return geo.timezone_for(location, address) or spec.timezone
+
+
 def _flag(value) -> bool:
     """Read a yes/no flag as sources write it: True, "Yes", "TRUE", "1", "y"."""
-    return value is True or str(value).strip().lower() in TRUE_WORDS
+    return yes_no(value) == "yes"
 
 
 def _organization(raw: dict | None, source: str) -> dict | None:
@@ -134,9 +156,9 @@ def _phones(draft: dict, problems: list[Problem]) -> list[dict]:
             raw = {"number": raw}
         text = clean_text(raw.get("number"))
         # One cell can hold several numbers: "(925)522-0124 Intake: (925)522-0124x0".
-        for number in split_phone_list(text) if text else []:
+        for dialled in split_phone_list(text) if text else []:
             phone, found = _phone(
-                number, raw.get("extension"), raw.get("type"), clean_text(raw.get("description"))
+                dialled, raw.get("extension"), raw.get("type"), clean_text(raw.get("description"))
             )
             problems.extend(_at([replace(p) for p in found], "phones"))
             key = phone and (phone["number"], phone.get("extension"), phone["type"])
@@ -158,18 +180,15 @@ def _facts(
     facts.update(meeting_facts)
     facts.update(crosswalk.accessibility_facts(draft.get("accessibility") or []))
     for raw in draft.get("facts") or []:
-        if raw.get("code") not in vocab.ATTRIBUTES or raw.get("value") not in vocab.FACT_VALUES:
+        value = yes_no(raw.get("value"))
+        if raw.get("code") not in vocab.ATTRIBUTES or value is None:
+            detail = f"not a resdir attribute with value yes or no: {raw.get('value')!r}"
             problems.append(
-                problem(
-                    "invalid-value",
-                    field="facts",
-                    value=raw.get("code"),
-                    detail="not a resdir attribute with value yes or no",
-                )
+                problem("invalid-value", field="facts", value=raw.get("code"), detail=detail)
             )
             continue
         facts[raw["code"]] = {
-            "value": raw["value"],
+            "value": value,
             "source": raw.get("source") or spec.id,
             "note": clean_text(raw.get("note")),
         }
@@ -179,7 +198,18 @@ def _facts(
     }
 
 
-def _eligibility(draft: dict, facts: dict) -> dict:
+def _age(value, field: str, problems: list[Problem]) -> int | None:
+    """Return an age in years, or None with a problem for one no person has (999: "no limit")."""
+    years = number(value)
+    if years is None or not MIN_AGE <= years <= MAX_AGE:
+        if clean_text(None if value is None else str(value)):
+            detail = "not an age in years; no limit recorded"
+            problems.append(problem("invalid-value", field=field, value=value, detail=detail))
+        return None
+    return int(years)
+
+
+def _eligibility(draft: dict, facts: dict, problems: list[Problem]) -> dict:
     raw = draft.get("eligibility") or {}
     text = _text(raw.get("text"))
     stated = parse_eligibility(text) if text else {}
@@ -189,8 +219,8 @@ def _eligibility(draft: dict, facts: dict) -> dict:
             genders = [gender]
     ages = {}
     for key in ("min_age", "max_age"):
-        value = raw.get(key, stated.get(key))
-        ages[key] = int(float(value)) if str(value).replace(".", "", 1).isdigit() else None
+        value = raw.get(key) if raw.get(key) not in (None, "") else stated.get(key)
+        ages[key] = _age(value, f"eligibility.{key}", problems)
     documents = [d for d in (_text(x) for x in draft.get("required_documents") or []) if d]
     return {"genders": genders, **ages, "text": text, "required_documents": documents}
 
@@ -212,18 +242,19 @@ def _capacity(raw: dict | None, tz: str | None, problems: list[Problem]) -> dict
         return None
     counts = {}
     for key in ("available", "total"):
-        value = clean_text(str(raw[key])) if raw.get(key) not in (None, "") else None
-        if value is not None and not value.isdigit():
+        count = number(raw.get(key))
+        if count is not None and (count < 0 or not count.is_integer()):
+            detail = "not a whole number of beds or seats"
             problems.append(
-                problem(
-                    "invalid-value",
-                    field=f"capacity.{key}",
-                    value=value,
-                    detail="not a whole number",
-                )
+                problem("invalid-value", field=f"capacity.{key}", value=raw.get(key), detail=detail)
             )
-            value = None
-        counts[key] = int(value) if value is not None else None
+            count = None
+        elif count is None and clean_text(None if raw.get(key) is None else str(raw.get(key))):
+            detail = "not a number"
+            problems.append(
+                problem("invalid-value", field=f"capacity.{key}", value=raw.get(key), detail=detail)
+            )
+        counts[key] = int(count) if count is not None else None
     if counts["available"] is None and counts["total"] is None:
         return None
     unit = raw.get("unit") if raw.get("unit") in vocab.CAPACITY_UNITS else "beds"
@@ -245,7 +276,8 @@ def _status(draft: dict, temporarily_closed: bool) -> tuple[str, bool]:
     word = (clean_text(draft.get("status")) or "").lower()
     if word in TEMPORARILY_CLOSED:
         return "published", True
-    return ("unpublished" if word in INACTIVE_STATUSES else "published"), temporarily_closed
+    inactive = word in INACTIVE_STATUSES or yes_no(word) == "no"  # an "Active?" column saying no
+    return ("unpublished" if inactive else "published"), temporarily_closed
 
 
 def _service_area(raw: dict | None, kind: str, address: dict | None) -> dict | None:
@@ -297,9 +329,17 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         problems.append(problem("unknown-code", field="types", scheme="Meeting Guide", value=code))
     facts = _facts(draft, spec, classified.facts, meeting.facts, problems)
     address = places.normalize_address(draft.get("address"))
-    location, found = places.normalize_location(draft.get("location"), address)
-    problems.extend(found)
-    tz = clean_text(draft.get("timezone"))
+    confidential = _flag(draft.get("confidential_location"))
+    location = None
+    if confidential:
+        # A confidential place shows its area only: its street and point never reach the store,
+        # not even in a problem's message.
+        if address:
+            address["street"] = None
+    else:
+        location, found = places.normalize_location(draft.get("location"), address)
+        problems.extend(found)
+    tz = _timezone(draft.get("timezone"), location, address, spec, problems)
     online = {
         "url": clean_url((draft.get("online") or {}).get("url"))[0],
         "phone": clean_text((draft.get("online") or {}).get("phone")),
@@ -309,13 +349,8 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
     problems.extend(_at(found, "languages"))
     languages = list(dict.fromkeys(languages + meeting.languages))
     status, temporarily_closed = _status(
-        draft, bool(draft.get("temporarily_closed")) or meeting.temporarily_closed
+        draft, _flag(draft.get("temporarily_closed")) or meeting.temporarily_closed
     )
-    confidential = _flag(draft.get("confidential_location"))
-    if confidential and address:
-        # A confidential place shows its area only: the street never reaches the store.
-        address["street"] = None
-        location = None
     url, found = clean_url(draft.get("url"))
     problems.extend(_at(found, "url"))
     email, found = clean_email(draft.get("email"))
@@ -327,7 +362,7 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         cost_raw.get("currency"),
         cost_raw.get("period"),
     )
-    eligibility = _eligibility(draft, facts)
+    eligibility = _eligibility(draft, facts, problems)
     _gender_facts(eligibility, facts)
     last_verified = _instant(draft.get("last_verified_at"), tz, "last_verified_at", problems)
     doc = {
@@ -353,7 +388,7 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         "address": address,
         "location": location,
         "geocode_precision": "source" if location else None,
-        "approximate_location": bool(draft.get("approximate_location")),
+        "approximate_location": _flag(draft.get("approximate_location")),
         "confidential_location": confidential,
         "timezone": tz,
         "service_area": _service_area(draft.get("service_area"), kind, address),

@@ -13,8 +13,9 @@ from dateutil import parser
 from ingest.normalize.text import clean_text
 from ingest.problems import Problem, problem
 
-# Years before this are placeholders ("January 01, 0001"), not dates anyone verified a listing on.
+# Years outside these are placeholders ("January 01, 0001", "12/31/9999"), not real dates.
 MIN_YEAR = 1900
+MAX_YEAR = 2100
 # Missing parts of a date default to these; a missing year then reads as a placeholder.
 _DEFAULT = datetime(1, 1, 1)
 # TSML exports "2020-04-0416:50:58": the date and the time with nothing between them.
@@ -68,7 +69,7 @@ def _parse(text: str) -> datetime | None:
     if years.used and moment.replace(tzinfo=moment.tzinfo or UTC) > datetime.now(UTC):
         # A two-digit year never names a day still to come: "12/24/99" is 1999, not 2099.
         moment = moment.replace(year=moment.year - 100)
-    return moment if moment.year >= MIN_YEAR else None
+    return moment if MIN_YEAR <= moment.year <= MAX_YEAR else None
 
 
 def _zone(tz: str | None) -> tuple[tzinfo, list[Problem]]:

@@ -2,7 +2,7 @@
 
 import re
 
-from ingest.normalize.text import clean_text
+from ingest.normalize.text import clean_text, number
 from ingest.problems import Problem, problem
 from resdir import geo
 
@@ -80,13 +80,6 @@ def normalize_address(raw: dict | None) -> dict | None:
     return address if any(address.values()) else None
 
 
-def _number(value) -> float | None:
-    if isinstance(value, int | float):
-        return float(value)
-    match = NUMBER.fullmatch(str(value).strip()) if value is not None else None
-    return float(match.group()) if match else None
-
-
 def normalize_location(raw: dict | None, address: dict | None) -> tuple[dict | None, list[Problem]]:
     """Return a LocationSchema dict from draft coordinates, fixing swaps; None if unusable.
 
@@ -105,7 +98,7 @@ def normalize_location(raw: dict | None, address: dict | None) -> tuple[dict | N
         problems.append(problem("coordinates-from-text", field="location", value=text))
         lon, lat = numbers
     else:
-        lat, lon = _number(raw.get("lat")), _number(raw.get("lon"))
+        lat, lon = number(raw.get("lat")), number(raw.get("lon"))
         if lat is None or lon is None:
             return None, []
     shown = f"{lat}, {lon}"

@@ -12,7 +12,7 @@ is read, since the children who come along are not the people the service is for
 
 import re
 
-from ingest.normalize.text import clean_text
+from ingest.normalize.text import clean_text, number
 
 # --- cost ---------------------------------------------------------------------------------
 
@@ -67,11 +67,15 @@ _PERIOD_AFTER = re.compile(
 )
 
 
+def _positive(value: float | None) -> float | None:
+    return value if value is not None and value >= 0 else None
+
+
 def parse_cost(text=None, amount=None, currency=None, period=None) -> dict:
     """Return a CostSchema-shaped dict: kind free|sliding_scale|fee|insurance|unknown, amount."""
     text = clean_text(text)
     kind, price, price_period = _cost_of_text(text or "")
-    stated = _number(amount)
+    stated = _positive(number(amount))
     if stated is not None:
         price = stated if stated > 0 else None
         if stated == 0 and kind in ("unknown", "free"):
@@ -143,7 +147,7 @@ def _only_price(text: str) -> tuple[float | None, str | None]:
     if len(prices) != 1:
         return None, None
     found = prices[0]
-    price = _number(found.group(2) or found.group(1))
+    price = _positive(number(found.group(2) or found.group(1)))
     after = _PERIOD_AFTER.match(text[found.end() :])
     return price, _period_word(after.group(1)) if after else None
 
@@ -154,17 +158,6 @@ def _period_word(text: str) -> str | None:
         if re.search(rf"\b(?:{words})\b", text, re.IGNORECASE):
             return code
     return None
-
-
-def _number(value) -> float | None:
-    """Return a non-negative number from "1,475", "35", 2.5; None for anything else."""
-    if value in (None, ""):
-        return None
-    try:
-        number = float(str(value).replace(",", "").strip())
-    except ValueError:
-        return None
-    return number if number >= 0 else None
 
 
 # --- eligibility ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Clean free text, HTML fragments, web addresses and e-mail addresses as sources write them."""
 
+import math
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit, urlunsplit
@@ -11,6 +12,9 @@ from ingest.problems import Problem, problem
 # Cell values that mean "nothing here". "None" is not one of them: in a fees or eligibility
 # column it is an answer ("free", "no requirements"), and the caller decides what it means.
 EMPTY_WORDS = frozenset({"", "na", "n/a", "n.a", "#n/a", "null", "nil", "-", "--"})
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
+YES_WORDS = frozenset({"yes", "y", "true", "t", "1"})
+NO_WORDS = frozenset({"no", "n", "false", "f", "0"})
 EMPTY_WORD_LENGTH = 6  # longer than any empty word, with a trailing period
 
 # Keep typographic quotes as the source wrote them; repair mojibake, C1 controls, entities.
@@ -57,6 +61,24 @@ _EMAIL = re.compile(
     r"^[\w.!#$%&'*+/=?^`{|}~-]+@(?:(?!-)[\w-]{1,63}(?<!-)\.)+(?:[^\W\d_]{2,63}|xn--[\w-]+)$"
 )
 _EMAIL_SEPARATOR = re.compile(r"[,;\s]+")
+
+
+def number(value) -> float | None:
+    """Return the number a cell holds ("1,475", "-122.4", 35, " 2.5 "), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    match = _NUMBER.fullmatch(str(value).replace(",", "").strip()) if value is not None else None
+    return float(match.group()) if match else None
+
+
+def yes_no(value) -> str | None:
+    """Return "yes" or "no" for a flag as sources write it (True, "Yes", "FALSE", 1), else None."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    word = str(value).strip().lower() if value is not None else ""
+    return "yes" if word in YES_WORDS else "no" if word in NO_WORDS else None
 
 
 def clean_text(value) -> str | None:

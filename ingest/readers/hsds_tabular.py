@@ -72,8 +72,6 @@ SCHEME_SHAPES = (
 )
 LOCAL_SCHEME = "local"  # a term whose taxonomy nothing names: the source's own
 FACT_SOURCE = "HSDS attribute"
-YES_WORDS = {"", "yes", "y", "true", "t", "1"}  # an attribute with no value asserts its term
-NO_WORDS = {"no", "n", "false", "f", "0"}
 WEEKLY_FREQS = {"", "WEEKLY"}
 DAILY_FREQ = "DAILY"
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -579,22 +577,20 @@ def _last_action(scope: _Scope, raw: dict) -> str | None:
 
 def _classification(
     scope: _Scope, service: Row, found: list[Problem]
-) -> tuple[list[dict], list[dict], dict[str, bool], list[Row]]:
+) -> tuple[list[dict], list[dict], dict[str, str], list[Row]]:
     """Return the listing's taxonomy terms, the facts and flags its attribute terms state, links."""
     pkg = scope.package
     terms: list[dict] = []
     facts: dict[str, dict] = {}
-    flags: dict[str, bool] = {}
+    flags: dict[str, str] = {}
 
     def add(entry: dict, value: Any = "") -> None:
+        # An attribute linked with no value asserts its term.
+        said = _id(value) or "yes"
         if entry.get("code") in DRAFT_FLAGS:
-            flags[entry["code"]] = _fact_value(value) == "yes"
+            flags[entry["code"]] = said
         elif entry.get("code") in ATTRIBUTES:
-            facts[entry["code"]] = {
-                "code": entry["code"],
-                "value": _fact_value(value),
-                "source": FACT_SOURCE,
-            }
+            facts[entry["code"]] = {"code": entry["code"], "value": said, "source": FACT_SOURCE}
         elif entry not in terms:
             terms.append(entry)
 
@@ -672,13 +668,6 @@ def scheme_from_name(name: Any) -> str:
 
 def _scheme_from_code(code: str) -> str | None:
     return next((scheme for pattern, scheme in SCHEME_SHAPES if pattern.match(code)), None)
-
-
-def _fact_value(value: Any) -> str:
-    word = _id(value).lower()
-    if word in YES_WORDS:
-        return "yes"
-    return "no" if word in NO_WORDS else _id(value)
 
 
 def _load_tables(folder: Path, problems: list[Problem]) -> tuple[Tables, dict[str, str]]:

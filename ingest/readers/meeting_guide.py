@@ -21,7 +21,7 @@ Where each meeting key goes in the draft (`ingest.record`), values as the feed w
 - `group` -> `organization.name`, `group_notes` -> its description, `website` -> its url.
 - `notes` -> `description`; `url` (the meeting's page, else `website`) -> `url`;
   `conference_url`, `conference_phone` -> `online`; `updated` -> `updated_at`;
-  `approximate: "yes"` -> `approximate_location`; type `TC` -> `temporarily_closed`.
+  `approximate` -> `approximate_location` (type `TC`, temporarily closed, is read with the types).
 
 Contact people, e-mails, phones, payment handles and editors' names are never read into a draft.
 """
@@ -69,7 +69,6 @@ AIRTABLE_ENVELOPE = "records"
 CSV_REQUIRED_COLUMNS = frozenset({"name", "day", "time"})
 CSV_MEETING_COLUMNS = frozenset({"types", "slug", "end time", "location", "address"})
 REGION_SEPARATOR = " > "
-CLOSED_TYPE = "TC"  # Meeting Guide: location temporarily closed
 
 
 def sniff_json(path: Path) -> bool:
@@ -190,12 +189,11 @@ def _draft(m: dict, day: Any, found: list[Problem]) -> dict:
             "url": next((u for u in (m.get("url"), m.get("website")) if not blank(u)), None),
             "meeting": compact({"day": day, "time": m.get("time"), "end_time": m.get("end_time")}),
             "taxonomy": [{"scheme": "meeting_guide", "code": t} for t in types],
-            "temporarily_closed": True if CLOSED_TYPE in (str(t).upper() for t in types) else None,
             "online": compact({"url": m.get("conference_url"), "phone": m.get("conference_phone")}),
             "location_name": m.get("location"),
             "address": address,
             "location": _location(m, found),
-            "approximate_location": True if _text(m.get("approximate")).lower() == "yes" else None,
+            "approximate_location": m.get("approximate"),
             "timezone": m.get("timezone"),
             "service_area": compact({"text": _area(m, address)}),
             "transportation": m.get("location_notes"),

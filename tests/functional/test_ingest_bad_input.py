@@ -6,6 +6,7 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
+from ingest import pipeline
 from resdir import store
 
 FEEDS = "code4recovery-tsml-ui-meeting-feeds"
@@ -187,3 +188,36 @@ def test_dry_run_reports_and_writes_nothing(ingest, snapshot, tmp_path):
     assert report["dry_run"] is True
     assert report["sources"][0]["created"] == 1
     assert snapshot() == before
+
+
+def test_a_bug_in_one_record_costs_that_record_only(ingest, tmp_path, monkeypatch):
+    real = pipeline.normalize
+
+    def broken(record, spec):
+        if record.key == "bad":
+            raise ZeroDivisionError("a bug")
+        return real(record, spec)
+
+    monkeypatch.setattr(pipeline, "normalize", broken)
+    feed = tmp_path / "feed.json"
+    feed.write_text(
+        json.dumps(
+            [
+                {
+                    "slug": s,
+                    "name": s,
+                    "day": 1,
+                    "time": "19:00",
+                    "formatted_address": "2200 Mission St, San Francisco, CA 94110, USA",
+                }
+                for s in ("good", "bad")
+            ]
+        )
+    )
+    result, report = ingest(feed)
+    assert result.exit_code == 0
+    source = report["sources"][0]
+    assert (source["accepted"], source["rejected"]) == (1, 1)
+    [error] = [p for p in source["problems"] if p["severity"] == "error"]
+    assert (error["record"], error["type"]) == ("bad", "invalid-record")
+    assert "internal error" in error["message"]

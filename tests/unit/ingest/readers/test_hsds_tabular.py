@@ -378,10 +378,11 @@ def test_hsds3_resdir_taxonomy_gives_needs_and_facts(make_package):
     assert house.draft["taxonomy"] == [
         {"scheme": "resdir", "code": "housing.recovery_residence", "name": "Recovery residence"}
     ]
-    # a4 is about a location that happens to share the id "s1": not about service s1
+    # a4 is about a location that happens to share the id "s1": not about service s1; values
+    # stay as written (an empty one asserts the term), for the normalizer to read
     assert house.draft["facts"] == [
         {"code": "accepts_moud", "value": "yes", "source": "HSDS attribute"},
-        {"code": "wheelchair_accessible", "value": "yes", "source": "HSDS attribute"},
+        {"code": "wheelchair_accessible", "value": "true", "source": "HSDS attribute"},
     ]
     assert house.draft["capacity"] == {
         "available": "3",

@@ -77,7 +77,7 @@ def test_san_jose_meeting_is_restructured(feeds):
     assert draft["meeting"] == {"day": 0, "time": "06:00", "end_time": "07:00"}
     assert codes(meeting) == ["DR", "D", "LIT", "TC", "O", "DB"]
     assert draft["taxonomy"][0] == {"scheme": "meeting_guide", "code": "DR"}
-    assert draft["temporarily_closed"] is True
+    assert "TC" in [t["code"] for t in draft["taxonomy"]]  # temporarily closed, read by type
     assert draft["address"] == {"formatted": "1600 Dell Ave, Campbell, CA 95008, USA"}
     assert draft["location"] == {"lat": 37.2630048, "lon": -121.9557222}
     assert draft["online"] == {
@@ -211,14 +211,13 @@ def test_meeting_by_appointment_is_still_a_record(feeds):
 
 
 @pytest.mark.shared_data
-def test_approximate_yes_marks_the_location(feeds):
+def test_approximate_is_passed_on_as_written(feeds):
     records = read_records(feeds / "al-anon.json")
-    assert sum(1 for r in records if r.draft.get("approximate_location")) == 24  # of 360
-    assert records[0].draft["approximate_location"] is True  # Cuttyhunk Island, for a Zoom group
+    said = Counter(r.draft.get("approximate_location") for r in records)
+    assert said == {"yes": 24, "no": 336}
+    assert records[0].draft["approximate_location"] == "yes"  # Cuttyhunk Island, a Zoom group
     eda = read_records(feeds / "eda.json")
-    assert sum(1 for r in eda if r.draft.get("approximate_location")) == 101
-    atlanta = read_records(feeds / "atlanta.json")
-    assert not any("approximate_location" in r.draft for r in atlanta)  # "no"
+    assert sum(1 for r in eda if r.draft.get("approximate_location") == "yes") == 101
 
 
 @pytest.mark.shared_data
