@@ -1,0 +1,1 @@
+"""Ingest sources into resdir: read each feed, normalize its records, resolve and load them."""

@@ -7,7 +7,7 @@ Three crosswalks (DESIGN §5), all pure functions over plain data:
   state. Only taxonomy terms and category keywords count: a description that mentions housing does
   not make a listing housing.
 - `meeting_types` reads Meeting Guide type codes, or the words TSML writes for them, into facts,
-  languages and the temporarily-closed and online flags.
+  languages and the temporarily-closed flag.
 - `accessibility_facts` reads free-text accessibility items (Ohana, iCarol, HSDS) into facts.
 
 Facts are three-valued: a fact is recorded only where the source states it; absent means unknown.
@@ -17,8 +17,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-import langcodes
-
+from ingest.normalize.languages import code_of_name
 from resdir.vocab import NEEDS, OTHER_CATEGORY
 
 # ---------------------------------------------------------------------------------------------
@@ -486,12 +485,11 @@ TYPE_WORDS: dict[str, str] = {
     "Online": "ONL",
     "Outdoor Meeting": "OUT",
     "Step Meeting": "ST",
-    "Tagalog": "TL",  # langcodes names tl "Filipino"
     "Temporary Closure": "TC",
     "Wheelchair Accessible": "X",
 }
+TYPE_BY_LANGUAGE = {language: code for code, language in LANGUAGE_TYPES.items()}
 TEMPORARILY_CLOSED = "TC"
-ONLINE = "ONL"
 
 
 @dataclass
@@ -501,8 +499,6 @@ class MeetingTypes:
     facts: dict[str, dict] = field(default_factory=dict)  # attribute -> {"value", "source"}
     languages: list[str] = field(default_factory=list)  # ISO 639 codes, in order
     temporarily_closed: bool = False  # TC
-    online: bool = False  # ONL / onl (legacy online flag)
-    codes: list[str] = field(default_factory=list)  # known codes, canonical spelling, in order
     unknown: list[str] = field(default_factory=list)  # codes kept verbatim and reported
 
 
@@ -510,21 +506,27 @@ def meeting_types(types, fellowship: str | None = None) -> MeetingTypes:
     """Return what a meeting's Meeting Guide types say, from codes or the words TSML writes.
 
     `types` is a list of codes, a string of codes or words ("C", "O,D", "[open]", "Open,
-    Wheelchair Access"), or None. Codes are matched without regard to case ("onl" is ONL); what
-    is neither a code nor a known word is reported in `unknown`, never fatal. A missing code says
-    nothing: no X means wheelchair access is unknown, not "no".
+    Wheelchair Access"), or None. Codes are matched without regard to case ("onl" is ONL), and a
+    language's name ("Spanish", "Tagalog") is its language code; what is neither a code nor a
+    known word is reported in `unknown`, never fatal. A missing code says nothing: no X means
+    wheelchair access is unknown, not "no".
     """
     table, by_code, by_word = _type_tables((fellowship or "").lower())
     result = MeetingTypes()
-    for token in _type_tokens(types):
-        code = by_code.get(token.upper()) or by_word.get(_name_key(token))
+    seen: set[str] = set()
+    for token in type_tokens(types):
+        code = (
+            by_code.get(token.upper())
+            or by_word.get(_name_key(token))
+            or TYPE_BY_LANGUAGE.get(code_of_name(token))
+        )
         if code is None:
             if token not in result.unknown:
                 result.unknown.append(token)
             continue
-        if code in result.codes:
+        if code in seen:
             continue
-        result.codes.append(code)
+        seen.add(code)
         attribute = table[code][1] if code in table else None
         if attribute:
             source = f"Meeting Guide type {code}"
@@ -532,11 +534,10 @@ def meeting_types(types, fellowship: str | None = None) -> MeetingTypes:
         if code in LANGUAGE_TYPES:
             result.languages.append(LANGUAGE_TYPES[code])
         result.temporarily_closed |= code == TEMPORARILY_CLOSED
-        result.online |= code == ONLINE
     return result
 
 
-def _type_tokens(types) -> list[str]:
+def type_tokens(types) -> list[str]:
     """Split the feed's `types` into stripped tokens: codes or words."""
     if types is None:
         return []
@@ -558,12 +559,9 @@ def _type_tables(fellowship: str) -> tuple[dict, dict[str, str], dict[str, str]]
 
 
 def _type_words(table: dict[str, tuple[str, str | None]]) -> dict[str, str]:
-    """Return word key -> code for the meanings, language names and TSML words."""
+    """Return word key -> code for the meanings and TSML words (language names are looked up)."""
     words = {_name_key(meaning): code for code, (meaning, _) in table.items()}
-    for code, language in LANGUAGE_TYPES.items():
-        words[_name_key(langcodes.Language.get(language).display_name())] = code
-    words |= {_name_key(word): code for word, code in TYPE_WORDS.items()}
-    return words
+    return words | {_name_key(word): code for word, code in TYPE_WORDS.items()}
 
 
 # ---------------------------------------------------------------------------------------------

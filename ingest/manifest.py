@@ -1,6 +1,5 @@
-"""Sources to ingest: from a TOML manifest or from paths given on the command line."""
+"""Find the sources to ingest: in a TOML manifest or in paths given on the command line."""
 
-import re
 import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
@@ -8,6 +7,7 @@ from pathlib import Path
 
 from ingest.problems import SourceError
 from ingest.readers import FORMATS
+from ingest.readers.files import slug
 from resdir import vocab
 
 SNAPSHOTS = ("full", "partial")
@@ -19,7 +19,6 @@ SPEC_KEYS = {
     "mapping",
     "snapshot",
     "licence",
-    "url",
     "facts",
     "fellowship",
     "timezone",
@@ -47,7 +46,7 @@ class SourceSpec:
 def source_id_for(path: Path) -> str:
     """Return a source id derived from a file or folder name ("cip_mvp.json" -> "cip-mvp")."""
     stem = path.name if path.is_dir() else path.name.split(".")[0]
-    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "source"
+    return slug(stem) or "source"
 
 
 def is_manifest(path: Path) -> bool:

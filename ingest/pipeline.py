@@ -76,17 +76,7 @@ class SourceReport:
             "error": self.error,
             **{name: self.counts[name] for name in COUNTS},
             "problem_counts": dict(Counter(p.type for p in self.problems).most_common()),
-            "problems": [
-                {
-                    "type": p.type,
-                    "severity": str(p.severity),
-                    "record": p.record,
-                    "line": p.line,
-                    "field": p.field,
-                    "message": p.message,
-                }
-                for p in self.problems
-            ],
+            "problems": [p.as_dict() for p in self.problems],
         }
 
 

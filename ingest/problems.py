@@ -1,11 +1,11 @@
-"""The typed taxonomy of ingest problems: a stable slug, a severity, a message template.
+"""Define the typed taxonomy of ingest problems: a stable slug, a severity, a message template.
 
 A problem names its source, record key, line and field. `error` problems reject the record (it is
 quarantined with its raw form); `warning` problems record something fixed or dropped on the way;
 a `SourceError` means the whole source could not be read and fails alone.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -87,7 +87,6 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
         "{value!r} is not a language resdir knows; dropped",
     ),
     ("encoding-fallback", W, "Not UTF-8", "{path} is not UTF-8; read as {encoding}"),
-    ("repaired-text", W, "Repaired text", "garbled characters repaired: {value!r}"),
     ("unknown-column", W, "Unused column", "column {value!r} is not mapped and was ignored"),
     ("missing-table", W, "Missing table", "{detail}"),
 )
@@ -110,8 +109,15 @@ class Problem:
         return PROBLEM_TYPES[self.type].severity
 
     def as_dict(self) -> dict:
-        """Return the problem as JSON-ready data, with its severity."""
-        return asdict(self) | {"severity": str(self.severity)}
+        """Return the problem as a run report lists it: JSON-ready, with its severity."""
+        return {
+            "type": self.type,
+            "severity": str(self.severity),
+            "record": self.record,
+            "line": self.line,
+            "field": self.field,
+            "message": self.message,
+        }
 
 
 def problem(

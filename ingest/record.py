@@ -1,4 +1,4 @@
-"""The record a reader yields: a source's own data moved into canonical field names, values raw.
+"""Define the record a reader yields: a source's data under canonical field names, values raw.
 
 Readers only restructure: they find each listing in a source and put what it says under the draft
 field names below, leaving values as the source wrote them (strings with padding, "650 780-7525",

@@ -1,4 +1,7 @@
-"""resdir: a community resource directory and matching service for recovery peer support."""
+"""Create the resdir app: a community resource directory and matching service.
+
+resdir serves recovery peer support: housing, transport, childcare and sober-social listings.
+"""
 
 import secrets
 from pathlib import Path

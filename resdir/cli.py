@@ -1,4 +1,4 @@
-"""The `resdir` command line: thin commands that call library functions and print summaries."""
+"""Run resdir's command line: thin commands that call library functions and print summaries."""
 
 import gc
 import json
@@ -62,6 +62,16 @@ def _summary(reports, console: Console, dry_run: bool) -> None:
     console.print(table)
 
 
+def _check_format(ctx, param, value: str) -> str:
+    # The choices live with the readers; ingest is imported only when a command runs.
+    from ingest.readers import FORMATS
+
+    if value not in FORMATS:
+        choices = ", ".join(repr(f) for f in FORMATS)
+        raise click.BadParameter(f"{value!r} is not one of {choices}.", ctx, param)
+    return value
+
+
 @click.command("ingest")
 @with_appcontext
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -70,7 +80,9 @@ def _summary(reports, console: Console, dry_run: bool) -> None:
     "fmt",
     default="auto",
     show_default=True,
-    type=click.Choice(["auto", "hsds", "meeting-guide", "gtfs", "csv"]),
+    callback=_check_format,
+    metavar="FORMAT",
+    help="Source format; auto detects it from the file.",
 )
 @click.option("--mapping", type=click.Path(path_type=Path), help="Mapping file of an agency CSV.")
 @click.option("--source-id", help="Id of the source (default: from the file name).")
@@ -174,7 +186,7 @@ def problems_command(source_id, severity, type_, limit, raw) -> None:
 @with_appcontext
 def stats_command() -> None:
     """Show what the directory holds: listings by category and status, sources, stops."""
-    from resdir.listings import category_counts
+    from resdir.listings import category_counts, stop_count
 
     _require_tables()
     console = _console()
@@ -194,9 +206,7 @@ def stats_command() -> None:
             )
             .order_by(store.IngestRun.source_id)
         ).all()
-        stops = session.scalar(
-            select(func.count()).select_from(store.TransitStop).where(store.TransitStop.present)
-        )
+        stops = stop_count(session)
     table = Table(title="listings", title_justify="left")
     table.add_column("category")
     table.add_column("published", justify="right")

@@ -1,4 +1,4 @@
-"""Configuration: defaults for one machine with no services, overridden by RESDIR_* variables."""
+"""Configure resdir: defaults for one machine with no services, overridden by RESDIR_* variables."""
 
 import re
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Places: distances, coordinate checks, time zones, and geocoding (offline gazetteer or geopy).
+"""Place things: distances, coordinate checks, time zones, geocoding (offline gazetteer or geopy).
 
 The offline gazetteer answers from US ZIP code centroids shipped with the `zipcodes` package (a
 city's centroid is the mean of its ZIP centroids). A configured remote geocoder (a self-hosted
@@ -28,11 +28,12 @@ logger = logging.getLogger(__name__)
 logging.getLogger("geopy").setLevel(logging.ERROR)
 EARTH_RADIUS_KM = 6371.0088
 ZIP5 = re.compile(r"^(\d{5})(?:-?\d{4})?$")
-# Nominatim result types that place a point no better than a town or a postcode.
+# Service-area text: the parts of a list of places, and the words that may lead a place's name.
 AREA_SEPARATORS = re.compile(r"\s*(?:[,;/&]|\band\b)\s*", re.IGNORECASE)
 AREA_LEAD = re.compile(
     r"^(?:all of|anywhere in|throughout|the city of|city of|county of)\s+", re.IGNORECASE
 )
+# Nominatim result types that place a point no better than a town or a postcode.
 CITY_TYPES = {"city", "town", "village", "hamlet", "suburb", "municipality", "county", "state"}
 POSTCODE_TYPES = {"postcode"}
 

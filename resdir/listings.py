@@ -1,4 +1,4 @@
-"""Listings in the store: stable ids, merging source records, versions with history and outbox.
+"""Keep listings in the store: stable ids, merged source records, versions with history, outbox.
 
 Every write of a listing goes through `save`, which keeps three things in one transaction: the
 listing row and its attributes, a history version saying who changed which fields, and an outbox
@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from resdir.store import Listing, ListingAttribute, ListingVersion, OutboxEntry
+from resdir.store import Listing, ListingAttribute, ListingVersion, OutboxEntry, TransitStop
 
 CHUNK = 500  # ids per IN clause: well inside SQLite's and PostgreSQL's parameter limits
 PRECISION_RANK = {"source": 0, "address": 1, "postal_code": 2, "city": 3}
@@ -221,3 +221,8 @@ def category_counts(session: Session) -> dict[str, dict[str, int]]:
     for category, status, n in rows:
         counts.setdefault(category, {})[status] = n
     return counts
+
+
+def stop_count(session: Session) -> int:
+    """Return the number of transit stops present in their feed's latest run."""
+    return session.scalar(select(func.count()).select_from(TransitStop).where(TransitStop.present))

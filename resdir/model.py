@@ -1,4 +1,4 @@
-"""The canonical listing model as marshmallow schemas: the one shape every source is turned into.
+"""Define the canonical listing as marshmallow schemas: the one shape every source is turned into.
 
 A listing document is plain JSON (strings, numbers, lists, dicts; times as "HH:MM", instants as ISO
 8601 strings). Ingest builds it, the store keeps it, the search engines index it, the API returns

@@ -1,4 +1,4 @@
-"""The store, the system of record: SQLAlchemy 2 tables on SQLite by default, PostgreSQL by URL.
+"""Keep the system of record: SQLAlchemy 2 tables on SQLite by default, PostgreSQL by URL.
 
 Nothing here is SQLite-specific except the connection pragmas, so a postgresql:// URL needs no code
 change. Tables are created by `resdir init-db`, never as a side effect of starting the app.
@@ -253,6 +253,6 @@ def init_db_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the store with the app: lazy engine, dispose on shutdown, the init-db command."""
+    """Register the store with the app: an engine made on first use, and the init-db command."""
     app.extensions[EXTENSION] = {"engine": None, "sessionmaker": None}
     app.cli.add_command(init_db_command)

@@ -1,4 +1,4 @@
-"""The vocabulary of needs, barriers, values and listing attributes: codes and English labels.
+"""Define the vocabulary of needs, barriers, values and listing attributes: codes, English labels.
 
 The codes are part of the API. Every other module refers to these tables; nothing else defines a
 code. Labels are English here; translations come later from the same codes.
@@ -203,8 +203,3 @@ def need_codes() -> list[str]:
         codes.append(category)
         codes.extend(f"{category}.{sub}" for sub in subcategories)
     return codes
-
-
-def subcategory_label(category: str, subcategory: str) -> str:
-    """Return the English label of a subcategory, or the code itself if it is not known."""
-    return NEEDS.get(category, ("", {}))[1].get(subcategory, subcategory)

@@ -66,6 +66,15 @@ def _at(found: list[Problem], field: str) -> list[Problem]:
     return found
 
 
+def _term_parts(term: dict) -> list[tuple]:
+    """Return a draft term's (code, name) pairs: a feed's "O,D,W" types are three terms."""
+    if term.get("scheme") == "meeting_guide":
+        return [
+            (token, None) for token in crosswalk.type_tokens(term.get("code") or term.get("name"))
+        ]
+    return [(term.get("code"), term.get("name"))]
+
+
 def _timezone(
     value, location: dict | None, address: dict | None, spec: SourceSpec, problems: list[Problem]
 ) -> str | None:
@@ -306,12 +315,9 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         return None, [problem("missing-name", field="name")]
     kind = "meeting" if draft.get("kind") == "meeting" else "service"
     terms = [
-        {
-            "scheme": t.get("scheme") or "keyword",
-            "code": clean_text(t.get("code")),
-            "name": clean_text(t.get("name")),
-        }
+        {"scheme": t.get("scheme") or "keyword", "code": clean_text(code), "name": clean_text(name)}
         for t in draft.get("taxonomy") or []
+        for code, name in _term_parts(t)
     ]
     terms = [t for t in terms if t["code"] or t["name"]]
     classified = crosswalk.classify(terms, kind)

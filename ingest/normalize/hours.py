@@ -29,11 +29,11 @@ records an "unparsed-hours" warning) rather than a doubtful answer:
 
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from ingest.readers.files import fold
 from resdir.model import WEEKDAYS
 
 DAY_MINUTES = 24 * 60
@@ -56,7 +56,11 @@ MAX_LABEL_WORDS = 4
 DAY_TYPO_MIN_SCORE = 80
 DAY_TYPO_MIN_LENGTH = 5
 
+# How numeric days count (a draft's `weekday_base`): "iso" 1 = Monday, "sunday0" 0 = Sunday.
 WEEKDAY_BASES = ("iso", "sunday0")
+# iCalendar BYDAY codes, Monday first (HSDS 3.0 schedules); read by parse_day only, as "we" and
+# "th" are also words.
+ICALENDAR_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -65,8 +69,6 @@ def _words(text: str) -> frozenset[str]:
 
 _SPANISH_DAYS = ("lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo")
 _ABBREVIATED_DAYS = ("mon", "tue tues", "wed weds", "thu thur thurs", "fri", "sat", "sun")
-# iCalendar BYDAY codes (HSDS 3.0 schedules); read by parse_day only, as "we", "th" are also words
-_ICALENDAR_DAYS = {code: day for day, code in enumerate(("mo", "tu", "we", "th", "fr", "sa", "su"))}
 _FULL_DAY_NAMES = {name.lower(): day for day, name in enumerate(WEEKDAYS)} | {
     name: day for day, name in enumerate(_SPANISH_DAYS)
 }
@@ -204,8 +206,9 @@ def parse_day(value, base: str = "iso") -> int | None:
         return (value - 1) % 7 if 0 <= value <= 6 else None
     if not isinstance(value, str):
         return None
-    word = _fold(value).strip().rstrip(".")
-    return _ICALENDAR_DAYS[word] if word in _ICALENDAR_DAYS else _weekday(word)
+    word = fold(value).strip().rstrip(".")
+    code = word.upper()
+    return ICALENDAR_DAYS.index(code) if code in ICALENDAR_DAYS else _weekday(word)
 
 
 def parse_hours(text: str) -> Hours | None:
@@ -245,12 +248,6 @@ class _Clock:
     minutes: int
     bare: bool = False
     hour: int = 0  # the hour as written, for bare times
-
-
-def _fold(text: str) -> str:
-    """Lower-case text without accents ("Miércoles" -> "miercoles")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _weekday(word: str) -> int | None:
@@ -296,7 +293,7 @@ def _format(minutes: int | None) -> str | None:
 
 def _tokens(text: str) -> list[_Token]:
     """Split hours text into tokens; filler words and durations ("13 hours") are dropped."""
-    text = _fold(_FULL_STOP.sub(";", _GLUED.sub("; ", text)))
+    text = fold(_FULL_STOP.sub(";", _GLUED.sub("; ", text)))
     for pattern, replacement in _PHRASES:
         text = pattern.sub(replacement, text)
     tokens = []

@@ -171,22 +171,22 @@ def _part_codes(part: str) -> list[str]:
     notes = _PAREN.findall(part)
     head = _PAREN.sub(" ", part).strip()
     for note in notes:
-        varieties = [_code(n) for n in _NOTE_PART.split(note) if n.strip()]
+        varieties = [code_of_name(n) for n in _NOTE_PART.split(note) if n.strip()]
         if varieties and all(varieties):
             return varieties  # the parenthesis names the varieties: they are what is spoken
         if _names_something(note):
             return []  # "Chinese (Mien)": a variety we do not know; the head alone would be wrong
-    code = _code(head)
+    code = code_of_name(head)
     if code:
         return [code]
     words = [w for w in head.split() if w.casefold().strip(".") not in SERVICE_WORDS]
     if not words:
         return []
-    code = _code(" ".join(words))
+    code = code_of_name(" ".join(words))
     if code:
         return [code]
     # "Chinese Spanish": names side by side with the separator lost.
-    each = [_code(w) for w in words]
+    each = [code_of_name(w) for w in words]
     return each if all(each) else []
 
 
@@ -196,8 +196,8 @@ def _names_something(note: str) -> bool:
     return bool(words) and all(w[0].isupper() and w.casefold() not in SERVICE_WORDS for w in words)
 
 
-def _code(name: str) -> str | None:
-    """Return the code of one language name, matched exactly, or None."""
+def code_of_name(name: str) -> str | None:
+    """Return the code of one language name ("Español", "Tagalog"), matched exactly, or None."""
     name = name.strip(" .,")
     key = name.casefold()
     if key.replace(".", "") in ALIASES:

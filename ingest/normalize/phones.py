@@ -22,32 +22,33 @@ TYPE_WORDS: tuple[tuple[str, str], ...] = (
 DESCRIPTION_TYPES = ("fax", "tty", "toll_free", "hotline")
 DEFAULT_TYPE = "voice"
 TWO_NUMBERS_DIGITS = 14  # two local (7-digit) numbers at the least
+REGION = "US"  # how a number written without a country code is read
 
-# "Intake: (925)522-0124": a label before the number. "650 839-1734 (Redwood City)": a note after.
+# "Intake: (925)555-0124": a label before the number. "650 555-0134 (Redwood City)": a note after.
 _LABEL = re.compile(r"^\s*([^\d:()+]*[^\W\d_][^\d:()+]*?)\s*:\s*")
 _NOTE = re.compile(r"\(\s*\(?([^()]*[^\W\d_][^()]*?)\)?\s*\)")
 _EXTENSION_NOTE = re.compile(r"^(?:ext|extension|x)\.?\s*(\d+)$", re.IGNORECASE)
-# "415-282-3334 ext 117 or 125": a choice of extensions; the first is dialled, both are noted.
+# "415-555-0117 ext 117 or 125": a choice of extensions; the first is dialled, both are noted.
 _EXTENSION_CHOICE = re.compile(
     r"\b(?:ext|extension|x)\.?\s*(\d+)\s*(?:or|/|,)\s*(\d+)\s*$", re.IGNORECASE
 )
-# "415-563-1790 ext. fax": an extension word followed by a word, not digits.
+# "415-555-0190 ext. fax": an extension word followed by a word, not digits.
 _EXTENSION_WORD = re.compile(r"\s*\b(?:ext|extension)\b\.?\s*([^\W\d_]+)\s*$", re.IGNORECASE)
 # A comma or semicolon right after a digit is a dialling pause: what follows (a meeting id,
 # a passcode) is keyed in after the call connects and is not part of the number.
 _DIAL_PAUSE = re.compile(r"(?<=\d)\s*[,;](?!\s*(?:ext|x\s*\d)).*$", re.IGNORECASE | re.DOTALL)
-# "+1+16699006833": the country prefix written twice.
+# "+1+16695550133": the country prefix written twice.
 _DOUBLED_PREFIX = re.compile(r"^\+\d{1,3}(?=\+)")
 _GENERIC_LABEL = re.compile(r"^(?:phone|number|tel|telephone)\s*#?\s*\d*$", re.IGNORECASE)
 # N11 service codes (211, 311, 511, 611, 711, 811, 911): dialable locally, not E.164 numbers.
 _SERVICE_CODE = re.compile(r"^[2-9]11$")
-# Text between numbers that may hold one the matcher missed ("(760)936-"), not "24 hrs".
+# Text between numbers that may hold one the matcher missed ("(760)555-"), not "24 hrs".
 _NUMBER_LIKE = re.compile(r"\d{3}")
 _SEPARATOR_ONLY = re.compile(r"^[\s,;/&.]*(?:(?:and|or)[\s,;/&.]*)*$", re.IGNORECASE)
 
 
 def normalize_phone(
-    number, extension=None, type=None, description=None, region="US"
+    number, extension=None, type=None, description=None
 ) -> tuple[dict | None, list[Problem]]:
     """Return a phone in the PhoneSchema shape, or None with an invalid-phone problem."""
     raw = clean_text(number)
@@ -58,7 +59,7 @@ def normalize_phone(
         # "(   ) -  -": an empty input template, not a number.
         return None, []
     try:
-        parsed = phonenumbers.parse(text, region)
+        parsed = phonenumbers.parse(text, REGION)
     except NumberParseException:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
@@ -134,12 +135,12 @@ def _type_word(text: str, allowed) -> str | None:
     return None
 
 
-def split_phone_list(text: str, region: str = "US") -> list[str]:
-    """Split a free-text cell holding several numbers ("(925)522-0124 Intake: (925)522-0124x0")."""
+def split_phone_list(text: str) -> list[str]:
+    """Split a free-text cell holding several numbers ("(925)555-0124 Intake: (925)555-0125x0")."""
     text = clean_text(text) or ""
     if sum(c.isdigit() for c in text) < TWO_NUMBERS_DIGITS:
         return [text] if text else []  # too few digits for two numbers: skip the slow matcher
-    matches = list(PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE))
+    matches = list(PhoneNumberMatcher(text, REGION, leniency=Leniency.POSSIBLE))
     if len(matches) < 2:
         return [text] if text else []
     pieces: list[str] = []
@@ -174,7 +175,7 @@ def _label_of(gap: str, previous: str) -> tuple[str, str]:
     """Return the label for the next number and any unmatched number-like fragment in the gap.
 
     A label ends with a colon ("Intakes:"); it carries over to the following numbers while only
-    separators stand between them ("Intakes: (661)288-2644 (818)779-0555").
+    separators stand between them ("Intakes: (661)555-0144 (818)555-0155").
     """
     if _SEPARATOR_ONLY.match(gap):
         return previous, ""

@@ -1,4 +1,4 @@
-"""Addresses and coordinates as feeds write them: one-line addresses, swapped coordinates."""
+"""Read addresses and coordinates as feeds write them: one-line addresses, swapped coordinates."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""The readers, one per source format, and how a path is matched to one of them."""
+"""Register the readers, one per source format, and match a path to one of them."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,7 +41,7 @@ def registry() -> list[Reader]:
 
 
 EMPTY_CONTENTS = (b"", b"[]", b"{}")  # files that cannot be told apart by format, nor need be
-EMPTY_PROBE = 64
+EMPTY_PROBE = 64  # bytes read to tell an empty file from one in an unknown format
 FORMATS = ("auto", "hsds", "meeting-guide", "gtfs", "csv")
 
 
@@ -56,8 +56,13 @@ def detect(path: Path, fmt: str = "auto", mapping: Path | None = None) -> Reader
         wanted = fmt == reader.format or (fmt == "auto" and reader.format != "csv")
         if wanted and reader.sniff(path):
             return reader
-    if path.is_file() and path.read_bytes()[:EMPTY_PROBE].strip() in EMPTY_CONTENTS:
+    if path.is_file() and _head(path).strip() in EMPTY_CONTENTS:
         raise SourceError(f"{path.name} holds no records; nothing was changed")
     hint = "; an agency CSV needs --mapping" if path.suffix.lower() == ".csv" else ""
     wanted = "a known format" if fmt == "auto" else f"the {fmt} format"
     raise SourceError(f"{path.name} is not in {wanted} (tried: {', '.join(FORMATS[1:])}){hint}")
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as f:
+        return f.read(EMPTY_PROBE)

@@ -79,16 +79,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.normalize.hours import WEEKDAY_BASES
 from ingest.problems import Problem, SourceError, problem
 from ingest.readers import Reader, ReadOptions
-from ingest.readers.files import csv_header, csv_rows, read_text
+from ingest.readers.files import csv_header, csv_rows, read_text, split_values
 from ingest.record import Record
 from resdir import vocab
 
 SHIPPED_MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 KEY_JOINER = ":"
 KINDS = ("service", "meeting")
-WEEKDAY_BASES = ("iso", "sunday0")
 SECTIONS = {"source", "defaults", "fields", "crosswalk", "facts"}
 SOURCE_OPTIONS = {"key", "kind", "weekday_base"}
 FACT_OPTIONS = {"column", "yes", "no", "note"}
@@ -200,15 +200,6 @@ def row_draft(row: dict[str, str], mapping: Mapping, csv_name: str) -> dict[str,
     if facts:
         draft["facts"] = facts
     return draft
-
-
-def split_values(cell: str, known: dict[str, str]) -> list[str]:
-    """Split a taxonomy cell on ";" and ",", keeping whole any part `known` (casefolded) names."""
-    values = []
-    for part in cell.split(";"):
-        pieces = [part] if part.strip().casefold() in known else part.split(",")
-        values.extend(p.strip() for p in pieces if p.strip())
-    return values
 
 
 def _term(value: str, scheme: str, crosswalk: dict[str, str]) -> dict[str, str]:

@@ -5,7 +5,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,14 +75,18 @@ def csv_header(text: str) -> list[str]:
     return [h.strip().lstrip("\ufeff").strip() for h in first]
 
 
-# --- helpers for readers of id-less and large JSON sources ------------------------------------
+# --- helpers for readers: keys, heads of large files, empty values, lists in a cell -----------
+
+
+def fold(text: Any) -> str:
+    """Return `text` case-folded and without accents ("Miércoles" -> "miercoles")."""
+    decomposed = unicodedata.normalize("NFKD", str(text).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def slug(text: Any) -> str:
     """Return `text` as a lower-case, hyphenated key part ("Café  Ole!" -> "cafe-ole")."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[\W_]+", "-", plain.casefold()).strip("-")[:KEY_PART_LENGTH].strip("-")
+    return re.sub(r"[\W_]+", "-", fold(text)).strip("-")[:KEY_PART_LENGTH].strip("-")
 
 
 def read_head(path: Path) -> str:
@@ -116,6 +120,24 @@ def blank(value: Any) -> bool:
 def compact(fields: dict[str, Any]) -> dict[str, Any]:
     """Return `fields` without the entries that say nothing."""
     return {k: v for k, v in fields.items() if not blank(v)}
+
+
+def first(*values: Any) -> Any:
+    """Return the first value that says something (see `blank`), or None."""
+    return next((v for v in values if not blank(v)), None)
+
+
+def split_values(cell: Any, whole: Container[str] = ()) -> list[str]:
+    """Split a cell listing values on ";" and ",", keeping whole a part `whole` names.
+
+    `whole` holds casefolded values that contain a comma ("shelters, emergency"): a part of the
+    cell equal to one of them, case aside, is one value.
+    """
+    values = []
+    for part in ("" if cell is None else str(cell)).split(";"):
+        pieces = [part] if part.strip().casefold() in whole else part.split(",")
+        values.extend(p.strip() for p in pieces if p.strip())
+    return values
 
 
 def _first_value(text: str, envelope: str | None) -> Any:

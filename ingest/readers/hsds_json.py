@@ -15,7 +15,7 @@ from typing import Any
 
 from ingest.problems import Problem, SourceError
 from ingest.readers import Reader, ReadOptions
-from ingest.readers.files import load_json
+from ingest.readers.files import first_item, load_json
 from ingest.readers.hsds_tabular import Package, Tables, listings
 from ingest.record import Record
 
@@ -30,7 +30,8 @@ SERVICE_KEYS = {
 }  # fmt: skip
 MIN_SERVICE_KEYS = 2
 FOREIGN_KEYS = {"services_attributes", "locations", "slug", "day", "time", "types"}
-SNIFF_ITEMS = 20  # items looked at to decide whether a list is HSDS
+SNIFF_ITEMS = 20  # items of a page looked at to decide whether it is HSDS
+PAGE_CONTENTS = "contents"  # the list of objects in a page of results
 
 # Lists nested in an object: the table their items go to and the column that points back.
 CHILDREN: dict[str, dict[str, tuple[str, str]]] = {
@@ -90,14 +91,16 @@ LINK_ENTITY = {
 
 
 def sniff(path: Path) -> bool:
-    """Return True for a JSON file whose object or items are HSDS 3.0 services (or hold some)."""
+    """Return True for a JSON file whose object or first item is an HSDS 3.0 service (or holds one).
+
+    Only the start of the file is read: the first item of an array or of a page's contents, or
+    the whole object when that is what the file holds.
+    """
     if not path.is_file() or path.suffix.lower() != ".json":
         return False
-    try:
-        data = load_json(path, [])
-    except SourceError:
-        return False
-    return any(_kind(item) for item in _items(data)[:SNIFF_ITEMS])
+    head = first_item(path, envelope=PAGE_CONTENTS)
+    items = _items(head) if isinstance(head, dict) else [head]
+    return any(_kind(item) for item in items[:SNIFF_ITEMS])
 
 
 def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
@@ -121,8 +124,8 @@ def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
 
 def _items(data: Any) -> list:
     """Return the top-level objects: a page's contents, an array's items, or the object itself."""
-    if isinstance(data, dict) and isinstance(data.get("contents"), list):
-        return data["contents"]
+    if isinstance(data, dict) and isinstance(data.get(PAGE_CONTENTS), list):
+        return data[PAGE_CONTENTS]
     return data if isinstance(data, list) else [data]
 
 

@@ -27,9 +27,20 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ingest.crosswalk import AIRS_CODE
+from ingest.normalize.hours import ICALENDAR_DAYS
 from ingest.problems import Problem, SourceError, problem
 from ingest.readers import Reader, ReadOptions
-from ingest.readers.files import csv_header, csv_rows, load_json, read_text
+from ingest.readers.files import (
+    blank,
+    compact,
+    csv_header,
+    csv_rows,
+    first,
+    load_json,
+    read_text,
+    split_values,
+)
 from ingest.record import Record
 from resdir.vocab import ATTRIBUTES
 
@@ -67,14 +78,13 @@ SCHEME_NAMES = (
 # A code's shape when nothing names its taxonomy: AIRS "BH-1800.1500-100", Open Eligibility
 # "101-02-01" (3-digit top level, then 2-digit levels).
 SCHEME_SHAPES = (
-    (re.compile(r"^[A-Z]{1,2}(-\d{4}(\.\d{4}(-\d{3}(\.\d{2})?)?)?)?$"), "airs"),
+    (AIRS_CODE, "airs"),
     (re.compile(r"^\d{3}(-\d{2})*$"), "open_eligibility"),
 )
 LOCAL_SCHEME = "local"  # a term whose taxonomy nothing names: the source's own
 FACT_SOURCE = "HSDS attribute"
 WEEKLY_FREQS = {"", "WEEKLY"}
 DAILY_FREQ = "DAILY"
-ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 VIRTUAL_WORDS = {"virtual", "true"}  # HSDS 3.0 location_type, Ohana `virtual`
 POSTAL_TYPES = {"postal"}
 NOT_A_PLACE_TYPES = {"postal", "virtual"}
@@ -248,7 +258,7 @@ def _record(package: Package, line: int, service: Row, sal: Row | None, lid: str
     draft = _draft(scope, service, sal or {}, location or {}, organization, raw, found)
     for p in found:
         p.record = key
-    return Record(key=key, draft=draft, raw=_compact(raw), line=line, problems=found)
+    return Record(key=key, draft=draft, raw=compact(raw), line=line, problems=found)
 
 
 class _Scope:
@@ -309,7 +319,7 @@ def _draft(
     raw.update(phones=phones, schedules=schedules, attributes=rows)
     hours = _hours(schedules)
     draft = {
-        "source_keys": _compact(ids),
+        "source_keys": compact(ids),
         "organization": _organization(organization),
         "name": service.get("name"),
         "alternate_name": service.get("alternate_name"),
@@ -323,7 +333,7 @@ def _draft(
         **flags,
         "location_name": location.get("name"),
         "address": _address(scope, raw, virtual=_is_virtual(location)),
-        "location": _compact({"lat": location.get("latitude"), "lon": location.get("longitude")}),
+        "location": compact({"lat": location.get("latitude"), "lon": location.get("longitude")}),
         "online": _online(service, location),
         "hours": hours,
         "weekday_base": "iso" if _numeric_days(hours) else None,
@@ -339,13 +349,13 @@ def _draft(
         "last_verified_at": service.get("assured_date") or _last_action(scope, raw),
         "updated_at": service.get("last_modified"),
     }
-    return _compact(draft)
+    return compact(draft)
 
 
 def _organization(row: Row | None) -> dict | None:
     if row is None:
         return None
-    return _compact(
+    return compact(
         {
             "id": row.get("id"),
             "name": row.get("name"),
@@ -391,7 +401,7 @@ def _phone(row: Row) -> dict:
     prefix = _id(row.get("country_prefix"))
     if prefix and not _id(number).startswith("+"):
         number = f"{prefix} {number}"
-    return _compact(
+    return compact(
         {
             "number": number,
             "extension": row.get("extension"),
@@ -409,23 +419,23 @@ def _hours(rows: list[Row]) -> dict:
         intervals += [
             {"day": d, "opens": row.get("opens_at"), "closes": row.get("closes_at")} for d in days
         ]
-        if row.get("description") not in (None, ""):
+        if not blank(row.get("description")):
             texts.append(str(row["description"]))
-    return _compact({"text": "\n".join(dict.fromkeys(texts)), "intervals": intervals})
+    return compact({"text": "\n".join(dict.fromkeys(texts)), "intervals": intervals})
 
 
 def _weekly_days(row: Row) -> list:
     """Return the days a schedule row opens every week: its weekday, or a weekly rule's byday."""
-    if row.get("weekday") not in (None, ""):
+    if not blank(row.get("weekday")):
         return [row["weekday"]]
     freq = _id(row.get("freq")).upper()
     if _id(row.get("interval")) not in ("", "1"):
         return []  # every other week is not a weekly opening
-    byday = [day.strip() for day in _id(row.get("byday")).split(",") if day.strip()]
+    byday = split_values(row.get("byday"))
     if freq in WEEKLY_FREQS:
         return byday
     if freq == DAILY_FREQ and not byday:
-        return list(ICAL_DAYS)
+        return list(ICALENDAR_DAYS)
     return []
 
 
@@ -445,9 +455,9 @@ def _address(scope: _Scope, raw: dict, virtual: bool) -> dict | None:
         return None
     raw["address"] = row
     street2 = ", ".join(
-        str(row[k]) for k in ("address_2", "address_3", "address_4") if row.get(k) not in (None, "")
+        str(row[k]) for k in ("address_2", "address_3", "address_4") if not blank(row.get(k))
     )
-    return _compact(
+    return compact(
         {
             "street": row.get("address_1"),
             "street2": street2,
@@ -466,29 +476,29 @@ def _is_virtual(location: Row) -> bool:
 def _online(service: Row, location: Row) -> dict | None:
     if not _is_virtual(location):
         return None
-    return _compact({"url": location.get("url") or location.get("website") or service.get("url")})
+    return compact({"url": location.get("url") or location.get("website") or service.get("url")})
 
 
 def _cost(scope: _Scope, service: Row, raw: dict) -> dict:
     options = scope.of_service("cost_option")
     payments = [p.get("payment") for p in scope.of_service("payment")]
     raw.update(cost_options=options, payments=scope.of_service("payment"))
-    first = options[0] if options else {}
+    option = options[0] if options else {}
     texts = [service.get("fees_description") or service.get("fees")]
     texts += [
         " ".join(
             str(o[k])
             for k in ("option", "amount", "currency", "amount_description")
-            if o.get(k) not in (None, "")
+            if not blank(o.get(k))
         )
         for o in options
     ]
-    return _compact(
+    return compact(
         {
-            "text": "\n".join(str(t) for t in texts if t not in (None, "")),
-            "amount": first.get("amount"),
-            "currency": first.get("currency"),
-            "period": first.get("amount_description"),
+            "text": "\n".join(str(t) for t in texts if not blank(t)),
+            "amount": option.get("amount"),
+            "currency": option.get("currency"),
+            "period": option.get("amount_description"),
             "payments": [p for p in [service.get("accepted_payments"), *payments] if p],
         }
     )
@@ -499,12 +509,12 @@ def _eligibility(scope: _Scope, service: Row, raw: dict) -> dict:
     raw["eligibility"] = rows
     texts = [service.get("eligibility_description"), service.get("eligibility")]
     texts += [row.get("eligibility") for row in rows] + [service.get("audience")]
-    first = next((row for row in rows if row.get("minimum_age") or row.get("maximum_age")), {})
-    return _compact(
+    aged = next((row for row in rows if row.get("minimum_age") or row.get("maximum_age")), {})
+    return compact(
         {
-            "text": "\n".join(str(t) for t in dict.fromkeys(texts) if t not in (None, "")),
-            "min_age": _first(service.get("minimum_age"), first.get("minimum_age")),
-            "max_age": _first(service.get("maximum_age"), first.get("maximum_age")),
+            "text": "\n".join(str(t) for t in dict.fromkeys(texts) if not blank(t)),
+            "min_age": first(service.get("minimum_age"), aged.get("minimum_age")),
+            "max_age": first(service.get("maximum_age"), aged.get("maximum_age")),
         }
     )
 
@@ -515,27 +525,27 @@ def _documents(scope: _Scope, service: Row, raw: dict) -> list:
     return [
         d
         for d in [service.get("required_documents"), *(r.get("document") for r in rows)]
-        if d not in (None, "")
+        if not blank(d)
     ]
 
 
 def _languages(scope: _Scope, service: Row, location: Row, raw: dict) -> list:
     rows = _unique(scope.nearest("language"))
     raw["languages"] = rows
-    found = [_first(r.get("name"), r.get("language"), r.get("code")) for r in rows]
-    found = [f for f in found if f not in (None, "")]
+    found = [first(r.get("name"), r.get("language"), r.get("code")) for r in rows]
+    found = [f for f in found if f is not None]
     return found or [v for v in (service.get("languages") or location.get("languages"),) if v]
 
 
 def _accessibility(scope: _Scope, location: Row, raw: dict) -> list:
     rows = scope.package.linked("accessibility", "location_id", scope.lid)
     raw["accessibility"] = rows
-    items = [item.strip() for item in _id(location.get("accessibility")).split(",")]
+    items = split_values(location.get("accessibility"))
     for row in rows:
         items += [
             str(row[k])
             for k in ("accessibility", "description", "details")
-            if row.get(k) not in (None, "")
+            if not blank(row.get(k))
         ]
     return list(dict.fromkeys(item for item in items if item))
 
@@ -544,8 +554,8 @@ def _service_area(scope: _Scope, service: Row, raw: dict) -> dict | None:
     rows = scope.nearest("service_area")
     raw["service_areas"] = rows
     texts = [service.get("service_areas")]
-    texts += [_first(r.get("service_area"), r.get("name"), r.get("description")) for r in rows]
-    text = "; ".join(str(t) for t in dict.fromkeys(texts) if t not in (None, ""))
+    texts += [first(r.get("service_area"), r.get("name"), r.get("description")) for r in rows]
+    text = "; ".join(str(t) for t in dict.fromkeys(texts) if not blank(t))
     return {"text": text} if text else None
 
 
@@ -556,7 +566,7 @@ def _capacity(scope: _Scope, raw: dict) -> dict | None:
     row = rows[0]
     raw["service_capacity"] = rows
     unit = scope.package.get("unit", row.get("unit_id")) or {}
-    return _compact(
+    return compact(
         {
             "available": row.get("available"),
             "total": row.get("maximum"),
@@ -596,7 +606,7 @@ def _classification(
 
     links = _links(scope)
     for link in links:
-        ref = _first(link.get("taxonomy_term_id"), link.get("taxonomy_id"))
+        ref = first(link.get("taxonomy_term_id"), link.get("taxonomy_id"))
         term = pkg.term(ref)
         if term is None:
             found.append(
@@ -606,11 +616,11 @@ def _classification(
             )
         else:
             add(_term_entry(pkg, term), link.get("value"))
-    for code in _split(service.get("taxonomy_ids")):
+    for code in split_values(service.get("taxonomy_ids")):
         add(_code_entry(pkg, code, LOCAL_SCHEME))
     for sidecar, code in pkg.assignments.get(scope.sid, []):
         add(_code_entry(pkg, code, sidecar))
-    for word in _split(service.get("keywords")):
+    for word in split_values(service.get("keywords")):
         add({"scheme": "keyword", "name": word})
     return terms, list(facts.values()), flags, links
 
@@ -640,10 +650,10 @@ def _code_entry(pkg: Package, code: str, fallback: str) -> dict:
 def _term_entry(pkg: Package, row: Row) -> dict:
     code = term_code(pkg, row)
     taxonomy = pkg.get("taxonomy", row.get("taxonomy_id")) or {}
-    named = _first(taxonomy.get("name"), row.get("taxonomy"), row.get("vocabulary"))
+    named = first(taxonomy.get("name"), row.get("taxonomy"), row.get("vocabulary"))
     scheme = scheme_from_name(named) if named else _scheme_from_code(code) or LOCAL_SCHEME
-    return _compact(
-        {"scheme": scheme, "code": code, "name": _first(row.get("name"), row.get("term"))}
+    return compact(
+        {"scheme": scheme, "code": code, "name": first(row.get("name"), row.get("term"))}
     )
 
 
@@ -812,14 +822,6 @@ def _id(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _first(*values: Any) -> Any:
-    return next((v for v in values if v not in (None, "")), None)
-
-
-def _split(value: Any) -> list[str]:
-    return [part.strip() for part in _id(value).split(",") if part.strip()]
-
-
 def _unique(rows: Iterable[Row], key=None) -> list[Row]:
     """Return rows once each, by id (or `key`), keeping the first."""
     seen, kept = set(), []
@@ -829,11 +831,6 @@ def _unique(rows: Iterable[Row], key=None) -> list[Row]:
             seen.add(mark)
             kept.append(row)
     return kept
-
-
-def _compact(data: dict) -> dict:
-    """Drop empty values so a draft holds only what the source said."""
-    return {k: v for k, v in data.items() if v not in (None, "", [], {})}
 
 
 READER = Reader(name="hsds-tabular", format="hsds", sniff=sniff, read=read)

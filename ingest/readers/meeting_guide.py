@@ -10,8 +10,9 @@ Where each meeting key goes in the draft (`ingest.record`), values as the feed w
 - `slug` is the key (else the meeting's or Airtable record's `id`, else a slug of name, place,
   day and time). A meeting held on several days (`day: [1, 3]`) is one record meeting on each.
 - `day`, `time`, `end_time` -> `meeting`; numeric days count from 0 = Sunday (`weekday_base`).
-- `types` -> `taxonomy` terms of scheme "meeting_guide", one per type as given; a string of types
-  ("C,W", "[open]", "Open, Wheelchair Access") is a list written out, split on commas.
+- `types` -> `taxonomy` terms of scheme "meeting_guide", one per item of a list; a string of
+  types ("C,W", "[open]", "Open, Wheelchair Access") is one term as written, which
+  `ingest.crosswalk.meeting_types` splits.
 - `formatted_address` -> address `formatted`; else `address` with `city`, `state`, `postal_code`,
   `country` -> street parts, or, when there is nothing but `address`, that text as `formatted`.
   A meeting with neither (online only, by appointment) has no address.
@@ -38,6 +39,7 @@ from ingest.readers.files import (
     compact,
     csv_header,
     csv_rows,
+    first,
     first_item,
     load_json,
     read_head,
@@ -152,10 +154,7 @@ def _records(items: Iterable[tuple[int, Any, Any]]) -> Iterator[Record]:
 
 
 def _base_key(meeting: dict, raw: Any) -> str:
-    own = next(
-        (v for v in (meeting.get("slug"), meeting.get("id"), _get(raw, "id")) if not blank(v)),
-        None,
-    )
+    own = first(meeting.get("slug"), meeting.get("id"), _get(raw, "id"))
     if own is not None:
         return str(own)
     place = meeting.get("location") or meeting.get("formatted_address") or meeting.get("address")
@@ -164,7 +163,7 @@ def _base_key(meeting: dict, raw: Any) -> str:
 
 
 def _draft(m: dict, day: Any, found: list[Problem]) -> dict:
-    types = _types(m.get("types"))
+    types = m.get("types")
     address = _address(m)
     return compact(
         {
@@ -186,9 +185,13 @@ def _draft(m: dict, day: Any, found: list[Problem]) -> dict:
                     "url": m.get("website"),
                 }
             ),
-            "url": next((u for u in (m.get("url"), m.get("website")) if not blank(u)), None),
+            "url": first(m.get("url"), m.get("website")),
             "meeting": compact({"day": day, "time": m.get("time"), "end_time": m.get("end_time")}),
-            "taxonomy": [{"scheme": "meeting_guide", "code": t} for t in types],
+            "taxonomy": [
+                {"scheme": "meeting_guide", "code": t}
+                for t in (types if isinstance(types, list) else [types])
+                if not blank(t)
+            ],
             "online": compact({"url": m.get("conference_url"), "phone": m.get("conference_phone")}),
             "location_name": m.get("location"),
             "address": address,
@@ -200,17 +203,6 @@ def _draft(m: dict, day: Any, found: list[Problem]) -> dict:
             "updated_at": m.get("updated"),
         }
     )
-
-
-def _types(value: Any) -> list:
-    if isinstance(value, str):
-        listed = value.strip()
-        if listed.startswith("[") and listed.endswith("]"):  # "[open]": a list written out
-            listed = listed[1:-1]
-        return [t.strip() for t in listed.split(",") if t.strip()]
-    if isinstance(value, list):
-        return [t for t in value if not blank(t)]
-    return []
 
 
 def _address(m: dict) -> dict:

@@ -34,6 +34,7 @@ from ingest.readers.files import (
     KEY_SEPARATOR,
     blank,
     compact,
+    first,
     first_item,
     load_json,
     read_head,
@@ -180,9 +181,9 @@ def _flat_draft(rec: dict, found: list[Problem]) -> dict:
             "organization": compact({"name": rec.get("agency")}),
             "name": rec.get("name"),
             # services_provided restates the description in short; it stands in when that is missing
-            "description": _first_said(rec.get("description"), rec.get("services_provided")),
-            "url": _first_said(*_as_list(rec.get("urls"))),
-            "email": _first_said(*_as_list(rec.get("emails"))),
+            "description": first(rec.get("description"), rec.get("services_provided")),
+            "url": first(*_as_list(rec.get("urls"))),
+            "email": first(*_as_list(rec.get("emails"))),
             "next_steps": rec.get("how_to_apply"),
             "taxonomy": _keywords(rec.get("keywords")),
             "address": compact(
@@ -193,7 +194,7 @@ def _flat_draft(rec: dict, found: list[Problem]) -> dict:
                     "postal_code": one("zipcode"),
                 }
             ),
-            "hours": compact({"text": _first_said(rec.get("service_hours"), rec.get("hours"))}),
+            "hours": compact({"text": first(rec.get("service_hours"), rec.get("hours"))}),
             "phones": [compact(p) for p in phones if not blank(p.get("number"))],
             "cost": compact({"text": rec.get("fees")}),
             "eligibility": compact({"text": rec.get("eligibility_requirements")}),
@@ -223,8 +224,8 @@ def _nested(org: dict) -> Iterator[tuple[list, dict, Any, list[Problem]]]:
     organization = compact(
         {
             "name": org.get("name"),
-            "url": _first_said(org.get("website"), *_as_list(org.get("urls"))),
-            "description": _first_said(org.get("description"), org.get("notes")),
+            "url": first(org.get("website"), *_as_list(org.get("urls"))),
+            "description": first(org.get("description"), org.get("notes")),
         }
     )
     for loc in _dicts(org.get("locations")):
@@ -244,29 +245,27 @@ def _nested_draft(org: dict, organization: dict, loc: dict, svc: dict) -> dict:
     return compact(
         {
             "organization": organization,
-            "name": _first_said(svc.get("name"), loc.get("name"), org.get("name")),
-            "alternate_name": _first_said(svc.get("alternate_name"), loc.get("alternate_name")),
-            "description": _first_said(
+            "name": first(svc.get("name"), loc.get("name"), org.get("name")),
+            "alternate_name": first(svc.get("alternate_name"), loc.get("alternate_name")),
+            "description": first(
                 svc.get("description"), loc.get("description"), loc.get("short_desc")
             ),
-            "url": _first_said(
-                svc.get("website"), *_as_list(loc.get("urls")), organization.get("url")
-            ),
-            "email": _first_said(svc.get("email"), *_as_list(loc.get("emails")), org.get("email")),
+            "url": first(svc.get("website"), *_as_list(loc.get("urls")), organization.get("url")),
+            "email": first(svc.get("email"), *_as_list(loc.get("emails")), org.get("email")),
             "next_steps": svc.get("how_to_apply"),
             "status": svc.get("status"),
             "taxonomy": _keywords(svc.get("keywords")) + _categories(svc.get("categories")),
             "location_name": loc.get("name"),
             "address": compact(
                 {
-                    "street": _first_said(address.get("street_1"), address.get("street")),
+                    "street": first(address.get("street_1"), address.get("street")),
                     "street2": address.get("street_2"),
                     "city": address.get("city"),
                     "region": address.get("state"),
-                    "postal_code": _first_said(
+                    "postal_code": first(
                         address.get("postal_code"), address.get("zip"), address.get("zipcode")
                     ),
-                    "country": _first_said(address.get("country_code"), address.get("country")),
+                    "country": first(address.get("country_code"), address.get("country")),
                 }
             ),
             "location": _nested_location(loc),
@@ -328,10 +327,6 @@ def _dicts(value: Any) -> list[dict]:
 
 def _said(value: Any) -> list:
     return [v for v in _as_list(value) if not blank(v)]
-
-
-def _first_said(*values: Any) -> Any:
-    return next((v for v in values if not blank(v)), None)
 
 
 def _distinct(parts: Iterable[str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""The web layer: blueprints for public pages (peer console, agency portal and API come later)."""
+"""Serve the web layer: blueprints for public pages (peer console, agency portal, API later)."""
 
 from flask import Flask
 

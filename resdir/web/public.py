@@ -1,10 +1,9 @@
-"""Public pages: no account needed."""
+"""Serve the public pages: no account needed."""
 
 from flask import Blueprint, render_template
-from sqlalchemy import func, select
 
 from resdir import store, vocab
-from resdir.listings import category_counts
+from resdir.listings import category_counts, stop_count
 
 blueprint = Blueprint("public", __name__)
 
@@ -14,9 +13,7 @@ def home():
     """Show what the directory holds, by category."""
     with store.session() as session:
         counts = category_counts(session)
-        stops = session.scalar(
-            select(func.count()).select_from(store.TransitStop).where(store.TransitStop.present)
-        )
+        stops = stop_count(session)
     categories = [
         {
             "code": code,

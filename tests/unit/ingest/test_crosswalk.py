@@ -341,37 +341,37 @@ def test_meeting_type_codes_state_facts_languages_and_flags():
         "women_only": {"value": "yes", "source": "Meeting Guide type W"},
         "wheelchair_accessible": {"value": "yes", "source": "Meeting Guide type X"},
     }
-    assert (result.languages, result.temporarily_closed, result.online) == (["es"], True, True)
-    assert result.codes == ["O", "D", "W", "X", "S", "TC", "ONL"]
+    assert (result.languages, result.temporarily_closed, result.unknown) == (["es"], True, [])
 
 
 def test_absent_codes_leave_facts_unknown():
     result = meeting_types(["O", "D"])
     assert result.facts == {}
-    assert not result.temporarily_closed and not result.online
+    assert not result.temporarily_closed
 
 
 @pytest.mark.parametrize(
-    ("types", "codes"),
+    ("types", "facts", "languages"),
     [
-        ("C", ["C"]),
-        ("O,D", ["O", "D"]),
-        ("[open]", ["O"]),
-        ("[big book]", ["B"]),
-        (["onl", "x"], ["ONL", "X"]),
-        ("Open, Wheelchair Access, Online Meeting", ["O", "X", "ONL"]),
-        (["12X12", "12 Steps & 12 Traditions"], ["12x12"]),
-        (None, []),
+        ("C", set(), []),
+        ("W,X", {"women_only", "wheelchair_accessible"}, []),
+        ("[open]", set(), []),
+        ("[big book]", set(), []),
+        (["onl", "x"], {"wheelchair_accessible"}, []),
+        ("Open, Wheelchair Access, Online Meeting", {"wheelchair_accessible"}, []),
+        (["12X12", "12 Steps & 12 Traditions"], set(), []),
+        ("Women, Spanish, Tagalog", {"women_only"}, ["es", "tl"]),
+        (None, set(), []),
     ],
 )
-def test_meeting_types_read_codes_and_words_in_every_shape(types, codes):
+def test_meeting_types_read_codes_and_words_in_every_shape(types, facts, languages):
     result = meeting_types(types)
-    assert (result.codes, result.unknown) == (codes, [])
+    assert (set(result.facts), result.languages, result.unknown) == (facts, languages, [])
 
 
 def test_unknown_meeting_codes_are_kept_verbatim():
     result = meeting_types(["O", "GL", "cw", "", "GL"])
-    assert (result.codes, result.unknown) == (["O"], ["GL", "cw"])
+    assert (result.facts, result.unknown) == ({}, ["GL", "cw"])
 
 
 @pytest.mark.parametrize(
@@ -405,8 +405,10 @@ def test_al_anon_reads_its_own_codes():
 def test_every_spec_type_code_and_english_name_is_known(shared_data):
     spec = load_json(shared_data / "code4recovery-spec/types.json", [])
     assert set(spec) == (set(MEETING_TYPES) - {"ONL"}) | set(LANGUAGE_TYPES)
-    resolved = {code: meeting_types([names["en"]]).codes for code, names in spec.items()}
-    assert resolved == {code: [code] for code in spec}
+    # a name reads as its code: the same facts, languages and flags, and nothing unknown
+    resolved = {code: meeting_types([names["en"]]) for code, names in spec.items()}
+    assert resolved == {code: meeting_types([code]) for code in spec}
+    assert not any(result.unknown for result in resolved.values())
 
 
 def feed_summary(meetings, fellowship=None):
@@ -416,7 +418,7 @@ def feed_summary(meetings, fellowship=None):
         facts.update(list(result.facts))
         unknown.update(result.unknown)
         languages.update(result.languages)
-        flags.update(closed=result.temporarily_closed, online=result.online)
+        flags.update(closed=result.temporarily_closed)
     return facts, unknown, languages, flags
 
 
@@ -429,9 +431,13 @@ def test_san_jose_feed(shared_data):
 
 
 @pytest.mark.shared_data
-def test_legacy_online_codes_in_either_case(shared_data):
-    assert feed_summary(feed(shared_data, "aasfmarin.test.json"))[3]["online"] == 603  # ONL
-    assert feed_summary(feed(shared_data, "kc.test.json"))[3]["online"] == 70  # onl
+@pytest.mark.parametrize(
+    ("name", "written", "count"), [("aasfmarin.test.json", "ONL", 603), ("kc.test.json", "onl", 70)]
+)
+def test_legacy_online_codes_in_either_case_are_known(shared_data, name, written, count):
+    meetings = feed(shared_data, name)
+    assert sum(written in (m.get("types") or []) for m in meetings) == count
+    assert feed_summary(meetings)[1] == Counter()
 
 
 @pytest.mark.shared_data
@@ -454,9 +460,10 @@ def test_feeds_that_write_words(shared_data):
         [{"types": r.get("Types", r.get("types"))} for r in words]
     )
     assert unknown == Counter()
-    assert (flags["online"], facts["wheelchair_accessible"], languages["es"]) == (561, 11, 13)
-    bracketed = [meeting_types(m["types"]).codes for m in feed(shared_data, "nwta.test.json")]
-    assert Counter(code for codes in bracketed for code in codes) == {"O": 407, "C": 206}
+    assert (facts["wheelchair_accessible"], languages["es"]) == (11, 13)
+    bracketed = feed(shared_data, "nwta.test.json")
+    assert Counter(m["types"] for m in bracketed) == {"[open]": 407, "[closed]": 206}
+    assert feed_summary(bracketed)[1] == Counter()
     tsml = rows(shared_data / "code4recovery-12-step-meeting-list/template.csv")
     facts, unknown, _, flags = feed_summary([{"types": r["Types"]} for r in tsml])
     assert (unknown, facts["wheelchair_accessible"], flags["closed"]) == (Counter(), 17, 1)

@@ -73,3 +73,25 @@ def test_merge_takes_fresher_content_and_keeps_the_creators_identity(make_listin
     assert merged["provenance"]["last_verified_at"] == "ohana"
     assert merged["attributes"]["wheelchair_accessible"]["value"] == "yes"
     assert ListingSchema().validate(merged) == {}
+
+
+def test_stop_count_leaves_out_stops_gone_from_their_feed(app):
+    def stop(stop_id, present):
+        return store.TransitStop(
+            id=f"harbor:{stop_id}",
+            source_id="harbor",
+            stop_id=stop_id,
+            name=f"Stop {stop_id}",
+            lat=37.7,
+            lon=-122.4,
+            wheelchair_boarding="",
+            routes=[],
+            content_hash="",
+            present=present,
+        )
+
+    with app.app_context(), store.session() as session:
+        session.add(store.Source(id="harbor"))
+        session.add_all([stop("1", True), stop("2", True), stop("3", False)])
+        session.commit()
+        assert listings.stop_count(session) == 2

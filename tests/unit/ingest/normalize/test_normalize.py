@@ -99,3 +99,16 @@ def test_fact_words_from_a_source_are_read_and_bad_ones_reported():
 def test_names_lose_a_directorys_trailing_full_stop_but_not_an_abbreviation():
     assert _doc(name="Little House.")[0]["name"] == "Little House"
     assert _doc(name="Mission Hiring Hall, Inc.")[0]["name"] == "Mission Hiring Hall, Inc."
+
+
+def test_a_feeds_string_of_types_becomes_one_term_per_type():
+    doc, problems = _doc(
+        kind="meeting",
+        meeting={"day": 2, "time": "7:00 PM"},
+        taxonomy=[{"scheme": "meeting_guide", "code": "[open], W,S"}],
+    )
+    assert [t["code"] for t in doc["taxonomy"]] == ["open", "W", "S"]
+    assert doc["attributes"]["women_only"]["value"] == "yes"
+    assert doc["languages"] == ["es"]
+    assert doc["schedule"]["intervals"] == [{"day": 1, "opens": "19:00", "closes": None}]
+    assert problems == []

@@ -65,7 +65,8 @@ def test_out_of_range_latitude_is_swapped_with_a_problem():
 
 
 def test_a_pair_valid_both_ways_is_swapped_only_when_the_zip_code_says_so():
-    # (-122.41, 37.76) read as lat, lon is a valid point in Antarctica: the ZIP code settles it.
+    # (-72.41, 37.76) is a valid point read either way (Antarctica as lat, lon; the Atlantic as
+    # lon, lat): without a ZIP code it stays as written, and a ZIP code far from both keeps it too.
     address = {"postal_code": "94110"}
     location, problems = normalize_location({"lat": -72.41, "lon": 37.76}, None)
     assert location == {"lat": -72.41, "lon": 37.76} and problems == []

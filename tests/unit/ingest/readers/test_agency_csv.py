@@ -7,7 +7,8 @@ import pytest
 
 from ingest.problems import Problem, SourceError
 from ingest.readers import ReadOptions
-from ingest.readers.agency_csv import READER, SHIPPED_MAPPINGS, split_values
+from ingest.readers.agency_csv import READER, SHIPPED_MAPPINGS
+from ingest.readers.files import split_values
 from ingest.record import Record
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "mappings"
