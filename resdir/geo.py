@@ -29,6 +29,7 @@ logging.getLogger("geopy").setLevel(logging.ERROR)
 EARTH_RADIUS_KM = 6371.0088
 ZIP5 = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 # Service-area text: the parts of a list of places, and the words that may lead a place's name.
+ZIP_GRID_DEGREES = 0.25  # ~25 km cells: a point's nearest ZIP centre is in its cell or next door
 AREA_SEPARATORS = re.compile(r"\s*(?:[,;/&]|\band\b)\s*", re.IGNORECASE)
 AREA_LEAD = re.compile(
     r"^(?:all of|anywhere in|throughout|the city of|city of|county of)\s+", re.IGNORECASE
@@ -55,7 +56,7 @@ def is_valid_coordinate(lat: float, lon: float) -> bool:
 def _timezone_finder():
     from timezonefinder import TimezoneFinder
 
-    return TimezoneFinder()
+    return TimezoneFinder(in_memory=True)  # no file left open for the life of the process
 
 
 def timezone_at(lat: float, lon: float) -> str | None:
@@ -125,6 +126,50 @@ def _areas() -> dict[str, dict[str, tuple[str, list[str]]]]:
                 _, codes = areas[name.lower()].setdefault(entry["state"], (name, []))
                 codes.append(entry["zip_code"])
     return areas
+
+
+@cache
+def _zip_grid() -> dict[tuple[int, int], list[dict]]:
+    grid = defaultdict(list)
+    for entry in zipcodes.list_all():
+        if entry.get("lat") and is_valid_coordinate(float(entry["lat"]), float(entry["long"])):
+            grid[_grid_cell(float(entry["lat"]), float(entry["long"]))].append(entry)
+    return grid
+
+
+def _grid_cell(lat: float, lon: float) -> tuple[int, int]:
+    return int(lat // ZIP_GRID_DEGREES), int(lon // ZIP_GRID_DEGREES)
+
+
+def nearest_zip(lat: float, lon: float) -> dict | None:
+    """Return the gazetteer entry of the ZIP code whose centre is nearest a point, within reach."""
+    cy, cx = _grid_cell(lat, lon)
+    near = [
+        e for dy in (-1, 0, 1) for dx in (-1, 0, 1) for e in _zip_grid().get((cy + dy, cx + dx), [])
+    ]
+    return min(
+        near, key=lambda e: haversine_km(lat, lon, float(e["lat"]), float(e["long"])), default=None
+    )
+
+
+def areas_at(point: tuple[float, float], code: str | None = None) -> tuple[str, ...]:
+    """Return the area keys a point lies in: its ZIP code and county ("county:X County, CA")."""
+    entry = zip_record(code) if code else nearest_zip(*point)
+    if entry is None:
+        return ()
+    keys = [f"zip:{entry['zip_code']}"]
+    if entry.get("county"):
+        keys.append(f"county:{entry['county']}, {entry['state']}")
+    return tuple(keys)
+
+
+def area_keys(area: dict | None) -> list[str]:
+    """Return the area keys a service area covers, in the form `areas_at` gives."""
+    if not area:
+        return []
+    return [f"zip:{z}" for z in area.get("postal_codes", [])] + [
+        f"county:{c}" for c in area.get("counties", [])
+    ]
 
 
 def service_area(text: str, state: str | None = None) -> dict | None:

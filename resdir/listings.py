@@ -87,6 +87,16 @@ def document(listing: Listing, attributes: list[ListingAttribute]) -> dict:
     return listing.document | {"attributes": facts}
 
 
+def load_documents(session: Session, ids: list[str]) -> dict[str, dict]:
+    """Return the full documents of stored listings by id (missing ids left out)."""
+    found = {}
+    for chunk in chunked(ids):
+        rows = session.scalars(select(Listing).where(Listing.id.in_(chunk))).all()
+        attributes = _attributes_of(session, [r.id for r in rows])
+        found |= {r.id: document(r, attributes.get(r.id, [])) for r in rows}
+    return found
+
+
 def load_document(session: Session, listing_id_: str) -> dict | None:
     """Return the full document of a stored listing, or None."""
     listing = session.get(Listing, listing_id_)

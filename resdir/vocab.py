@@ -115,41 +115,48 @@ TRI_STATES = ("yes", "no", "unknown")
 
 @dataclass(frozen=True)
 class Barrier:
-    """Something a person faces, and what about a listing addresses it."""
+    """Something a person faces, and what about a listing addresses it.
+
+    A known "yes" on any of `attributes` addresses the barrier; a known "no" on all of them is a
+    conflict that hides the listing. `helps` are facts that help when known "yes" and are no
+    conflict when "no". A barrier answered by another listing field names its `rule`: travel
+    (reachable without a car), cost (free or sliding scale), language (serves in the person's
+    language), evening_hours (open evenings or weekends), in_person (meets in person),
+    confidential (a confidential location).
+    """
 
     label: str
-    # Attributes any one of which, known "yes", addresses the barrier. Barriers answered by other
-    # listing fields (travel, cost, languages, schedule) name those fields in `addressed_by`.
     attributes: tuple[str, ...] = ()
-    addressed_by: str = ""
+    helps: tuple[str, ...] = ()
+    rule: str = ""
 
 
 BARRIERS: dict[str, Barrier] = {
-    "no_vehicle": Barrier(
-        "No car", ("transport_provided",), "reachable on foot or by transit, online, or with a ride"
-    ),
+    "no_vehicle": Barrier("No car", helps=("transport_provided",), rule="travel"),
     "needs_childcare": Barrier("Needs childcare", ("childcare", "child_friendly")),
-    "low_income": Barrier("Low income", (), "free or sliding-scale cost"),
+    "low_income": Barrier("Low income", rule="cost"),
     "uninsured": Barrier("No health insurance", ("accepts_uninsured",)),
     "medicaid": Barrier("Has Medicaid", ("accepts_medicaid",)),
     "no_id": Barrier("No ID", ("no_id_required",)),
     "justice_involved": Barrier(
-        "Justice-involved (record, probation, court)", ("accepts_records", "proof_of_attendance")
+        "Justice-involved (record, probation, court)",
+        ("accepts_records",),
+        helps=("proof_of_attendance",),
     ),
     "on_moud": Barrier("On methadone, buprenorphine or naltrexone", ("accepts_moud",)),
-    "limited_english": Barrier("Limited English", (), "serves in the person's language"),
+    "limited_english": Barrier("Limited English", rule="language"),
     "mobility": Barrier("Uses a wheelchair or has limited mobility", ("wheelchair_accessible",)),
     "deaf_hoh": Barrier("Deaf or hard of hearing", ("asl",)),
     "blind_low_vision": Barrier("Blind or low vision", ("low_vision_accessible",)),
     "has_pet": Barrier("Has a pet", ("pets_allowed",)),
     "lgbtq_safety": Barrier("Needs an LGBTQ+-safe place", ("lgbtq_affirming",)),
     "dv_survivor": Barrier(
-        "Domestic violence survivor", ("women_only",), "confidential location or women only"
+        "Domestic violence survivor", helps=("women_only",), rule="confidential"
     ),
     "undocumented": Barrier("Undocumented", ("no_ssn_required",)),
-    "works_daytime": Barrier("Works during the day", (), "open evenings or weekends"),
+    "works_daytime": Barrier("Works during the day", rule="evening_hours"),
     "no_phone": Barrier("No phone", ("walk_in",)),
-    "no_internet": Barrier("No internet", (), "meets in person"),
+    "no_internet": Barrier("No internet", rule="in_person"),
 }
 
 

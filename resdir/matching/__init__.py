@@ -1,0 +1,102 @@
+"""Match listings to a person: plan, candidates from the search engine, scores and reasons."""
+
+import base64
+import binascii
+import json
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from resdir import listings, search
+from resdir.matching.explain import next_time, reasons
+from resdir.matching.profile import compile_plan
+from resdir.matching.rules import evaluate
+
+
+class CursorError(ValueError):
+    """A cursor that this API did not hand out."""
+
+
+def encode_cursor(offset: int) -> str:
+    """Return the opaque cursor of the page starting at `offset`."""
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """Return the offset a cursor points at, or raise CursorError."""
+    if not cursor:
+        return 0
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        offset = json.loads(base64.urlsafe_b64decode(padded))["o"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise CursorError("not a cursor this API handed out") from exc
+    if not isinstance(offset, int) or offset < 0:
+        raise CursorError("not a cursor this API handed out")
+    return offset
+
+
+def _public_address(doc: dict) -> dict | None:
+    # A confidential place shows its area only (the store never had its street).
+    return doc.get("address")
+
+
+def result(doc: dict, sdoc: dict, plan, evaluation, profile: dict) -> dict:
+    """Return one match result as the API shows it."""
+    occurrence = next_time(doc, plan)
+    trip = evaluation.travel
+    return {
+        "id": doc["id"],
+        "name": doc["name"],
+        "kind": doc["kind"],
+        "organization": doc.get("organization"),
+        "category": doc["category"],
+        "subcategories": doc["subcategories"],
+        "source": doc["source"],
+        "source_id": doc["source_id"],
+        "source_keys": doc["source_keys"],
+        "sources": doc["sources"],
+        "address": _public_address(doc),
+        "location": doc.get("location"),
+        "location_name": doc.get("location_name"),
+        "online": doc.get("online"),
+        "distance_km": round(trip.km, 2) if trip.km is not None else None,
+        "travel_minutes": round(trip.minutes) if trip.minutes is not None else None,
+        "travel_mode": trip.mode,
+        "score": evaluation.score,
+        "reasons": reasons(doc, sdoc, plan, evaluation, occurrence, profile),
+        "next_occurrence": occurrence
+        and {"start": occurrence.start.isoformat(), "end": occurrence.end.isoformat()},
+        "phones": doc["phones"],
+        "url": doc.get("url"),
+        "last_verified_at": doc.get("last_verified_at"),
+    }
+
+
+def match(profile: dict, session: Session, now: datetime) -> dict:
+    """Return the listings that fit a validated profile, best first, with what was hidden."""
+    engine = search.engine()
+    search.sync(engine, session)
+    plan = compile_plan(profile, now, search.load_stops(session))
+    offset, limit = decode_cursor(profile.get("cursor")), profile["limit"]
+    found = engine.search(plan, offset, limit + 1)
+    page = found.ids[:limit]
+    sdocs = engine.documents(page)
+    evaluated = sorted(
+        ((evaluate(sdocs[i], plan), i) for i in page), key=lambda e: (-e[0].score, e[1])
+    )
+    docs = listings.load_documents(session, page)
+    results = [result(docs[i], sdocs[i], plan, evaluation, profile) for evaluation, i in evaluated]
+    hidden = [
+        {"code": c.reason, "reason": c.text, "count": found.hidden[c.reason]}
+        for c in plan.conditions
+        if found.hidden.get(c.reason)
+    ]
+    return {
+        "results": results,
+        "total": found.total,
+        "hidden": hidden,
+        "facets": found.facets,
+        "next_cursor": encode_cursor(offset + limit) if len(found.ids) > limit else None,
+        "degraded": False,
+    }

@@ -1,0 +1,165 @@
+"""Search: one protocol, engines behind it, and the outbox that keeps them up to date.
+
+An engine indexes search documents (`resdir.search.documents.build`) and answers a match plan
+with the qualifying listings in score order, the hidden counts by reason and facets. The outbox
+(written in the same transaction as every listing change) is drained by `sync`: each engine keeps
+its position in `index_state`, so an engine that was down catches up where it stopped.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from flask import Flask, current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from resdir import geo, listings, store
+from resdir.matching.plan import STOP_WALK_METRES, MatchPlan
+from resdir.search.documents import build
+
+EXTENSION = "resdir.search"
+_STOPS: dict = {}  # database URL -> (version of its stops, Stops)
+SYNC_BATCH = 2000
+STOP_GRID_DEGREES = 0.01  # ~1 km cells: a stop within 800 m is in a cell's neighbourhood
+
+
+@dataclass
+class CandidateSet:
+    """An engine's answer to a plan: one page of qualifying ids, and what was hidden."""
+
+    ids: list[str]  # by score (highest first), then id
+    total: int  # qualifying listings in all
+    hidden: dict[str, int]  # condition reason -> candidates it hid
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class SearchEngine(Protocol):
+    """What every search engine does."""
+
+    name: str
+
+    def index(self, docs: list[dict]) -> None:
+        """Add or replace search documents."""
+
+    def delete(self, ids: list[str]) -> None:
+        """Remove listings from the index."""
+
+    def rebuild(self, docs: Iterable[dict]) -> None:
+        """Replace the whole index with these documents."""
+
+    def search(self, plan: MatchPlan, offset: int, size: int) -> CandidateSet:
+        """Return one page of the qualifying listings, hidden counts and facets."""
+
+    def documents(self, ids: list[str]) -> dict[str, dict]:
+        """Return the search documents of listings by id."""
+
+    def position(self) -> int:
+        """Return the last outbox entry this engine has applied."""
+
+    def advance(self, position: int) -> None:
+        """Record the last outbox entry applied."""
+
+
+class Stops:
+    """The transit stops loaded from GTFS feeds, for "a stop near both ends"."""
+
+    def __init__(self, points: list[tuple[float, float]]):
+        self.loaded = bool(points)
+        self._cells = defaultdict(list)
+        for lat, lon in points:
+            self._cells[self._cell(lat, lon)].append((lat, lon))
+
+    @staticmethod
+    def _cell(lat: float, lon: float) -> tuple[int, int]:
+        return int(lat // STOP_GRID_DEGREES), int(lon // STOP_GRID_DEGREES)
+
+    def nearest_metres(self, point: tuple[float, float]) -> float | None:
+        """Return the distance to the nearest stop within reach on foot, else None."""
+        cy, cx = self._cell(*point)
+        near = [
+            geo.haversine_km(*point, lat, lon) * 1000
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+            for lat, lon in self._cells.get((cy + dy, cx + dx), ())
+        ]
+        best = min(near, default=None)
+        return best if best is not None and best <= STOP_WALK_METRES else None
+
+    def near(self, point: tuple[float, float]) -> bool:
+        """Return whether a stop is within walking distance of a point."""
+        return self.nearest_metres(point) is not None
+
+
+def load_stops(session: Session) -> Stops:
+    """Return the present transit stops of the store (kept while the stops do not change)."""
+    present = select(store.TransitStop.lat, store.TransitStop.lon).where(store.TransitStop.present)
+    version = tuple(
+        session.execute(
+            select(
+                func.count(), func.sum(store.TransitStop.lat), func.sum(store.TransitStop.lon)
+            ).where(store.TransitStop.present)
+        ).one()
+    )
+    cached = _STOPS.get(session.bind.url)
+    if cached is None or cached[0] != version:
+        rows = session.execute(present).all()
+        cached = _STOPS[session.bind.url] = (version, Stops([(lat, lon) for lat, lon in rows]))
+    return cached[1]
+
+
+def search_document(doc: dict, stops: Stops) -> dict:
+    """Return the search document of a canonical listing, with its nearest stop."""
+    point = doc.get("location")
+    metres = stops.nearest_metres((point["lat"], point["lon"])) if point else None
+    return build(doc, metres)
+
+
+def sync(engine: SearchEngine, session: Session) -> int:
+    """Apply the outbox entries the engine has not seen; return how many listings changed."""
+    stops = None
+    changed = 0
+    while True:
+        position = engine.position()
+        rows = session.execute(
+            select(store.OutboxEntry.seq, store.OutboxEntry.listing_id)
+            .where(store.OutboxEntry.seq > position)
+            .order_by(store.OutboxEntry.seq)
+            .limit(SYNC_BATCH)
+        ).all()
+        if not rows:
+            return changed
+        stops = stops or load_stops(session)
+        ids = list(dict.fromkeys(listing_id for _, listing_id in rows))
+        docs = [listings.load_document(session, i) for i in ids]
+        live = [d for d in docs if d is not None and d["status"] == "published"]
+        engine.index([search_document(d, stops) for d in live])
+        engine.delete([i for i, d in zip(ids, docs, strict=True) if d not in live])
+        engine.advance(rows[-1][0])
+        changed += len(ids)
+
+
+def rebuild(engine: SearchEngine, session: Session) -> int:
+    """Rebuild an engine's index from the store; return how many listings it holds."""
+    stops = load_stops(session)
+    last = session.scalar(select(func.max(store.OutboxEntry.seq))) or 0
+    ids = session.scalars(
+        select(store.Listing.id)
+        .where(store.Listing.status == "published")
+        .order_by(store.Listing.id)
+    ).all()
+    engine.rebuild(search_document(listings.load_document(session, i), stops) for i in ids)
+    engine.advance(last)
+    return len(ids)
+
+
+def engine(app: Flask | None = None) -> SearchEngine:
+    """Return the app's search engine (RESDIR_SEARCH), made on first use."""
+    app = app or current_app
+    state = app.extensions.setdefault(EXTENSION, {})
+    if "engine" not in state:
+        from resdir.search.embedded import EmbeddedEngine
+
+        state["engine"] = EmbeddedEngine(store.engine(app))
+    return state["engine"]

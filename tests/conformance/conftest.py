@@ -1,0 +1,94 @@
+"""The engine conformance suite: the same scenarios and checks for every search engine."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from ingest.manifest import load_manifest, specs_from_args
+from ingest.pipeline import run_source
+from resdir import create_app, geo, search, store
+from resdir.listings import load_document
+from resdir.matching import match
+from resdir.matching.profile import ProfileSchema
+
+SEED = Path(__file__).resolve().parents[2] / "data" / "seed" / "manifest.toml"
+ENGINES = ["embedded"]
+NOW = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)  # a Tuesday, 10:00 in California
+
+
+def _load(app, specs) -> None:
+    with app.app_context():
+        store.init_db()
+        for spec in specs:
+            with store.session() as session:
+                report = run_source(session, spec, geo.Geocoder())
+                assert report.status == "completed", report.error
+
+
+@pytest.fixture(scope="session")
+def seed_app(tmp_path_factory):
+    """Return an app whose store holds the demo directory (loaded once for the suite)."""
+    app = create_app({"DATABASE": str(tmp_path_factory.mktemp("seed") / "seed.sqlite3")})
+    _load(app, load_manifest(SEED))
+    return app
+
+
+@pytest.fixture(scope="session")
+def san_jose_app(tmp_path_factory):
+    """Return an app whose store holds the 2021 San Jose meeting feed, or skip without it."""
+    from tests.conftest import SHARED_DATA
+
+    feed = SHARED_DATA / "code4recovery-tsml-ui-meeting-feeds" / "aasanjose.test.json"
+    if not feed.exists():
+        pytest.skip(f"real datasets not found at {SHARED_DATA} (set RESDIR_SHARED_DATA)")
+    app = create_app({"DATABASE": str(tmp_path_factory.mktemp("sj") / "sj.sqlite3")})
+    _load(app, specs_from_args([feed], source_id="san-jose"))
+    return app
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request):
+    """Run a test once per search engine."""
+    return request.param
+
+
+@pytest.fixture
+def run_match(engine_name):
+    """Return a function matching a profile (a JSON-like dict) against an app's directory."""
+
+    def run(app, profile: dict, now: datetime = NOW) -> dict:
+        loaded = ProfileSchema().load(profile)
+        app.config["SEARCH"] = engine_name
+        with app.app_context(), store.session() as session:
+            return match(loaded, session, now)
+
+    return run
+
+
+@pytest.fixture
+def documents():
+    """Return a function giving every published listing of an app, by id."""
+
+    def get(app) -> dict[str, dict]:
+        with app.app_context(), store.session() as session:
+            ids = session.scalars(
+                select(store.Listing.id).where(store.Listing.status == "published")
+            ).all()
+            return {i: load_document(session, i) for i in ids}
+
+    return get
+
+
+@pytest.fixture
+def engine_of():
+    """Return a function giving an app's search engine, synced with its store."""
+
+    def get(app):
+        with app.app_context(), store.session() as session:
+            engine = search.engine()
+            search.sync(engine, session)
+            return engine, search.load_stops(session)
+
+    return get
