@@ -3,6 +3,7 @@
 import gc
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, inspect, select
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from resdir import geo, store, vocab
 
@@ -70,6 +71,28 @@ def _check_format(ctx, param, value: str) -> str:
         choices = ", ".join(repr(f) for f in FORMATS)
         raise click.BadParameter(f"{value!r} is not one of {choices}.", ctx, param)
     return value
+
+
+def _update_index(reports, console: Console) -> None:
+    """Bring the search index up to date: the outbox's changes, or a rebuild when stops changed.
+
+    Every search document carries its distance to the nearest transit stop, so new or removed
+    stops touch every document.
+    """
+    from resdir import search
+
+    stops_changed = any(
+        r.reader == "gtfs" and (r.counts["created"] or r.counts["updated"] or r.counts["removed"])
+        for r in reports
+    )
+    with store.session() as session:
+        engine = search.engine()
+        if stops_changed:
+            count = search.rebuild(engine, session)
+            console.print(f"search index rebuilt: {count} listings")
+        else:
+            count = search.sync(engine, session)
+            console.print(f"search index updated: {count} listings")
 
 
 @click.command("ingest")
@@ -131,6 +154,8 @@ def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run) -> None
                 )
             reports.append(report)
     _summary(reports, console, dry_run)
+    if not dry_run:
+        _update_index(reports, console)
     if report_path:
         body = {"dry_run": dry_run, "sources": [r.as_dict() for r in reports]}
         report_path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -231,6 +256,34 @@ def stats_command() -> None:
     console.print(f"transit stops: {stops}")
 
 
+@click.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index from the store (readers keep the old one until it is done)."""
+    from resdir import search
+
+    _require_tables()
+    with store.session() as session:
+        count = search.rebuild(search.engine(), session)
+    click.echo(f"indexed {count} published listings ({current_app.config['SEARCH']})")
+
+
+QUERY_STRING = re.compile(r"\?\S*")
+
+
+class PathOnlyRequestHandler(WSGIRequestHandler):
+    """Log each request's path without its query string: a search URL carries a profile."""
+
+    def log_request(self, code="-", size="-") -> None:
+        """Log the request line with the query string cut out."""
+        # werkzeug logs `self.path`, or the raw request line when it could not parse it; nothing
+        # reads either again once the response has started.
+        self.requestline = QUERY_STRING.sub("", self.requestline)
+        if hasattr(self, "path"):
+            self.path = QUERY_STRING.sub("", self.path)
+        super().log_request(code, size)
+
+
 @click.command("serve")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -238,12 +291,24 @@ def stats_command() -> None:
 def serve_command(host, port) -> None:
     """Serve the app with the development server (production: gunicorn "resdir:create_app()")."""
     # app.run() refuses to start from inside the flask CLI; run werkzeug's server directly.
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    run_simple(
+        host,
+        port,
+        current_app._get_current_object(),
+        threaded=True,
+        request_handler=PathOnlyRequestHandler,
+    )
 
 
 def init_app(app) -> None:
     """Register the commands on the app's CLI (`flask --app resdir ...` and `resdir ...`)."""
-    for command in (ingest_command, problems_command, stats_command, serve_command):
+    for command in (
+        ingest_command,
+        problems_command,
+        stats_command,
+        reindex_command,
+        serve_command,
+    ):
         app.cli.add_command(command)
 
 

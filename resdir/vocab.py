@@ -193,7 +193,8 @@ VALUES: dict[str, Value] = {
     "online": Value("Online", None),
     "in_person": Value("In person", None),
 }
-STRENGTHS = ("require", "prefer", "avoid")
+STRENGTHS = {"require": "Must have", "prefer": "Would like", "avoid": "Would rather avoid"}
+TRAVEL_MODES = {"walk": "On foot", "transit": "Public transit", "car": "By car", "any": "Any way"}
 
 GENDERS = {"woman": "Women", "man": "Men", "nonbinary": "Nonbinary people"}
 LISTING_STATUSES = ("published", "pending", "unpublished")

@@ -120,6 +120,9 @@ def reasons(
         if barrier.rule == "language":
             positive = f"Serves in {_language_names(plan.languages)}"
             question = f"Do they serve in {_language_names(plan.languages)}?"
+        elif barrier.rule == "confidential" and not sdoc["confidential"]:
+            positive = vocab.ATTRIBUTES[barrier.helps[0]].label  # it fits by being women-only
+            question = "Is it safe for a survivor (confidential, or women only)?"
         elif barrier.rule in RULE_WORDS:
             positive = RULE_WORDS[barrier.rule]
             question = f"{barrier.label}: does it suit?"

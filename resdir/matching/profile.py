@@ -17,7 +17,6 @@ from resdir.matching.plan import Condition, MatchPlan
 MAX_WINDOW = timedelta(days=14)
 ADDRESS_ZIP = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
 ADDRESS_CITY = re.compile(r"([A-Za-z .'-]+),\s*([A-Za-z]{2})\b")
-MODES = ("walk", "transit", "car", "any")
 
 
 class LocationSchema(Schema):
@@ -40,7 +39,7 @@ class LocationSchema(Schema):
 class TravelSchema(Schema):
     """How the person travels and how far they can go."""
 
-    mode = fields.String(load_default="any", validate=validate.OneOf(MODES))
+    mode = fields.String(load_default="any", validate=validate.OneOf(vocab.TRAVEL_MODES))
     max_minutes = fields.Integer(validate=validate.Range(1, 240))
     max_km = fields.Float(validate=validate.Range(0.1, 300))
 
@@ -79,6 +78,8 @@ class BarriersField(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, list):
+            if not all(isinstance(code, str) for code in value):
+                raise ValidationError("a list of barrier codes, or an object of code -> strength")
             value = dict.fromkeys(value, "prefer")
         if not isinstance(value, dict):
             raise ValidationError("a list of barrier codes, or an object of code -> strength")

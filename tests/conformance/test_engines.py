@@ -32,7 +32,7 @@ def _random_profile(rng: random.Random) -> dict:
     if "limited_english" in barriers:
         profile["languages"] = rng.sample(["es", "zh", "tl", "vi"], 2)
     values = rng.sample(sorted(vocab.VALUES), rng.choice([0, 1, 2, 3]))
-    profile["values"] = {v: rng.choice(vocab.STRENGTHS) for v in values}
+    profile["values"] = {v: rng.choice(list(vocab.STRENGTHS)) for v in values}
     if rng.random() < 0.4:
         profile["gender"] = rng.choice(sorted(vocab.GENDERS))
     if rng.random() < 0.3:

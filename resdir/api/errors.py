@@ -1,0 +1,94 @@
+"""Answer every API failure in one envelope: `{"error": {"code", "message", "fields"}}`.
+
+A request the API cannot use is a 4xx that names each bad field; only a bug is a 500, and its
+answer carries no stack trace. Nothing here logs a request body or query string: a profile is a
+person's barriers and medications (DESIGN §1).
+"""
+
+import traceback
+from collections.abc import Callable
+from http import HTTPStatus
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+API_PREFIX = "/api/"
+
+
+class ApiError(Exception):
+    """A request the API answers with an error envelope."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.fields = fields or {}
+
+
+def field_paths(messages, name: Callable[[str], str] = str) -> dict[str, list[str]]:
+    """Return marshmallow's nested error messages keyed by `name(dotted field path)`.
+
+    Paths look like "when.to" or "needs.1"; an error of a whole nested object (marshmallow's
+    "_schema") is named by the object's path.
+    """
+    out: dict[str, list[str]] = {}
+    for path, texts in _flatten(messages, ""):
+        out.setdefault(name(path), []).extend(texts)
+    return out
+
+
+def _flatten(messages, prefix: str):
+    if not isinstance(messages, dict):
+        yield prefix or "_schema", [str(m) for m in messages]
+        return
+    for key, value in messages.items():
+        path = prefix if key == "_schema" and prefix else f"{prefix}.{key}" if prefix else str(key)
+        yield from _flatten(value, path)
+
+
+def invalid(fields: dict[str, list[str]]) -> ApiError:
+    """Return the 422 naming each bad field with its messages."""
+    return ApiError(422, "invalid", f"Not valid: {', '.join(sorted(fields))}", fields)
+
+
+def envelope(
+    status: int, code: str, message: str, fields: dict | None = None
+) -> tuple[Response, int]:
+    """Return the error response."""
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return jsonify(body), status
+
+
+def _code(status: int) -> str:
+    return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+
+
+def _http_error(exc: HTTPException):
+    # Registered on the app too, for requests no route matched (404, 405): other pages keep
+    # werkzeug's own answer.
+    if not request.path.startswith(API_PREFIX):
+        return exc
+    return envelope(exc.code, _code(exc.code), exc.description)
+
+
+def _api_error(exc: ApiError):
+    return envelope(exc.status, exc.code, exc.message, exc.fields)
+
+
+def _bug(exc: Exception):
+    # The frames say where the bug is; the exception's message and the locals could hold a
+    # person's profile, so neither is logged.
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    current_app.logger.error(
+        "API bug: %s in %s %s\n%s", type(exc).__name__, request.method, request.path, frames
+    )
+    return envelope(500, "internal_error", "Something went wrong on our side.")
+
+
+def register(blueprint: Blueprint) -> None:
+    """Answer the blueprint's errors, and the app's routing errors under /api/, in the envelope."""
+    blueprint.app_errorhandler(HTTPException)(_http_error)
+    # A blueprint's handlers are searched before the app's, by class: HTTPException must be
+    # registered here too, or the catch-all Exception would answer a 404 raised in a view.
+    blueprint.errorhandler(HTTPException)(_http_error)
+    blueprint.errorhandler(ApiError)(_api_error)
+    blueprint.errorhandler(Exception)(_bug)

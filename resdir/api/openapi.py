@@ -1,0 +1,159 @@
+"""Generate the OpenAPI document of the JSON API from its routes and marshmallow schemas.
+
+Paths come from the app's URL map, summaries from the views' docstrings, and every request and
+response shape from the schemas that validate or describe it (apispec's MarshmallowPlugin): the
+document is never written by hand, so it cannot drift from the code.
+"""
+
+import re
+from http import HTTPStatus
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
+from flask import current_app
+from marshmallow import fields, validate
+
+from resdir import vocab
+from resdir.api.schemas import (
+    ErrorEnvelopeSchema,
+    MatchResponseSchema,
+    SearchQuerySchema,
+    VocabularySchema,
+)
+from resdir.matching.profile import BarriersField, ProfileSchema
+from resdir.model import ListingSchema
+
+EXTENSION = "resdir.api"
+OPENAPI_VERSION = "3.1.0"
+DESCRIPTION = (
+    "Match a person's situation (where, needs, barriers, values) to recovery resources, with "
+    "the reasons for every result and counts of what was hidden. Every error has one shape: "
+    '{"error": {"code", "message", "fields"}}.'
+)
+# Endpoint -> the schemas of its request and response, and the errors it answers.
+OPERATIONS = {
+    "api.match_profile": {
+        "body": ProfileSchema,
+        "response": MatchResponseSchema,
+        "errors": {
+            400: "The body is not valid JSON, or the cursor is not one this API handed out",
+            413: "The body is too large",
+            415: "The body is not sent as application/json",
+            422: "Fields not valid, or a place not known: fields names each by its path",
+        },
+    },
+    "api.search": {
+        "query": SearchQuerySchema,
+        "response": MatchResponseSchema,
+        "errors": {
+            400: "The cursor is not one this API handed out",
+            422: "Parameters not valid: fields names each by its query name",
+        },
+    },
+    "api.listing": {
+        "response": ListingSchema,
+        "errors": {404: "No published listing has this id"},
+    },
+    "api.vocab": {"response": VocabularySchema, "errors": {}},
+}
+# Component names by schema module, so that two schemas of one class name stay apart.
+NAME_PREFIXES = {"resdir.matching.profile": "Profile"}
+BARRIER_STRENGTHS = ("require", "prefer")  # BarriersField's strengths ("avoid" is for values)
+RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def _schema_name(schema) -> str:
+    cls = resolve_schema_cls(schema)
+    name = cls.__name__.removesuffix("Schema")
+    prefix = NAME_PREFIXES.get(cls.__module__, "")
+    return name if name.startswith(prefix) else prefix + name
+
+
+def _barriers(self, field, **kwargs) -> dict:
+    """Describe BarriersField: a list of codes, or an object of code -> strength."""
+    if not isinstance(field, BarriersField):
+        return {}
+    strength = {"type": "string", "enum": list(BARRIER_STRENGTHS)}
+    return {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string", "enum": list(vocab.BARRIERS)}},
+            {
+                "type": "object",
+                "properties": dict.fromkeys(vocab.BARRIERS, strength),
+                "additionalProperties": False,
+            },
+        ]
+    }
+
+
+def _closed_keys(self, field, ret: dict, **kwargs) -> dict:
+    """Describe a dict whose keys are a fixed set of codes as an object with those properties."""
+    if not isinstance(field, fields.Dict) or field.key_field is None:
+        return {}
+    choices = [v.choices for v in field.key_field.validators if isinstance(v, validate.OneOf)]
+    if not choices:
+        return {}
+    value = ret.get("additionalProperties", {})
+    return {"properties": dict.fromkeys(choices[0], value), "additionalProperties": False}
+
+
+def _json(schema) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _operation(view, rule, spec: dict) -> dict:
+    summary, _, description = (view.__doc__ or "").strip().partition("\n")
+    responses = {"200": {"description": "OK", "content": _json(spec["response"])}}
+    for status, text in spec["errors"].items():
+        phrase = HTTPStatus(status).phrase
+        responses[str(status)] = {
+            "description": f"{phrase}: {text}",
+            "content": _json(ErrorEnvelopeSchema),
+        }
+    parameters = [
+        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        for name in sorted(rule.arguments)
+    ]
+    if "query" in spec:
+        parameters.append({"in": "query", "schema": spec["query"]})
+    operation = {"summary": summary, "responses": responses}
+    if description.strip():
+        operation["description"] = " ".join(description.split())
+    if parameters:
+        operation["parameters"] = parameters
+    if "body" in spec:
+        operation["requestBody"] = {"required": True, "content": _json(spec["body"])}
+    return operation
+
+
+def build(app) -> dict:
+    """Return the OpenAPI document of an app's API routes."""
+    plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
+    spec = APISpec(
+        title="resdir API",
+        version="1",
+        openapi_version=OPENAPI_VERSION,
+        plugins=[plugin],
+        info={"description": DESCRIPTION},
+    )
+    plugin.converter.add_attribute_function(_barriers)
+    plugin.converter.add_attribute_function(_closed_keys)
+    for endpoint, operation_spec in OPERATIONS.items():
+        view = app.view_functions[endpoint]
+        for rule in app.url_map.iter_rules(endpoint):
+            methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+            operation = _operation(view, rule, operation_spec)
+            spec.path(
+                path=RULE_ARGUMENT.sub(r"{\1}", rule.rule),
+                operations={method.lower(): operation for method in methods},
+            )
+    return spec.to_dict()
+
+
+def document() -> dict:
+    """Return the current app's OpenAPI document, built once."""
+    state = current_app.extensions.setdefault(EXTENSION, {})
+    if "openapi" not in state:
+        state["openapi"] = build(current_app)
+    return state["openapi"]

@@ -1,0 +1,175 @@
+"""Define the JSON API's shapes as marshmallow schemas: the search query and every response.
+
+The match request body is the profile itself (`resdir.matching.profile.ProfileSchema`); listings
+are the canonical model (`resdir.model`). These schemas document what the API returns and are
+what `resdir.api.openapi` turns into the OpenAPI document; the fuzz test holds every response to
+them.
+"""
+
+from marshmallow import Schema, fields, validate
+
+from resdir import model, vocab
+
+
+def _nullable(field_class, *args, **kwargs):
+    return field_class(*args, required=True, allow_none=True, **kwargs)
+
+
+def _list_param(description: str, example: str) -> fields.String:
+    return fields.String(metadata={"description": description, "example": example})
+
+
+class SearchQuerySchema(Schema):
+    """The query of `GET /api/v1/search`: the profile as a shareable URL."""
+
+    near = fields.String(
+        metadata={
+            "description": "Where the person is: a US ZIP code, lat,lon, or a city and state",
+            "example": "94110",
+        }
+    )
+    needs = _list_param(
+        "Need codes, comma-separated: a category or category.subcategory", "housing"
+    )
+    barriers = _list_param(
+        "Barrier codes, comma-separated; code:require for a strict one", "no_vehicle,mobility"
+    )
+    values = _list_param(
+        "code:strength pairs, comma-separated; strength is require, prefer or avoid",
+        "secular:require,faith_based:avoid",
+    )
+    languages = _list_param("ISO 639 codes the person speaks, comma-separated", "es")
+    gender = fields.String(validate=validate.OneOf(vocab.GENDERS))
+    age = fields.Integer()
+    mode = fields.String(
+        validate=validate.OneOf(vocab.TRAVEL_MODES), metadata={"description": "Travel mode"}
+    )
+    max_minutes = fields.Integer(metadata={"description": "Travel limit in minutes"})
+    max_km = fields.Float(metadata={"description": "Travel limit in kilometres"})
+    from_ = fields.String(
+        data_key="from",
+        metadata={"description": "Start of the time window, with its UTC offset"},
+    )
+    to = fields.String(metadata={"description": "End of the time window, with its UTC offset"})
+    at = fields.String(metadata={"description": "An instant, with its UTC offset"})
+    open_now = fields.Boolean()
+    q = fields.String(metadata={"description": "Free text"})
+    limit = fields.Integer(metadata={"description": "Results per page (1-100, default 20)"})
+    cursor = fields.String(metadata={"description": "The next_cursor of the previous page"})
+
+
+class ReasonSchema(Schema):
+    """Why a listing fits: met (true), not met (false) or unknown (null: call to confirm)."""
+
+    code = fields.String(required=True)
+    text = fields.String(required=True)
+    met = _nullable(fields.Boolean)
+
+
+class OccurrenceSchema(Schema):
+    """A meeting or opening, in the listing's own time zone."""
+
+    start = fields.DateTime(required=True)
+    end = fields.DateTime(required=True)
+
+
+class ResultSchema(Schema):
+    """One listing that fits, with how to get there and the reasons."""
+
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("service", "meeting")))
+    organization = _nullable(fields.Nested, model.OrganizationSchema)
+    category = fields.String(required=True, validate=validate.OneOf(vocab.CATEGORY_LABELS))
+    subcategories = fields.List(fields.String(), required=True)
+    source = fields.String(required=True)
+    source_id = fields.String(required=True)
+    source_keys = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    sources = fields.List(fields.Nested(model.SourceRefSchema), required=True)
+    address = _nullable(fields.Nested, model.AddressSchema)
+    location = _nullable(fields.Nested, model.LocationSchema)
+    location_name = _nullable(fields.String)
+    online = _nullable(fields.Nested, model.OnlineSchema)
+    distance_km = _nullable(fields.Float)
+    travel_minutes = _nullable(fields.Integer, metadata={"description": "An estimate"})
+    travel_mode = _nullable(fields.String)
+    score = fields.Float(required=True)
+    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
+    next_occurrence = _nullable(fields.Nested, OccurrenceSchema)
+    phones = fields.List(fields.Nested(model.PhoneSchema), required=True)
+    url = _nullable(fields.String)
+    last_verified_at = _nullable(fields.DateTime)
+
+
+class HiddenSchema(Schema):
+    """Candidates left out for one reason."""
+
+    code = fields.String(required=True)
+    reason = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class MatchResponseSchema(Schema):
+    """One page of results, best first, with what was hidden and facets."""
+
+    results = fields.List(fields.Nested(ResultSchema), required=True)
+    total = fields.Integer(required=True, metadata={"description": "Qualifying listings in all"})
+    hidden = fields.List(fields.Nested(HiddenSchema), required=True)
+    facets = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        required=True,
+    )
+    next_cursor = _nullable(fields.String)
+    degraded = fields.Boolean(required=True)
+
+
+class LabelSchema(Schema):
+    """A code and its English label."""
+
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class NeedSchema(LabelSchema):
+    """A category and its subcategories."""
+
+    subcategories = fields.List(fields.Nested(LabelSchema), required=True)
+
+
+class AttributeSchema(LabelSchema):
+    """A listing fact and how a person would ask about it."""
+
+    question = fields.String(required=True)
+
+
+class VocabularySchema(Schema):
+    """Every code the API accepts or returns, with its English label."""
+
+    needs = fields.List(fields.Nested(NeedSchema), required=True)
+    barriers = fields.List(fields.Nested(LabelSchema), required=True)
+    values = fields.List(fields.Nested(LabelSchema), required=True)
+    attributes = fields.List(fields.Nested(AttributeSchema), required=True)
+    genders = fields.List(fields.Nested(LabelSchema), required=True)
+    strengths = fields.List(fields.Nested(LabelSchema), required=True)
+    travel_modes = fields.List(fields.Nested(LabelSchema), required=True)
+
+
+class ErrorSchema(Schema):
+    """What went wrong; `fields` names each bad field by its dotted path in the body ("_schema":
+    the body as a whole) or by its query parameter."""
+
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+    )
+
+
+class ErrorEnvelopeSchema(Schema):
+    """Every error the API returns."""
+
+    error = fields.Nested(ErrorSchema, required=True)

@@ -1,0 +1,103 @@
+"""Route the JSON API: match, search, listings, vocabulary, the OpenAPI document, the docs."""
+
+import json
+from collections.abc import Callable
+
+from flask import Blueprint, jsonify, render_template, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import NotFound, UnsupportedMediaType
+
+from resdir import store
+from resdir.api import errors, openapi
+from resdir.api.query import profile_from_query, query_name
+from resdir.api.vocabulary import vocabulary
+from resdir.listings import load_document
+from resdir.matching import CursorError, match
+from resdir.matching.profile import PlaceError, ProfileSchema, utc_now
+
+# A profile is a few hundred bytes; the largest valid one is under 4 KiB.
+MAX_BODY_BYTES = 16 * 1024
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+errors.register(blueprint)
+
+
+def _read_json():
+    """Return the request's JSON body: 415 unless it says it is JSON, 413 if too large, 400 if
+    it does not parse."""
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the profile as JSON (Content-Type: application/json).")
+    request.max_content_length = MAX_BODY_BYTES
+    try:
+        return json.loads(request.get_data(cache=False))
+    # Nesting too deep for the parser is malformed too, not a bug.
+    except (ValueError, RecursionError) as exc:
+        raise errors.ApiError(400, "malformed_json", "The body is not valid JSON.") from exc
+
+
+def _profile(raw, name: Callable[[str], str] = str, bad: dict | None = None) -> dict:
+    """Return the validated profile, or raise a 422 naming every bad field: those of `bad`, and
+    the profile's own, each as `name(dotted path)`."""
+    fields = dict(bad or {})
+    try:
+        profile = ProfileSchema().load(raw)
+    except ValidationError as exc:
+        for field, texts in errors.field_paths(exc.messages, name).items():
+            fields.setdefault(field, []).extend(texts)
+    if fields:
+        raise errors.invalid(fields)
+    return profile
+
+
+def _match(profile: dict, name: Callable[[str], str] = str) -> dict:
+    """Match a validated profile; a place not known is a 422 on `name("location")`."""
+    with store.session() as session:
+        try:
+            return match(profile, session, utc_now())
+        except PlaceError as exc:
+            raise errors.invalid({name("location"): [str(exc)]}) from exc
+        except CursorError as exc:
+            message = f"cursor: {exc}"
+            raise errors.ApiError(400, "bad_cursor", message, {"cursor": [str(exc)]}) from exc
+
+
+@blueprint.post("/v1/match")
+def match_profile():
+    """Match a profile (the JSON body) to listings: best first, with reasons and what was hidden."""
+    return jsonify(_match(_profile(_read_json())))
+
+
+@blueprint.get("/v1/search")
+def search():
+    """Match the profile a shareable URL's query describes (the same as POST /api/v1/match)."""
+    raw, bad = profile_from_query(request.args)
+    profile = _profile(raw, query_name, errors.field_paths(bad))
+    return jsonify(_match(profile, query_name))
+
+
+@blueprint.get("/v1/listings/<listing_id>")
+def listing(listing_id: str):
+    """Return a published listing, as the canonical model describes it."""
+    with store.session() as session:
+        doc = load_document(session, listing_id)
+    if doc is None or doc["status"] != "published":
+        raise NotFound(f"No published listing has the id {listing_id!r}.")
+    return jsonify(doc)
+
+
+@blueprint.get("/v1/vocab")
+def vocab():
+    """List every code (needs, barriers, values, attributes, genders, ...) with its label."""
+    return jsonify(vocabulary())
+
+
+@blueprint.get("/openapi.json")
+def openapi_document():
+    """Return the OpenAPI document, generated from the API's marshmallow schemas."""
+    return jsonify(openapi.document())
+
+
+@blueprint.get("/docs")
+def docs():
+    """Show the endpoints and link the OpenAPI document."""
+    return render_template("api/docs.html", spec=openapi.document())

@@ -1,0 +1,429 @@
+"""Drive the JSON API through the test client on the demo directory."""
+
+import json
+import logging
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from ingest.manifest import load_manifest
+from ingest.pipeline import run_source
+from resdir import create_app, geo, store
+from resdir.api import views
+from resdir.cli import PathOnlyRequestHandler
+from resdir.listings import listing_id
+from resdir.matching.profile import ProfileSchema
+
+SEED = Path(__file__).resolve().parents[2] / "data" / "seed" / "manifest.toml"
+MEETINGS_94110 = {"location": {"postal_code": "94110"}, "needs": ["sober_social.meeting"]}
+# A person without a car who uses a wheelchair, wants a secular group and not a faith-based one.
+SECULAR_BY_TRANSIT = {
+    **MEETINGS_94110,
+    "barriers": ["no_vehicle", "mobility"],
+    "values": {"secular": "require", "faith_based": "avoid"},
+    "travel": {"mode": "transit", "max_minutes": 45},
+}
+SECULAR_BY_TRANSIT_QUERY = (
+    "near=94110&needs=sober_social.meeting&barriers=no_vehicle,mobility"
+    "&values=secular:require,faith_based:avoid&mode=transit&max_minutes=45"
+)
+NIGHT_SHELTER = listing_id("seed-hsds", "98564e2f-4a2d-55b2-b977-c9c6c9ec60f9")
+SURVIVOR_SHELTER = listing_id("seed-hsds", "50fb83f4-c0ce-5f82-bd14-052ee84e13dc")
+
+
+def load_seed(database: Path):
+    """Return an app whose store holds the demo directory."""
+    app = create_app({"DATABASE": str(database), "TESTING": True})
+    with app.app_context():
+        store.init_db()
+        for spec in load_manifest(SEED):
+            with store.session() as session:
+                report = run_source(session, spec, geo.Geocoder())
+                assert report.status == "completed", report.error
+    return app
+
+
+@pytest.fixture(scope="module")
+def seed_app(tmp_path_factory):
+    """Return an app serving the demo directory (loaded once for this module)."""
+    return load_seed(tmp_path_factory.mktemp("api") / "seed.sqlite3")
+
+
+@pytest.fixture
+def client(seed_app):
+    """Return a test client of the demo directory's app."""
+    return seed_app.test_client()
+
+
+def _error(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
+    return body["error"]
+
+
+def test_match_from_94110_for_meetings_explains_results_and_counts_the_hidden(client):
+    response = client.post("/api/v1/match", json=MEETINGS_94110)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["total"] == 129 and len(body["results"]) == 20
+    assert body["hidden"] == [
+        {"code": "closed", "reason": "temporarily closed", "count": 4},
+        {"code": "travel", "reason": "farther than 60 minutes", "count": 30},
+    ]
+    scores = [r["score"] for r in body["results"]]
+    assert scores == sorted(scores, reverse=True)
+    first = body["results"][0]
+    assert first["name"] == "Red Road Group"
+    assert first["reasons"][0] == {"code": "need", "text": "Recovery meeting", "met": True}
+    assert first["reasons"][1]["code"] == "travel"
+    assert first["reasons"][1]["text"].startswith("About 4 min by car (estimate), 0.3 km")
+    assert all(r["subcategories"] == ["meeting"] for r in body["results"])
+    assert body["facets"]["subcategories"] == {"meeting": 129}
+    assert body["degraded"] is False and body["next_cursor"]
+
+
+def test_required_value_hides_the_rest_and_says_so(client):
+    body = client.post("/api/v1/match", json=SECULAR_BY_TRANSIT).get_json()
+    assert body["total"] == 19
+    hidden = {h["code"]: (h["reason"], h["count"]) for h in body["hidden"]}
+    assert hidden["requires:secular"] == ("not known to be secular", 98)
+    assert hidden["travel"] == ("farther than 45 minutes by transit", 2)
+    for result in body["results"]:
+        secular = next(r for r in result["reasons"] if r["code"] == "value:secular")
+        assert secular == {"code": "value:secular", "text": "Secular", "met": True}
+        assert result["travel_mode"] in (None, "walk", "transit")
+
+
+def test_search_url_gives_what_the_same_profile_posted_gives(client):
+    posted = client.post("/api/v1/match", json=SECULAR_BY_TRANSIT).get_json()
+    response = client.get(f"/api/v1/search?{SECULAR_BY_TRANSIT_QUERY}&gender=&age=&q=")
+    assert response.status_code == 200
+    searched = response.get_json()
+    assert [r["id"] for r in searched["results"]] == [r["id"] for r in posted["results"]]
+    assert searched["hidden"] == posted["hidden"]
+    assert searched["total"] == posted["total"] == 19
+
+
+def test_search_reads_repeated_lists_and_prefer_as_the_default_strength(client):
+    posted = client.post(
+        "/api/v1/match",
+        json={
+            "location": {"postal_code": "94110"},
+            "needs": ["sober_social.meeting", "childcare"],
+            "values": {"secular": "prefer", "online": "avoid"},
+            "barriers": {"needs_childcare": "prefer"},
+        },
+    ).get_json()
+    searched = client.get(
+        "/api/v1/search?near=94110&needs=sober_social.meeting&needs=childcare"
+        "&values=secular,online:avoid&barriers=needs_childcare&open_now=false"
+    ).get_json()
+    assert [r["id"] for r in searched["results"]] == [r["id"] for r in posted["results"]]
+    assert searched["total"] == posted["total"] > 20
+
+
+def test_search_by_coordinates_and_a_strict_barrier(client):
+    body = client.get(
+        "/api/v1/search?near=37.7599,-122.4148&needs=housing.shelter&barriers=dv_survivor:require"
+        "&gender=woman"
+    ).get_json()
+    assert [r["name"] for r in body["results"]] == [
+        "Tidewater Survivor Shelter",
+        "Alder House Shelter for Women and Children",
+    ]
+    assert {"code": "gender", "reason": "for another gender", "count": 2} in body["hidden"]
+
+
+def test_paging_with_next_cursor_visits_every_result_once(client):
+    profile = {**MEETINGS_94110, "values": {"women_only": "require"}, "limit": 5}
+    seen, pages, cursor = [], 0, None
+    while True:
+        body = client.post(
+            "/api/v1/match", json={**profile, "cursor": cursor} if cursor else profile
+        )
+        body = body.get_json()
+        seen += [r["id"] for r in body["results"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert body["total"] == 12 and pages == 3
+    assert len(seen) == len(set(seen)) == 12
+    # The GET takes the same cursor.
+    query = "near=94110&needs=sober_social.meeting&values=women_only:require&limit=5"
+    first = client.get(f"/api/v1/search?{query}").get_json()
+    second = client.get(f"/api/v1/search?{query}&cursor={first['next_cursor']}").get_json()
+    assert [r["id"] for r in second["results"]] == seen[5:10]
+
+
+def test_listing_by_id(client):
+    response = client.get(f"/api/v1/listings/{NIGHT_SHELTER}")
+    assert response.status_code == 200
+    doc = response.get_json()
+    assert doc["name"] == "Mission Lantern Night Shelter"
+    assert doc["organization"]["name"] == "Mission Lantern Community Services"
+    assert doc["phones"][0]["number"] == "+14155550142"
+    assert doc["schedule"]["intervals"][0] == {"day": 0, "opens": "19:00", "closes": "07:00"}
+    assert doc["attributes"]["accepts_moud"]["value"] == "yes"
+    assert doc["attributes"]["pets_allowed"]["value"] == "no"
+
+
+def test_confidential_listing_shows_no_street_or_point_anywhere(client, seed_app):
+    with seed_app.app_context(), store.session() as session:
+        rows = session.scalars(select(store.Listing)).all()
+        confidential = [r for r in rows if r.document["confidential_location"]]
+        sources = session.scalars(
+            select(store.ListingSource.document).where(
+                store.ListingSource.listing_id.in_([r.id for r in confidential])
+            )
+        ).all()
+    assert sorted(r.name for r in confidential) == [
+        "Cypress Refuge Emergency Housing",
+        "Tidewater Survivor Shelter",
+    ]
+    # The store never had them: not in the listing, its columns, or any source's record.
+    for row in confidential:
+        assert row.lat is None and row.lon is None and row.document["location"] is None
+        assert not (row.document["address"] or {}).get("street")
+    assert sources and all(not (d["address"] or {}).get("street") for d in sources)
+    listing = client.get(f"/api/v1/listings/{SURVIVOR_SHELTER}").get_json()
+    assert listing["name"] == "Tidewater Survivor Shelter"
+    assert listing["address"] is None and listing["location"] is None
+    assert listing["service_area"]["text"] == "San Francisco"
+    result = client.post(
+        "/api/v1/match",
+        json={**MEETINGS_94110, "needs": ["housing.shelter"], "gender": "woman"},
+    ).get_json()["results"]
+    shelter = next(r for r in result if r["id"] == SURVIVOR_SHELTER)
+    assert shelter["address"] is None and shelter["location"] is None
+    assert shelter["distance_km"] is None
+    assert {"code": "travel", "text": "Serves your area", "met": True} in shelter["reasons"]
+
+
+def test_unpublished_and_unknown_listings_are_not_found(client, seed_app):
+    with seed_app.app_context(), store.session() as session:
+        unpublished = session.scalars(
+            select(store.Listing.id).where(store.Listing.status == "unpublished")
+        ).all()
+    assert len(unpublished) == 6
+    for listing in [*unpublished, "no-such-listing"]:
+        error = _error(client.get(f"/api/v1/listings/{listing}"), 404)
+        assert error["code"] == "not_found" and listing in error["message"]
+
+
+def test_vocabulary_labels_every_code(client):
+    body = client.get("/api/v1/vocab").get_json()
+    housing = next(n for n in body["needs"] if n["code"] == "housing")
+    assert housing["label"] == "Housing"
+    assert {
+        "code": "recovery_residence",
+        "label": "Recovery residence (sober living, halfway house)",
+    } in housing["subcategories"]
+    assert [n["code"] for n in body["needs"]] == [
+        "housing",
+        "transport",
+        "childcare",
+        "sober_social",
+    ]
+    assert {"code": "on_moud", "label": "On methadone, buprenorphine or naltrexone"} in body[
+        "barriers"
+    ]
+    assert len(body["barriers"]) == 19 and len(body["values"]) == 19
+    moud = next(a for a in body["attributes"] if a["code"] == "accepts_moud")
+    assert moud["question"] == "Do they accept people on methadone or buprenorphine?"
+    assert body["genders"][0] == {"code": "woman", "label": "Women"}
+    assert [s["code"] for s in body["strengths"]] == ["require", "prefer", "avoid"]
+    assert [m["code"] for m in body["travel_modes"]] == ["walk", "transit", "car", "any"]
+
+
+@pytest.mark.parametrize(
+    ("profile", "fields"),
+    [
+        ({"barriers": ["flying"]}, {"barriers"}),
+        ({"barriers": {"mobility": "avoid"}}, {"barriers"}),
+        ({"values": {"secular": "maybe"}}, {"values.secular.value"}),
+        ({"needs": ["housing", "spaceflight"]}, {"needs.1"}),
+        (
+            {"when": {"from": "2026-12-01T21:00:00-08:00", "to": "2026-12-01T17:00:00-08:00"}},
+            {"when.to"},
+        ),
+        ({"when": {"from": "2026-12-01T17:00:00"}}, {"when.from"}),
+        ({"when": {}}, {"when"}),
+        ({"location": {"lat": 91, "lon": -122.4}}, {"location.lat"}),
+        ({"location": {"lat": 37.7, "lon": "west"}}, {"location.lon"}),
+        ({"location": {"lat": 37.7}}, {"location.lon"}),
+        ({"location": {}}, {"location"}),
+        ({"travel": {"mode": "teleport", "max_km": 0}}, {"travel.mode", "travel.max_km"}),
+        ({"age": "thirty", "gender": "robot", "limit": 1000}, {"age", "gender", "limit"}),
+        ({"barriers": ["limited_english"]}, {"languages"}),
+        ({"postcode": "94110"}, {"postcode"}),
+        ([], {"_schema"}),
+        ({"barriers": [["on_moud"]]}, {"barriers"}),
+    ],
+)
+def test_each_bad_field_is_named_by_its_path(client, profile, fields):
+    error = _error(client.post("/api/v1/match", json=profile), 422)
+    assert error["code"] == "invalid"
+    assert set(error["fields"]) == fields
+    assert all(error["fields"][f] for f in fields)
+
+
+def test_unknown_codes_are_named_in_the_message(client):
+    error = _error(client.post("/api/v1/match", json={"barriers": ["flying", "mobility"]}), 422)
+    assert error["fields"] == {"barriers": ["unknown barrier codes: flying"]}
+
+
+def test_place_not_known_offline_is_a_422_on_location(client):
+    error = _error(client.post("/api/v1/match", json={"location": {"postal_code": "00000"}}), 422)
+    assert list(error["fields"]) == ["location"]
+    assert "give a US ZIP code or lat and lon" in error["fields"]["location"][0]
+
+
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        ("barriers=flying", {"barriers"}),
+        ("near=94110&from=2026-12-01T21:00:00-08:00&to=2026-12-01T17:00:00-08:00", {"to"}),
+        ("near=91,-122.4", {"near"}),
+        ("near=00000", {"near"}),
+        ("mode=teleport&max_minutes=soon", {"mode", "max_minutes"}),
+        ("max_km=0", {"max_km"}),
+        ("values=secular:maybe", {"values"}),
+        ("age=-1&open_now=perhaps", {"age", "open_now"}),
+        ("from=2026-12-01T17:00:00-08:00", {"to"}),
+        ("barrier=on_moud", {"barrier"}),
+    ],
+)
+def test_each_bad_search_parameter_is_named_by_its_query_name(client, query, fields):
+    error = _error(client.get(f"/api/v1/search?{query}"), 422)
+    assert set(error["fields"]) == fields
+
+
+def test_cursor_this_api_did_not_hand_out_is_a_400(client):
+    error = _error(client.post("/api/v1/match", json={**MEETINGS_94110, "cursor": "abc"}), 400)
+    assert error["code"] == "bad_cursor" and list(error["fields"]) == ["cursor"]
+    error = _error(client.get("/api/v1/search?near=94110&cursor=eyJvIjogLTF9"), 400)
+    assert list(error["fields"]) == ["cursor"]
+
+
+def test_oversized_body_is_a_413(client):
+    body = json.dumps({**MEETINGS_94110, "q": "x" * views.MAX_BODY_BYTES})
+    response = client.post("/api/v1/match", data=body, content_type="application/json")
+    assert _error(response, 413)["code"] == "request_entity_too_large"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_body_not_sent_as_json_is_a_415(client, content_type):
+    response = client.post(
+        "/api/v1/match", data=json.dumps(MEETINGS_94110), content_type=content_type
+    )
+    assert _error(response, 415)["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize("body", ["{", "", '{"needs": [}', "[" * 10_000, b"\xff\xfe"])
+def test_malformed_json_is_a_400(client, body):
+    response = client.post("/api/v1/match", data=body, content_type="application/json")
+    assert _error(response, 400)["code"] == "malformed_json"
+
+
+def test_unknown_api_paths_and_methods_answer_in_the_envelope(client):
+    assert _error(client.get("/api/v1/listing"), 404)["code"] == "not_found"
+    assert _error(client.get("/api/v1/match"), 405)["code"] == "method_not_allowed"
+    assert _error(client.put("/api/v1/vocab"), 405)["code"] == "method_not_allowed"
+    # Pages outside the API keep werkzeug's own answer.
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def test_a_bug_is_a_500_without_a_trace_and_logs_no_profile(client, monkeypatch, caplog):
+    def broken(profile, session, now):
+        raise RuntimeError(f"bug while matching {profile['barriers']}")
+
+    monkeypatch.setattr(views, "match", broken)
+    response = client.post("/api/v1/match", json={**MEETINGS_94110, "barriers": ["on_moud"]})
+    error = _error(response, 500)
+    assert error == {
+        "code": "internal_error",
+        "message": "Something went wrong on our side.",
+        "fields": {},
+    }
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "on_moud" not in text
+    assert "API bug: RuntimeError in POST /api/v1/match" in caplog.text
+    assert "views.py" in caplog.text and "on_moud" not in caplog.text
+
+
+def test_no_profile_reaches_a_log(client, caplog):
+    caplog.set_level(logging.DEBUG)
+    client.post("/api/v1/match", json={**MEETINGS_94110, "barriers": ["on_moud"], "q": "suboxone"})
+    client.get("/api/v1/search?near=94110&barriers=on_moud&q=suboxone")
+    client.post("/api/v1/match", json={"barriers": ["on_moud", "fentanyl"]})
+    assert "on_moud" not in caplog.text and "suboxone" not in caplog.text
+
+
+def test_serve_logs_request_paths_without_their_query(seed_app, caplog):
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    server = make_server("127.0.0.1", 0, seed_app, request_handler=PathOnlyRequestHandler)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/api/v1/search?near=94110&barriers=on_moud"
+        with urllib.request.urlopen(url) as response:
+            assert response.status == 200
+    finally:
+        server.shutdown()
+        thread.join()
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert len(lines) == 1
+    assert '"GET /api/v1/search HTTP/1.1" 200' in lines[0]
+    assert "on_moud" not in lines[0] and "?" not in lines[0]
+
+
+def test_openapi_document_is_generated_from_the_schemas(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    doc = response.get_json()
+    assert doc["openapi"] == "3.1.0"
+    assert {(p, m) for p, ops in doc["paths"].items() for m in ops} == {
+        ("/api/v1/match", "post"),
+        ("/api/v1/search", "get"),
+        ("/api/v1/listings/{listing_id}", "get"),
+        ("/api/v1/vocab", "get"),
+    }
+    match = doc["paths"]["/api/v1/match"]["post"]
+    assert match["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Profile"
+    }
+    assert sorted(match["responses"]) == ["200", "400", "413", "415", "422"]
+    assert match["summary"] == views.match_profile.__doc__.splitlines()[0]
+    schemas = doc["components"]["schemas"]
+    # Every profile field, as the schema that validates requests names it.
+    assert set(schemas["Profile"]["properties"]) == {
+        f.data_key or name for name, f in ProfileSchema().fields.items()
+    }
+    assert schemas["Profile"]["additionalProperties"] is False
+    assert schemas["ProfileTravel"]["properties"]["mode"]["enum"] == [
+        "walk",
+        "transit",
+        "car",
+        "any",
+    ]
+    query = [p["name"] for p in doc["paths"]["/api/v1/search"]["get"]["parameters"]]
+    assert query[:3] == ["near", "needs", "barriers"] and "from" in query
+
+
+def test_docs_page_lists_the_endpoints_and_links_the_document(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    for endpoint in ("POST /api/v1/match", "GET /api/v1/search", "GET /api/v1/vocab"):
+        assert endpoint in page
+    assert "GET /api/v1/listings/{listing_id}" in page
+    assert 'href="/api/openapi.json"' in page
+    assert "<script" not in page and "<link" not in page
