@@ -36,6 +36,7 @@ format: install
 
 bench: install
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/match.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

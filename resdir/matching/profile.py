@@ -151,18 +151,9 @@ def compile_plan(profile: dict, now: datetime, stops=None) -> MatchPlan:
         (code.split(".")[0], code.split(".")[1] if "." in code else None)
         for code in profile.get("needs") or vocab.NEEDS
     )
-    conditions = [Condition("closed", "temporarily closed", "closed")]
-    if profile.get("gender"):
-        conditions.append(Condition("gender", "for another gender", "gender"))
-    if profile.get("age") is not None:
-        conditions.append(Condition("age", "for another age group", "age"))
-    conditions += plans.value_conditions(values)
-    conditions += plans.barrier_conditions(barriers)
-    window = _window(profile.get("when"), now)
-    if window:
-        instant = window[1] - window[0] <= plans.INSTANT
-        text = "closed then" if instant else "nothing in your time window"
-        conditions.append(Condition("window", text, "window"))
+    # Place first: a listing too far away is hidden as that, whatever else is true of it (and
+    # an engine spends nothing more on it); then the listing's own state, the person's fit, time.
+    conditions = []
     origin, areas, reach, mode, near_stop = None, (), {}, "any", False
     if profile.get("location"):
         origin, areas = place(profile["location"])
@@ -177,8 +168,20 @@ def compile_plan(profile: dict, now: datetime, stops=None) -> MatchPlan:
             m: plans.reach_km(m, travel.get("max_minutes"), travel.get("max_km"))
             for m in plans.modes_of(mode)
         }
-        conditions.append(Condition("area", "do not serve your area", "area"))
         conditions.append(Condition("travel", _travel_text(mode, travel), "reach"))
+        conditions.append(Condition("area", "do not serve your area", "area"))
+    conditions.append(Condition("closed", "temporarily closed", "closed"))
+    if profile.get("gender"):
+        conditions.append(Condition("gender", "for another gender", "gender"))
+    if profile.get("age") is not None:
+        conditions.append(Condition("age", "for another age group", "age"))
+    conditions += plans.value_conditions(values)
+    conditions += plans.barrier_conditions(barriers)
+    window = _window(profile.get("when"), now)
+    if window:
+        instant = window[1] - window[0] <= plans.INSTANT
+        text = "closed then" if instant else "nothing in your time window"
+        conditions.append(Condition("window", text, "window"))
     prefer = tuple(c for c, s in values.items() if s == "prefer")
     avoid = tuple(c for c, s in values.items() if s == "avoid")
     scored_barriers = tuple(c for c, s in barriers.items() if s == "prefer")

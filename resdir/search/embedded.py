@@ -26,6 +26,7 @@ from resdir.search.documents import ATTRIBUTE_CODES
 SUBCATEGORIES = tuple(f"{c}.{s}" for c, (_, subs) in vocab.NEEDS.items() for s in subs)
 GENDER_CODES = tuple(vocab.GENDERS)
 
+SCHEMA_VERSION = 1  # raise it whenever SCHEMA changes
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS search_listings (
         rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT, category TEXT,
@@ -125,8 +126,23 @@ class EmbeddedEngine:
     def _connect(self) -> Connection:
         if not self._ready:
             with self.engine.begin() as connection:
+                connection.execute(text("CREATE TABLE IF NOT EXISTS search_meta (version INTEGER)"))
+                version = connection.execute(text("SELECT version FROM search_meta")).scalar()
+                if version != SCHEMA_VERSION:
+                    # An index of another shape is dropped; the outbox, replayed from its start,
+                    # fills the new one (`resdir reindex` does it at once).
+                    for table in TABLES:
+                        connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+                    connection.execute(text("DELETE FROM search_meta"))
+                    connection.execute(
+                        text("INSERT INTO search_meta VALUES (:v)"), {"v": SCHEMA_VERSION}
+                    )
                 for statement in SCHEMA:
                     connection.execute(text(statement))
+                if version != SCHEMA_VERSION:
+                    connection.execute(
+                        text("DELETE FROM index_state WHERE engine = :e"), {"e": self.name}
+                    )
             self._ready = True
         return self.engine.begin()
 

@@ -427,3 +427,35 @@ def test_docs_page_lists_the_endpoints_and_links_the_document(client):
     assert "GET /api/v1/listings/{listing_id}" in page
     assert 'href="/api/openapi.json"' in page
     assert "<script" not in page and "<link" not in page
+
+
+def test_no_profile_reaches_the_database(client, seed_app):
+    """A match writes nothing of the person: not their words, not a row anywhere."""
+    from sqlalchemy import func, select
+
+    from resdir import store
+
+    marker = "zqxjvw"  # a word no listing holds
+    with seed_app.app_context():
+        engine = store.engine()
+
+        def counts():
+            with engine.connect() as connection:
+                return {
+                    name: connection.execute(select(func.count()).select_from(table)).scalar()
+                    for name, table in store.Base.metadata.tables.items()
+                }
+
+        client.post("/api/v1/match", json=MEETINGS_94110)  # bring the index up to date first
+        before = counts()
+        for _ in range(3):
+            client.post(
+                "/api/v1/match",
+                json={**MEETINGS_94110, "q": marker, "age": 57, "barriers": {"on_moud": "require"}},
+            )
+            client.get(f"/api/v1/search?near=94110&q={marker}&barriers=on_moud")
+        assert counts() == before
+        database = engine.url.database
+    for path in (database, f"{database}-wal"):
+        with open(path, "rb") as stored:
+            assert marker.encode() not in stored.read()
