@@ -26,7 +26,7 @@ from resdir.store import GeocodeCacheEntry
 logger = logging.getLogger(__name__)
 # geopy logs every retry with a full traceback; one warning per failed address says enough.
 logging.getLogger("geopy").setLevel(logging.ERROR)
-EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM = 6371.0087714  # the mean radius Elasticsearch (Lucene) uses too
 ZIP5 = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 # Service-area text: the parts of a list of places, and the words that may lead a place's name.
 ZIP_GRID_DEGREES = 0.25  # ~25 km cells: a point's nearest ZIP centre is in its cell or next door

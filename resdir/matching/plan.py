@@ -5,13 +5,11 @@ score into their own ranking; `resdir.matching.rules` evaluates the same plan in
 how results are explained and how the engines are checked against each other.
 """
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from resdir import vocab
+from resdir import geo, vocab
 
-KM_PER_DEGREE = 111.195  # of latitude (and of longitude at the equator)
 # Travel estimates from straight-line distance (labelled as estimates wherever shown).
 DETOUR = 1.25  # streets are longer than the crow flies
 WALK_KMH = 4.8
@@ -19,7 +17,8 @@ TRANSIT_KMH = 18.0  # average door-to-door speed once aboard, stops included
 TRANSIT_ACCESS_MINUTES = 10.0  # walking to the stop and waiting
 CAR_KMH = 30.0
 CAR_PARKING_MINUTES = 3.0
-# Travel time at which the travel component has fallen to half, by mode (DESIGN §6).
+# Travel time in which the travel component halves, by mode (DESIGN §6); it decays
+# exponentially, a shape every engine can compute.
 TRAVEL_DECAY_MINUTES = {"walk": 12.0, "transit": 25.0, "car": 20.0}
 DEFAULT_TRAVEL = {"mode": "any", "max_minutes": 60}
 # Listings beyond the reach radius but within this many times it are counted as hidden "too
@@ -40,7 +39,9 @@ WEIGHTS = {
     "availability": 1.0,
 }
 FRESHNESS_HALF_LIFE_DAYS = 365.0
-AVAILABILITY_HALF_LIFE_DAYS = 7.0
+# A report of places available (or full) moves the availability component away from "unknown"
+# by an amount that falls linearly to nothing over this many days.
+AVAILABILITY_HORIZON_DAYS = 14.0
 NO_TRAVEL_SCORE = 0.35  # online or area-wide: no trip, but most people look for a place nearby
 UNKNOWN_REACH_SCORE = 0.25
 COST_SCORES = {"free": 1.0, "sliding_scale": 0.8, "insurance": 0.5, "unknown": 0.5, "fee": 0.0}
@@ -101,11 +102,8 @@ class MatchPlan:
 
 
 def distance_km(origin: tuple[float, float], lat: float, lon: float) -> float:
-    """Return the distance from the person to a point, flat-earth (well under 0.5% off within
-    a metro area, and cheap enough for a search engine to compute for every candidate)."""
-    north = (lat - origin[0]) * KM_PER_DEGREE
-    east = (lon - origin[1]) * (KM_PER_DEGREE * math.cos(math.radians(origin[0])))
-    return math.sqrt(north * north + east * east)
+    """Return the great-circle distance from the person to a point (both engines use it)."""
+    return geo.haversine_km(origin[0], origin[1], lat, lon)
 
 
 def reach_km(mode: str, max_minutes: float | None, max_km: float | None) -> float:
@@ -137,11 +135,6 @@ def modes_of(mode: str) -> tuple[str, ...]:
         "any_car_free": ("walk", "transit"),
         "transit": ("walk", "transit"),
     }.get(mode, (mode,))
-
-
-def fastest_mode(mode: str, km: float) -> str:
-    """Return the mode used for a distance: the one given, or the fastest one it allows."""
-    return min(modes_of(mode), key=lambda m: travel_minutes(m, km))
 
 
 def _fact_label(code: str) -> str:

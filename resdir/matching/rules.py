@@ -186,8 +186,11 @@ def components(sdoc: dict, plan: MatchPlan, trip: Travel) -> dict[str, float]:
     for name in plan.weights:
         if name == "travel":
             if trip.minutes is not None:
-                scale = plans.TRAVEL_DECAY_MINUTES[trip.mode]
-                value = 1.0 / (1.0 + (trip.minutes / scale) ** 2)
+                # the best way there: each usable mode's estimate, decayed by its scale
+                value = max(
+                    0.5 ** (plans.travel_minutes(m, trip.km) / plans.TRAVEL_DECAY_MINUTES[m])
+                    for m in usable_modes(sdoc, plan)
+                )
             else:
                 reached = trip.reach == "yes" or (trip.km is not None)
                 value = plans.NO_TRAVEL_SCORE if reached else plans.UNKNOWN_REACH_SCORE
@@ -209,9 +212,10 @@ def components(sdoc: dict, plan: MatchPlan, trip: Travel) -> dict[str, float]:
             value = (
                 0.0 if verified is None else _decay(now - verified, plans.FRESHNESS_HALF_LIFE_DAYS)
             )
-        else:  # availability
+        else:  # availability: 0.5 unknown, up to 1 with places, down to 0 when full
             available, at = sdoc["available"], sdoc["available_at"]
-            fresh = 0.0 if at is None else _decay(now - at, plans.AVAILABILITY_HALF_LIFE_DAYS)
+            horizon = plans.AVAILABILITY_HORIZON_DAYS * SECONDS_PER_DAY
+            fresh = 0.0 if at is None else max(0.0, 1.0 - max(now - at, 0.0) / horizon)
             value = 0.5 if available is None else 0.5 + (0.5 if available > 0 else -0.5) * fresh
         out[name] = value
     return out

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
-from resdir import vocab
+from resdir import geo, vocab
 from resdir.matching import plan as plans
 from resdir.matching.plan import Condition, MatchPlan
 from resdir.matching.rules import SCORE_DIGITS, SECONDS_PER_DAY
@@ -100,6 +100,7 @@ TABLES = (
     "search_zones",
 )
 CATEGORIES = tuple(vocab.CATEGORY_LABELS)
+BOX_MARGIN = 1.001  # the bounding box of a search circle errs on the side of too big
 
 
 def _mask(codes: Iterable[str], order: tuple[str, ...]) -> int:
@@ -361,11 +362,14 @@ class _Query:
 
     def distance(self) -> str:
         """Return the distance from the person in km, as `plans.distance_km` computes it."""
-        lat, lon = self.plan.origin
-        north = f"((s.lat - {self._param(lat)}) * {plans.KM_PER_DEGREE})"
-        scale = plans.KM_PER_DEGREE * math.cos(math.radians(lat))
-        east = f"((s.lon - {self._param(lon)}) * {self._param(scale)})"
-        return f"sqrt({north} * {north} + {east} * {east})"
+        lat, lon = (math.radians(d) for d in self.plan.origin)
+        dlat = f"(radians(s.lat) - {self._param(lat)})"
+        dlon = f"(radians(s.lon) - {self._param(lon)})"
+        half = (
+            f"(power(sin({dlat} / 2), 2) + {self._param(math.cos(lat))} * cos(radians(s.lat)) "
+            f"* power(sin({dlon} / 2), 2))"
+        )
+        return f"(2 * {geo.EARTH_RADIUS_KM} * asin(sqrt(min({half}, 1.0))))"
 
     def candidates(self) -> str:
         """Return a SELECT of the candidate rows: needed, near enough, matching the text."""
@@ -392,8 +396,7 @@ class _Query:
             )
         km = plan.search_km
         lat, lon = plan.origin
-        dlat = km / plans.KM_PER_DEGREE
-        dlon = km / (plans.KM_PER_DEGREE * max(0.01, abs(_cos_degrees(lat))))
+        dlat, dlon = _box(lat, km)
         north, south = self._param(lat + dlat), self._param(lat - dlat)
         east, west = self._param(lon + dlon), self._param(lon - dlon)
         # The distance is computed once per candidate, as the column `dist` the rest reads; one
@@ -553,35 +556,25 @@ class _Query:
         plan = self.plan
         if not plan.reach:
             return str(plans.UNKNOWN_REACH_SCORE)
-        distance = "s.dist"
         minutes = {
-            "walk": f"({distance} * {plans.DETOUR} / {plans.WALK_KMH} * 60)",
-            "transit": f"({plans.TRANSIT_ACCESS_MINUTES} + {distance} * {plans.DETOUR} / "
+            "walk": f"(s.dist * {plans.DETOUR} / {plans.WALK_KMH} * 60)",
+            "transit": f"({plans.TRANSIT_ACCESS_MINUTES} + s.dist * {plans.DETOUR} / "
             f"{plans.TRANSIT_KMH} * 60)",
-            "car": f"({plans.CAR_PARKING_MINUTES} + {distance} * {plans.DETOUR} / "
+            "car": f"({plans.CAR_PARKING_MINUTES} + s.dist * {plans.DETOUR} / "
             f"{plans.CAR_KMH} * 60)",
         }
-        usable = {m: (self.transit_ok() if m == "transit" else "1") for m in plan.reach}
-        order = list(plan.reach)
-        whens = []
-        # the first usable mode no other usable mode beats (Python's min keeps the first)
-        for i, mode in enumerate(order):
-            beats = [
-                f"(NOT {usable[o]} OR {minutes[mode]} {'<' if j < i else '<='} {minutes[o]})"
-                for j, o in enumerate(order)
-                if o != mode
-            ]
-            test = " AND ".join([usable[mode], *beats])
-            scale = plans.TRAVEL_DECAY_MINUTES[mode]
-            whens.append(f"WHEN {test} THEN 1.0 / (1.0 + power({minutes[mode]} / {scale}, 2))")
+        # the best usable mode (rules.components); an unusable one counts 0
+        values = [
+            f"(CASE WHEN {self.transit_ok() if mode == 'transit' else '1'} THEN "
+            f"power(0.5, {minutes[mode]} / {plans.TRAVEL_DECAY_MINUTES[mode]}) ELSE 0 END)"
+            for mode in plan.reach
+        ]
+        best = f"max({', '.join(values)}, 0)"
         reached = f"{plans.NO_TRAVEL_SCORE}"
         unknown = f"{plans.UNKNOWN_REACH_SCORE}"
         pointless = f"(CASE WHEN {self.online()} OR s.has_area THEN {reached} ELSE {unknown} END)"
         online_far = f"WHEN {self.online()} AND NOT {self.within()} THEN {reached}"
-        return (
-            f"(CASE WHEN s.lat IS NULL THEN {pointless} {online_far} {' '.join(whens)} "
-            f"ELSE {reached} END)"
-        )
+        return f"(CASE WHEN s.lat IS NULL THEN {pointless} {online_far} ELSE {best} END)"
 
     def component(self, name: str) -> str:
         plan, now = self.plan, self.plan.now.timestamp()
@@ -612,10 +605,10 @@ class _Query:
                 f"(CASE WHEN s.verified IS NULL THEN 0.0 ELSE power(0.5, "
                 f"max({now} - s.verified, 0.0) / {SECONDS_PER_DAY} / {half}) END)"
             )
-        half = plans.AVAILABILITY_HALF_LIFE_DAYS
+        horizon = plans.AVAILABILITY_HORIZON_DAYS * SECONDS_PER_DAY
         fresh = (
-            f"(CASE WHEN s.available_at IS NULL THEN 0.0 ELSE power(0.5, "
-            f"max({now} - s.available_at, 0.0) / {SECONDS_PER_DAY} / {half}) END)"
+            f"(CASE WHEN s.available_at IS NULL THEN 0.0 ELSE max(0.0, 1.0 - "
+            f"max({now} - s.available_at, 0.0) / {horizon}) END)"
         )
         return (
             f"(CASE WHEN s.available IS NULL THEN 0.5 ELSE 0.5 + "
@@ -671,5 +664,10 @@ def _set_bits(mask: int, codes: tuple[str, ...]) -> Iterator[str]:
         mask ^= low
 
 
-def _cos_degrees(degrees: float) -> float:
-    return math.cos(math.radians(degrees))
+def _box(lat: float, km: float) -> tuple[float, float]:
+    """Return the half height and half width in degrees of a box holding a circle of `km`."""
+    angle = km / geo.EARTH_RADIUS_KM * BOX_MARGIN
+    dlat = math.degrees(angle)
+    ratio = math.sin(angle) / max(math.cos(math.radians(lat)), 1e-9)
+    dlon = 180.0 if ratio >= 1 or angle >= math.pi / 2 else math.degrees(math.asin(ratio))
+    return dlat, dlon

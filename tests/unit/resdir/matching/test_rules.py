@@ -1,6 +1,6 @@
 """The matching rules on single listings: facts, conditions, travel, time, score, reasons."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -195,3 +195,39 @@ def test_reasons_come_in_reading_order_with_call_to_confirm(make_listing):
         "text": "Last checked 3 years ago: call to confirm",
         "met": None,
     }
+
+
+def test_travel_scores_the_best_usable_mode_halving_every_few_minutes(listing):
+    here = {"lat": 37.7509, "lon": -122.4153}
+    _, plan = _plan({"location": here, "travel": {"mode": "walk", "max_minutes": 60}})
+    near, far = listing(location=MISSION), listing(location={"lat": 37.7800, "lon": -122.4100})
+    near_eval, far_eval = evaluate(near, plan), evaluate(far, plan)
+    walk_minutes = near_eval.travel.km * plans.DETOUR / plans.WALK_KMH * 60
+    assert near_eval.components["travel"] == pytest.approx(
+        0.5 ** (walk_minutes / plans.TRAVEL_DECAY_MINUTES["walk"])
+    )
+    assert far_eval.components["travel"] < near_eval.components["travel"]
+    # with a car too, the quickest way there scores: never less than walking alone
+    _, any_mode = _plan({"location": here, "travel": {"mode": "any", "max_minutes": 60}})
+    assert evaluate(far, any_mode).components["travel"] > far_eval.components["travel"]
+
+
+@pytest.mark.parametrize(
+    ("available", "days_ago", "expected"),
+    [
+        (3, 0, 1.0),  # places reported today
+        (3, 7, 0.75),  # half way to the horizon
+        (0, 0, 0.0),  # full, reported today
+        (0, 7, 0.25),
+        (0, 20, 0.5),  # an old report says nothing
+        (None, None, 0.5),
+    ],
+)
+def test_availability_moves_from_unknown_by_how_fresh_the_report_is(
+    listing, available, days_ago, expected
+):
+    _, plan = _plan({})
+    as_of = None if days_ago is None else (NOW - timedelta(days=days_ago)).isoformat()
+    capacity = {"available": available, "total": 10, "as_of": as_of, "unit": "bed"}
+    evaluation = evaluate(listing(capacity=capacity), plan)
+    assert evaluation.components["availability"] == pytest.approx(expected)
