@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint format bench clean
+ES := es/es.sh
+
+.PHONY: install run test lint format bench clean es-start es-stop
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +24,25 @@ run: install
 	$(BIN)/resdir ingest data/seed/manifest.toml
 	$(BIN)/resdir serve --host $(HOST) --port $(PORT)
 
-## make test: install, lint, run the whole test suite
+## make test: install, lint, start an Elasticsearch node (when Java 17+ is here), run every test
+# The node is stopped afterwards unless it was already up (make es-start). es.sh exits 3 when
+# there is no Java: the Elasticsearch tests then skip, or fail under RESDIR_REQUIRE_ELASTICSEARCH.
 test: install lint
-	$(BIN)/pytest
+	@was_up=$$($(ES) status 2>/dev/null); \
+	url=$$($(ES) start); rc=$$?; \
+	if [ $$rc -eq 3 ]; then url=; echo "make test: no Java 17+, no Elasticsearch node"; \
+	elif [ $$rc -ne 0 ]; then exit $$rc; fi; \
+	env $${url:+RESDIR_TEST_ELASTICSEARCH_URL=$$url} $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ -n "$$url" ] && [ -z "$$was_up" ]; then $(ES) stop; fi; \
+	exit $$rc
+
+## make es-start: start the development Elasticsearch node on http://127.0.0.1:9200
+es-start:
+	$(ES) start
+
+## make es-stop: stop the node es-start or make test started
+es-stop:
+	$(ES) stop
 
 lint: install
 	$(BIN)/ruff check .
@@ -39,4 +57,5 @@ bench: install
 	$(BIN)/python bench/match.py
 
 clean:
+	$(ES) stop
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
