@@ -5,13 +5,21 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    track,
+)
 from rich.table import Table
 from sqlalchemy import func, inspect, select
 from werkzeug.serving import WSGIRequestHandler, run_simple
@@ -74,10 +82,11 @@ def _check_format(ctx, param, value: str) -> str:
 
 
 def _update_index(reports, console: Console) -> None:
-    """Bring the search index up to date: the outbox's changes, or a rebuild when stops changed.
+    """Bring the search indexes up to date: the outbox's changes, or a rebuild when stops changed.
 
     Every search document carries its distance to the nearest transit stop, so new or removed
-    stops touch every document.
+    stops touch every document. An index that cannot be reached now does not fail the ingest:
+    the changes wait in the outbox.
     """
     from resdir import search
 
@@ -85,14 +94,20 @@ def _update_index(reports, console: Console) -> None:
         r.reader == "gtfs" and (r.counts["created"] or r.counts["updated"] or r.counts["removed"])
         for r in reports
     )
-    with store.session() as session:
-        engine = search.engine()
-        if stops_changed:
-            count = search.rebuild(engine, session)
-            console.print(f"search index rebuilt: {count} listings")
-        else:
-            count = search.sync(engine, session)
-            console.print(f"search index updated: {count} listings")
+    for engine in search.engines():
+        try:
+            with store.session() as session:
+                if stops_changed:
+                    count = search.rebuild(engine, session)
+                    console.print(f"search index ({engine.name}) rebuilt: {count} listings")
+                else:
+                    count = search.sync(engine, session)
+                    console.print(f"search index ({engine.name}) updated: {count} listings")
+        except search.SearchUnavailable as exc:
+            later = "run resdir reindex" if stops_changed else "the changes wait in the outbox"
+            console.print(f"search index ({engine.name}) not updated, {later}: {exc}")
+        except search.DocumentsRefused as exc:
+            console.print(f"search index ({engine.name}) not rebuilt, the old one serves: {exc}")
 
 
 @click.command("ingest")
@@ -259,13 +274,31 @@ def stats_command() -> None:
 @click.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rebuild the search index from the store (readers keep the old one until it is done)."""
+    """Rebuild the search index from the store (searches use the old one until it is done)."""
     from resdir import search
 
     _require_tables()
-    with store.session() as session:
-        count = search.rebuild(search.engine(), session)
-    click.echo(f"indexed {count} published listings ({current_app.config['SEARCH']})")
+    console = _console()
+    engine = search.engine()
+
+    def progress(docs, total):
+        return track(
+            docs,
+            total=total,
+            description=f"indexing ({engine.name})",
+            console=console,
+            disable=not console.is_terminal or bool(os.environ.get("CI")),
+            transient=True,
+        )
+
+    started = time.perf_counter()
+    try:
+        with store.session() as session:
+            count = search.rebuild(engine, session, progress)
+    except (search.SearchUnavailable, search.DocumentsRefused) as exc:
+        raise click.ClickException(f"reindex failed, the old index still serves: {exc}") from exc
+    seconds = time.perf_counter() - started
+    click.echo(f"indexed {count} published listings ({engine.name}) in {seconds:.1f} s")
 
 
 QUERY_STRING = re.compile(r"\?\S*")

@@ -8,8 +8,18 @@ DEFAULTS = {
     # postgresql://user@host/resdir. Empty: instance/resdir.sqlite3 in the app's instance folder.
     "DATABASE": "",
     "SEARCH": "embedded",  # embedded | elasticsearch
+    # With Elasticsearch and a SQLite store, keep the embedded index too: it answers (marked
+    # "degraded") while the cluster is unreachable.
+    "SEARCH_FALLBACK": True,
     "ELASTICSEARCH_URL": "http://127.0.0.1:9200",
-    "ELASTICSEARCH_INDEX": "resdir-listings",
+    "ELASTICSEARCH_INDEX": "resdir-listings",  # the alias searches use
+    # Authentication: an API key (base64 "id:key"), or a user and password; a CA bundle for
+    # a cluster whose certificate a private authority signed.
+    "ELASTICSEARCH_API_KEY": "",
+    "ELASTICSEARCH_USERNAME": "",
+    "ELASTICSEARCH_PASSWORD": "",
+    "ELASTICSEARCH_CA_CERTS": "",
+    "ELASTICSEARCH_TIMEOUT_SECONDS": 10.0,
     # "offline" (ZIP and city centroids shipped with the zipcodes package), or
     # "nominatim:<url>" / "pelias:<url>" for a self-hosted geocoder behind a cache and rate limit.
     "GEOCODER": "offline",
@@ -41,8 +51,16 @@ def validate(config: dict) -> None:
         errors.append(f"RESDIR_SEARCH must be one of {', '.join(SEARCH_ENGINES)}")
     if not GEOCODER_PATTERN.match(str(config["GEOCODER"])):
         errors.append("RESDIR_GEOCODER must be 'offline', 'nominatim:<url>' or 'pelias:<url>'")
-    for key in ("GEOCODER_MIN_DELAY_SECONDS", "GEOCODER_TIMEOUT_SECONDS"):
+    for key in (
+        "GEOCODER_MIN_DELAY_SECONDS",
+        "GEOCODER_TIMEOUT_SECONDS",
+        "ELASTICSEARCH_TIMEOUT_SECONDS",
+    ):
         if not isinstance(config[key], int | float) or config[key] < 0:
             errors.append(f"RESDIR_{key} must be a number of seconds")
+    if not isinstance(config["SEARCH_FALLBACK"], bool):
+        errors.append("RESDIR_SEARCH_FALLBACK must be true or false")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", str(config["ELASTICSEARCH_INDEX"])):
+        errors.append("RESDIR_ELASTICSEARCH_INDEX must be a lower-case Elasticsearch index name")
     if errors:
         raise ConfigError("; ".join(errors))

@@ -142,6 +142,14 @@ class OutboxEntry(Base):
     created_at: Mapped[datetime]
 
 
+class IndexState(Base):
+    """How far a search index has followed the outbox: the last entry it applied."""
+
+    __tablename__ = "index_state"
+    engine: Mapped[str] = mapped_column(String(200), primary_key=True)  # engine, or engine:index
+    position: Mapped[int] = mapped_column(Integer)
+
+
 class IngestRun(Base):
     """One ingest of one source, with its counts."""
 

@@ -1,12 +1,17 @@
 """Fixtures shared by every test: the real public datasets beside the repository."""
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("RESDIR_SHARED_DATA", REPO.parent / "shared" / "data"))
+# `make test` starts a node and names it here; CI sets RESDIR_REQUIRE_ELASTICSEARCH=1 so that a
+# missing node fails the Elasticsearch tests rather than skipping them.
+ELASTICSEARCH_URL = os.environ.get("RESDIR_TEST_ELASTICSEARCH_URL", "")
+REQUIRE_ELASTICSEARCH = os.environ.get("RESDIR_REQUIRE_ELASTICSEARCH") == "1"
 
 
 @pytest.fixture(scope="session")
@@ -15,6 +20,53 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real datasets not found at {SHARED_DATA} (set RESDIR_SHARED_DATA)")
     return SHARED_DATA
+
+
+def _no_elasticsearch(reason: str):
+    message = f"no Elasticsearch node: {reason} (make test starts one, with Java 17+)"
+    if REQUIRE_ELASTICSEARCH:
+        pytest.fail(message + "; RESDIR_REQUIRE_ELASTICSEARCH=1 makes this a failure")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url() -> str:
+    """Return the test node's URL once it is healthy, or skip (fail in CI) without one."""
+    from elasticsearch import Elasticsearch
+    from elasticsearch import TransportError as Unreachable
+
+    if not ELASTICSEARCH_URL:
+        _no_elasticsearch("RESDIR_TEST_ELASTICSEARCH_URL is not set")
+    try:
+        with Elasticsearch(ELASTICSEARCH_URL) as es:
+            es.cluster.health(wait_for_status="yellow", timeout="30s")
+    except Unreachable as exc:
+        _no_elasticsearch(f"{ELASTICSEARCH_URL} does not answer ({exc})")
+    return ELASTICSEARCH_URL
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_prefix(elasticsearch_url):
+    """Return a name prefix for this run's indexes, and delete them all at the end."""
+    from elasticsearch import Elasticsearch
+
+    prefix = f"resdir-test-{uuid.uuid4().hex[:8]}"
+    yield prefix
+    with Elasticsearch(elasticsearch_url) as es:
+        for index in es.indices.get(index=f"{prefix}*", allow_no_indices=True):
+            es.indices.delete(index=index)
+
+
+@pytest.fixture
+def use_elasticsearch(elasticsearch_url, elasticsearch_prefix):
+    """Return a function pointing an app at the test node, under an alias of its own."""
+
+    def use(app, name: str) -> None:
+        app.config["SEARCH"] = "elasticsearch"
+        app.config["ELASTICSEARCH_URL"] = elasticsearch_url
+        app.config["ELASTICSEARCH_INDEX"] = f"{elasticsearch_prefix}-{name}"
+
+    return use
 
 
 @pytest.fixture

@@ -12,7 +12,10 @@ from http import HTTPStatus
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from resdir.search import SearchUnavailable
+
 API_PREFIX = "/api/"
+RETRY_AFTER_SECONDS = 30  # how soon a client may try again while search is unavailable
 
 
 class ApiError(Exception):
@@ -74,6 +77,15 @@ def _api_error(exc: ApiError):
     return envelope(exc.status, exc.code, exc.message, exc.fields)
 
 
+def _unavailable(exc: SearchUnavailable):
+    current_app.logger.warning("search unavailable: %s", exc)
+    response, status = envelope(
+        503, "search_unavailable", "Search is unavailable for now; please try again shortly."
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, status
+
+
 def _bug(exc: Exception):
     # The frames say where the bug is; the exception's message and the locals could hold a
     # person's profile, so neither is logged.
@@ -91,4 +103,5 @@ def register(blueprint: Blueprint) -> None:
     # registered here too, or the catch-all Exception would answer a 404 raised in a view.
     blueprint.errorhandler(HTTPException)(_http_error)
     blueprint.errorhandler(ApiError)(_api_error)
+    blueprint.errorhandler(SearchUnavailable)(_unavailable)
     blueprint.errorhandler(Exception)(_bug)

@@ -31,6 +31,10 @@ DESCRIPTION = (
     "the reasons for every result and counts of what was hidden. Every error has one shape: "
     '{"error": {"code", "message", "fields"}}.'
 )
+UNAVAILABLE = (
+    "Elasticsearch is unreachable and no embedded index can stand in; Retry-After says when "
+    "to try again"
+)
 # Endpoint -> the schemas of its request and response, and the errors it answers.
 OPERATIONS = {
     "api.match_profile": {
@@ -41,6 +45,7 @@ OPERATIONS = {
             413: "The body is too large",
             415: "The body is not sent as application/json",
             422: "Fields not valid, or a place not known: fields names each by its path",
+            503: UNAVAILABLE,
         },
     },
     "api.search": {
@@ -49,6 +54,7 @@ OPERATIONS = {
         "errors": {
             400: "The cursor is not one this API handed out",
             422: "Parameters not valid: fields names each by its query name",
+            503: UNAVAILABLE,
         },
     },
     "api.listing": {
@@ -111,6 +117,10 @@ def _operation(view, rule, spec: dict) -> dict:
             "description": f"{phrase}: {text}",
             "content": _json(ErrorEnvelopeSchema),
         }
+        if status == HTTPStatus.SERVICE_UNAVAILABLE:
+            responses[str(status)]["headers"] = {
+                "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+            }
     parameters = [
         {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
         for name in sorted(rule.arguments)

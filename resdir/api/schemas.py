@@ -121,7 +121,12 @@ class MatchResponseSchema(Schema):
         required=True,
     )
     next_cursor = _nullable(fields.String)
-    degraded = fields.Boolean(required=True)
+    degraded = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Answered by the embedded index while Elasticsearch is unreachable"
+        },
+    )
 
 
 class LabelSchema(Schema):

@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import logging
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -11,6 +12,8 @@ from resdir import listings, search
 from resdir.matching.explain import next_time, reasons
 from resdir.matching.profile import compile_plan
 from resdir.matching.rules import evaluate
+
+log = logging.getLogger(__name__)
 
 
 class CursorError(ValueError):
@@ -73,15 +76,32 @@ def result(doc: dict, sdoc: dict, plan, evaluation, profile: dict) -> dict:
     }
 
 
-def match(profile: dict, session: Session, now: datetime) -> dict:
-    """Return the listings that fit a validated profile, best first, with what was hidden."""
-    engine = search.engine()
+def _search(engine, session: Session, plan, offset: int, limit: int):
+    """Return a page (and one more id, to know if another follows) and its search documents."""
     search.sync(engine, session)
+    found = engine.search(plan, offset, limit + 1)
+    return found, engine.documents(found.ids[:limit])
+
+
+def match(profile: dict, session: Session, now: datetime) -> dict:
+    """Return the listings that fit a validated profile, best first, with what was hidden.
+
+    While Elasticsearch is unreachable the embedded index answers, if the store has one, and
+    the answer says it is `degraded`; without one, SearchUnavailable propagates.
+    """
     plan = compile_plan(profile, now, search.load_stops(session))
     offset, limit = decode_cursor(profile.get("cursor")), profile["limit"]
-    found = engine.search(plan, offset, limit + 1)
+    degraded = False
+    try:
+        found, sdocs = _search(search.engine(), session, plan, offset, limit)
+    except search.SearchUnavailable as exc:
+        fallback = search.fallback()
+        if fallback is None:
+            raise
+        log.warning("search degraded to the embedded index: %s", exc)
+        found, sdocs = _search(fallback, session, plan, offset, limit)
+        degraded = True
     page = found.ids[:limit]
-    sdocs = engine.documents(page)
     evaluated = sorted(
         ((evaluate(sdocs[i], plan), i) for i in page), key=lambda e: (-e[0].score, e[1])
     )
@@ -98,5 +118,5 @@ def match(profile: dict, session: Session, now: datetime) -> dict:
         "hidden": hidden,
         "facets": found.facets,
         "next_cursor": encode_cursor(offset + limit) if len(found.ids) > limit else None,
-        "degraded": False,
+        "degraded": degraded,
     }

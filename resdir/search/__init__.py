@@ -3,16 +3,18 @@
 An engine indexes search documents (`resdir.search.documents.build`) and answers a match plan
 with the qualifying listings in score order, the hidden counts by reason and facets. The outbox
 (written in the same transaction as every listing change) is drained by `sync`: each engine keeps
-its position in `index_state`, so an engine that was down catches up where it stopped.
+its position in the store's `index_state`, so an engine that was down catches up where it
+stopped. With Elasticsearch configured and the store in SQLite, the embedded index is kept too,
+as the fallback that answers while the cluster is unreachable.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from resdir import geo, listings, store
@@ -23,6 +25,19 @@ EXTENSION = "resdir.search"
 _STOPS: dict = {}  # database URL -> (version of its stops, Stops)
 SYNC_BATCH = 2000
 STOP_GRID_DEGREES = 0.01  # ~1 km cells: a stop within 800 m is in a cell's neighbourhood
+
+
+class SearchUnavailable(RuntimeError):
+    """The search engine cannot be reached (or keeps failing) for now; the outbox waits."""
+
+
+class DocumentsRefused(RuntimeError):
+    """Documents the search engine refused to index; each (listing id, status, reason)."""
+
+    def __init__(self, failures: list[tuple[str, int, str]]):
+        self.failures = failures
+        first = "; ".join(f"{i}: {status} {reason}" for i, status, reason in failures[:3])
+        super().__init__(f"{len(failures)} documents refused ({first})")
 
 
 @dataclass
@@ -46,11 +61,13 @@ class SearchEngine(Protocol):
     def delete(self, ids: list[str]) -> None:
         """Remove listings from the index."""
 
-    def rebuild(self, docs: Iterable[dict]) -> None:
-        """Replace the whole index with these documents."""
+    def rebuild(self, docs: Iterable[dict], position: int) -> None:
+        """Replace the whole index with these documents, which hold the outbox up to
+        `position`; readers keep the old index until the new one is complete."""
 
     def search(self, plan: MatchPlan, offset: int, size: int) -> CandidateSet:
-        """Return one page of the qualifying listings, hidden counts and facets."""
+        """Return one page of the qualifying listings in exact score order (ties by id),
+        hidden counts and facets."""
 
     def documents(self, ids: list[str]) -> dict[str, dict]:
         """Return the search documents of listings by id."""
@@ -116,6 +133,39 @@ def search_document(doc: dict, stops: Stops) -> dict:
     return build(doc, metres)
 
 
+def read_position(db: Engine, key: str) -> int:
+    """Return the last outbox entry the index named `key` has applied (0: none)."""
+    with db.connect() as connection:
+        found = connection.scalar(
+            select(store.IndexState.position).where(store.IndexState.engine == key)
+        )
+    return found or 0
+
+
+def write_position(db: Engine, key: str, position: int | None) -> None:
+    """Record the last outbox entry the index named `key` has applied (None: forget it)."""
+    table = store.IndexState.__table__
+    with db.begin() as connection:
+        if position is None:
+            connection.execute(table.delete().where(table.c.engine == key))
+            return
+        changed = connection.execute(
+            update(table).where(table.c.engine == key).values(position=position)
+        ).rowcount
+        if not changed:
+            connection.execute(insert(table).values(engine=key, position=position))
+
+
+def _documents(session: Session, stops: Stops, ids: list[str]) -> Iterable[dict]:
+    """Yield the search documents of published listings, loaded a chunk at a time."""
+    for chunk in listings.chunked(ids):
+        docs = listings.load_documents(session, chunk)
+        for listing_id in chunk:
+            doc = docs.get(listing_id)
+            if doc is not None and doc["status"] == "published":
+                yield search_document(doc, stops)
+
+
 def sync(engine: SearchEngine, session: Session) -> int:
     """Apply the outbox entries the engine has not seen; return how many listings changed."""
     stops = None
@@ -132,16 +182,22 @@ def sync(engine: SearchEngine, session: Session) -> int:
             return changed
         stops = stops or load_stops(session)
         ids = list(dict.fromkeys(listing_id for _, listing_id in rows))
-        docs = [listings.load_document(session, i) for i in ids]
-        live = [d for d in docs if d is not None and d["status"] == "published"]
-        engine.index([search_document(d, stops) for d in live])
-        engine.delete([i for i, d in zip(ids, docs, strict=True) if d not in live])
+        live = list(_documents(session, stops, ids))
+        engine.index(live)
+        indexed = {d["id"] for d in live}
+        engine.delete([i for i in ids if i not in indexed])
         engine.advance(rows[-1][0])
         changed += len(ids)
 
 
-def rebuild(engine: SearchEngine, session: Session) -> int:
-    """Rebuild an engine's index from the store; return how many listings it holds."""
+Progress = Callable[[Iterable[dict], int], Iterable[dict]]
+
+
+def rebuild(engine: SearchEngine, session: Session, progress: Progress | None = None) -> int:
+    """Rebuild an engine's index from the store; return how many listings it holds.
+
+    `progress(documents, total)` may wrap the documents as they stream (a progress bar).
+    """
     stops = load_stops(session)
     last = session.scalar(select(func.max(store.OutboxEntry.seq))) or 0
     ids = session.scalars(
@@ -149,17 +205,46 @@ def rebuild(engine: SearchEngine, session: Session) -> int:
         .where(store.Listing.status == "published")
         .order_by(store.Listing.id)
     ).all()
-    engine.rebuild(search_document(listings.load_document(session, i), stops) for i in ids)
-    engine.advance(last)
+    docs = _documents(session, stops, list(ids))
+    engine.rebuild(progress(docs, len(ids)) if progress else docs, last)
     return len(ids)
 
 
 def engine(app: Flask | None = None) -> SearchEngine:
     """Return the app's search engine (RESDIR_SEARCH), made on first use."""
     app = app or current_app
+    if app.config["SEARCH"] == "embedded":
+        return _embedded(app)
     state = app.extensions.setdefault(EXTENSION, {})
-    if "engine" not in state:
-        from resdir.search.embedded import EmbeddedEngine
+    if "elasticsearch" not in state:
+        from resdir.search.elastic import ElasticEngine
 
-        state["engine"] = EmbeddedEngine(store.engine(app))
-    return state["engine"]
+        state["elasticsearch"] = ElasticEngine.from_config(app.config, store.engine(app))
+    return state["elasticsearch"]
+
+
+def fallback(app: Flask | None = None) -> SearchEngine | None:
+    """Return the embedded index that answers while Elasticsearch is unreachable, if any: it
+    lives in the store, so only a SQLite store has one."""
+    app = app or current_app
+    if (
+        app.config["SEARCH"] == "embedded"
+        or not app.config["SEARCH_FALLBACK"]
+        or store.engine(app).dialect.name != "sqlite"
+    ):
+        return None
+    return _embedded(app)
+
+
+def _embedded(app: Flask) -> SearchEngine:
+    from resdir.search.embedded import EmbeddedEngine
+
+    state = app.extensions.setdefault(EXTENSION, {})
+    if "embedded" not in state:
+        state["embedded"] = EmbeddedEngine(store.engine(app))
+    return state["embedded"]
+
+
+def engines(app: Flask | None = None) -> list[SearchEngine]:
+    """Return every index the outbox feeds: the engine, then its fallback."""
+    return [e for e in (engine(app), fallback(app)) if e is not None]

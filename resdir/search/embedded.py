@@ -15,12 +15,12 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 
-from resdir import geo, vocab
+from resdir import geo, store, vocab
 from resdir.matching import plan as plans
 from resdir.matching.plan import Condition, MatchPlan
 from resdir.matching.rules import SCORE_DIGITS, SECONDS_PER_DAY
 from resdir.matching.time import local_week_ranges
-from resdir.search import CandidateSet
+from resdir.search import CandidateSet, read_position, write_position
 from resdir.search.documents import ATTRIBUTE_CODES
 
 SUBCATEGORIES = tuple(f"{c}.{s}" for c, (_, subs) in vocab.NEEDS.items() for s in subs)
@@ -54,7 +54,6 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS ix_search_anywhere ON search_listings (category) "
     "WHERE lat IS NULL OR online",
     "CREATE INDEX IF NOT EXISTS ix_search_tz ON search_listings (tz)",
-    "CREATE TABLE IF NOT EXISTS index_state (engine TEXT PRIMARY KEY, position INTEGER NOT NULL)",
 )
 # What the conditions and the score read of a candidate (never the stored document: it is big).
 COLUMNS = (
@@ -124,7 +123,12 @@ class EmbeddedEngine:
         self.engine = engine
         self._ready = False
 
-    def _connect(self) -> Connection:
+    def _connect(self):
+        """Return a transaction on the store, the index's tables made (or remade) first."""
+        self._ensure()
+        return self.engine.begin()
+
+    def _ensure(self) -> None:
         if not self._ready:
             with self.engine.begin() as connection:
                 connection.execute(text("CREATE TABLE IF NOT EXISTS search_meta (version INTEGER)"))
@@ -142,10 +146,11 @@ class EmbeddedEngine:
                     connection.execute(text(statement))
                 if version != SCHEMA_VERSION:
                     connection.execute(
-                        text("DELETE FROM index_state WHERE engine = :e"), {"e": self.name}
+                        store.IndexState.__table__.delete().where(
+                            store.IndexState.engine == self.name
+                        )
                     )
             self._ready = True
-        return self.engine.begin()
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -256,7 +261,7 @@ class EmbeddedEngine:
             with self._connect() as connection:
                 self._remove(connection, ids)
 
-    def rebuild(self, docs: Iterable[dict]) -> None:
+    def rebuild(self, docs: Iterable[dict], position: int) -> None:
         """Replace the whole index in one transaction: readers see the old one until it commits."""
         with self._connect() as connection:
             for table in TABLES:
@@ -268,25 +273,16 @@ class EmbeddedEngine:
                     self._insert(connection, batch)
                     batch = []
             self._insert(connection, batch)
+        self.advance(position)
 
     def position(self) -> int:
         """Return the last outbox entry applied."""
-        with self._connect() as connection:
-            found = connection.execute(
-                text("SELECT position FROM index_state WHERE engine = :e"), {"e": self.name}
-            ).scalar()
-        return found or 0
+        self._ensure()  # an index of another shape starts again from 0
+        return read_position(self.engine, self.name)
 
     def advance(self, position: int) -> None:
         """Record the last outbox entry applied."""
-        with self._connect() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO index_state VALUES (:e, :p) ON CONFLICT (engine) "
-                    "DO UPDATE SET position = excluded.position"
-                ),
-                {"e": self.name, "p": position},
-            )
+        write_position(self.engine, self.name, position)
 
     def documents(self, ids: list[str]) -> dict[str, dict]:
         """Return the search documents of listings by id."""

@@ -14,7 +14,7 @@ from resdir.matching import match
 from resdir.matching.profile import ProfileSchema
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed" / "manifest.toml"
-ENGINES = ["embedded"]
+ENGINES = ["embedded", "elasticsearch"]
 NOW = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)  # a Tuesday, 10:00 in California
 
 
@@ -55,14 +55,30 @@ def engine_name(request):
 
 
 @pytest.fixture
-def run_match(engine_name):
+def select_engine(request, engine_name):
+    """Return a function making an app use the engine under test."""
+
+    def select(app) -> None:
+        if engine_name == "elasticsearch":
+            use = request.getfixturevalue("use_elasticsearch")
+            use(app, Path(app.config["DATABASE"]).stem)
+        else:
+            app.config["SEARCH"] = "embedded"
+
+    return select
+
+
+@pytest.fixture
+def run_match(select_engine):
     """Return a function matching a profile (a JSON-like dict) against an app's directory."""
 
     def run(app, profile: dict, now: datetime = NOW) -> dict:
         loaded = ProfileSchema().load(profile)
-        app.config["SEARCH"] = engine_name
+        select_engine(app)
         with app.app_context(), store.session() as session:
-            return match(loaded, session, now)
+            found = match(loaded, session, now)
+        assert found["degraded"] is False  # the engine under test answered, not a fallback
+        return found
 
     return run
 
@@ -82,10 +98,11 @@ def documents():
 
 
 @pytest.fixture
-def engine_of():
-    """Return a function giving an app's search engine, synced with its store."""
+def engine_of(select_engine):
+    """Return a function giving an app's search engine under test, synced with its store."""
 
     def get(app):
+        select_engine(app)
         with app.app_context(), store.session() as session:
             engine = search.engine()
             search.sync(engine, session)
