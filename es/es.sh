@@ -17,7 +17,8 @@
 #
 # Environment:
 #   RESDIR_ES_PORT   HTTP port (9200)           RESDIR_ES_HEAP  JVM heap (512m)
-#   RESDIR_ES_STATE  data, logs, config, pid file (<repo>/instance/elasticsearch)
+#   RESDIR_ES_STATE  data, logs, config, pid file (<repo>/instance/elasticsearch; as root
+#                    /var/lib/resdir/elasticsearch-<port>)
 #   RESDIR_ES_CACHE  unpacked distribution ($HOME/.cache/resdir/elasticsearch; as root
 #                    /var/cache/resdir/elasticsearch, because the node user cannot enter /root)
 #   ES_JAVA_HOME, JAVA_HOME  tried before /usr/lib/jvm/java-17-openjdk-amd64 and `java` on PATH.
@@ -31,9 +32,16 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PORT=${RESDIR_ES_PORT:-9200}
 HEAP=${RESDIR_ES_HEAP:-512m}
 # Absolute paths: they go into elasticsearch.yml and identify our node (see our_pid).
-STATE=$(realpath -m "${RESDIR_ES_STATE:-$(dirname "$HERE")/instance/elasticsearch}")
-if [[ $EUID -eq 0 ]]; then DEFAULT_CACHE=/var/cache/resdir/elasticsearch
-else DEFAULT_CACHE=$HOME/.cache/resdir/elasticsearch; fi
+# As root, the node user must reach both wherever the checkout is (a private home, often), so
+# they live in system directories then.
+if [[ $EUID -eq 0 ]]; then
+  DEFAULT_CACHE=/var/cache/resdir/elasticsearch
+  DEFAULT_STATE=/var/lib/resdir/elasticsearch-$PORT
+else
+  DEFAULT_CACHE=$HOME/.cache/resdir/elasticsearch
+  DEFAULT_STATE=$(dirname "$HERE")/instance/elasticsearch
+fi
+STATE=$(realpath -m "${RESDIR_ES_STATE:-$DEFAULT_STATE}")
 CACHE=$(realpath -m "${RESDIR_ES_CACHE:-$DEFAULT_CACHE}")
 VERSION=$(sed -n 's:.*<es.version>\(.*\)</es.version>.*:\1:p' "$HERE/pom.xml")
 ES_HOME=$CACHE/elasticsearch-$VERSION

@@ -156,7 +156,7 @@ def write_position(db: Engine, key: str, position: int | None) -> None:
             connection.execute(insert(table).values(engine=key, position=position))
 
 
-def _documents(session: Session, stops: Stops, ids: list[str]) -> Iterable[dict]:
+def published_documents(session: Session, stops: Stops, ids: list[str]) -> Iterable[dict]:
     """Yield the search documents of published listings, loaded a chunk at a time."""
     for chunk in listings.chunked(ids):
         docs = listings.load_documents(session, chunk)
@@ -182,7 +182,7 @@ def sync(engine: SearchEngine, session: Session) -> int:
             return changed
         stops = stops or load_stops(session)
         ids = list(dict.fromkeys(listing_id for _, listing_id in rows))
-        live = list(_documents(session, stops, ids))
+        live = list(published_documents(session, stops, ids))
         engine.index(live)
         indexed = {d["id"] for d in live}
         engine.delete([i for i in ids if i not in indexed])
@@ -205,7 +205,7 @@ def rebuild(engine: SearchEngine, session: Session, progress: Progress | None = 
         .where(store.Listing.status == "published")
         .order_by(store.Listing.id)
     ).all()
-    docs = _documents(session, stops, list(ids))
+    docs = published_documents(session, stops, list(ids))
     engine.rebuild(progress(docs, len(ids)) if progress else docs, last)
     return len(ids)
 

@@ -90,7 +90,7 @@ BULK_TIMEOUT_SECONDS = 120
 UNAVAILABLE = (401, 403, 408, 429)  # with every 5xx: the cluster cannot serve us now
 RETRY_STATUSES = (429, 502, 503, 504)  # retried by the client before giving up
 FETCH_MARGIN = 20  # hits fetched beyond the page, for the exact re-scoring
-FETCH_BATCH = 200
+TIE_BATCH = 1000  # hits fetched at once when scores near the page's end are too close to call
 # A 32-bit score is within this of the rules' score; a hit scored this much below the page's
 # last exact score cannot belong to the page.
 SCORE_TOLERANCE = 1e-4
@@ -335,7 +335,7 @@ class ElasticEngine:
         facets."""
         query = _Query(plan, self._zones() if plan.window else [])
         want = offset + size
-        batch = max(want + FETCH_MARGIN, FETCH_BATCH)
+        batch = want + FETCH_MARGIN
         found = self._read(
             self.es.search,
             **query.body(),
@@ -345,14 +345,17 @@ class ElasticEngine:
             source_excludes=list(DERIVED),
         )
         aggregations = found["aggregations"]
-        hits = found["hits"]["hits"]
-        scored = [(evaluate(h["_source"], plan).score, h["_id"]) for h in hits]
-        last = hits
+        last = found["hits"]["hits"]
+        scored = [(evaluate(h["_source"], plan).score, h["_id"]) for h in last]
         while len(last) == batch:
+            # Done when the last hit, even 32-bit-rounded, scores below the page's last exact
+            # score; else fetch on, at once, every hit that could still reach the page.
             scored.sort(key=lambda s: (-s[0], s[1]))
-            floor = scored[want - 1][0] if len(scored) >= want else None
-            if floor is not None and last[-1]["_score"] + SCORE_TOLERANCE < floor:
+            floor = scored[want - 1][0] - SCORE_TOLERANCE if len(scored) >= want else None
+            if floor is not None and last[-1]["_score"] < floor:
                 break
+            batch = TIE_BATCH
+            more = {"min_score": floor} if floor is not None else {}
             last = self._read(
                 self.es.search,
                 query=query.scored(),
@@ -362,6 +365,7 @@ class ElasticEngine:
                 search_after=last[-1]["sort"],
                 track_total_hits=False,
                 source_excludes=list(DERIVED),
+                **more,
             )["hits"]["hits"]
             scored += [(evaluate(h["_source"], plan).score, h["_id"]) for h in last]
         scored.sort(key=lambda s: (-s[0], s[1]))
