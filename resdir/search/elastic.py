@@ -408,22 +408,23 @@ def _not(query: dict) -> dict:
     return {"bool": {"must_not": [query]}}
 
 
-def _and(*queries: dict) -> dict:
-    if any(q is NONE for q in queries):
-        return NONE
-    kept = [q for q in queries if q is not ALL]
+def _join(queries: tuple[dict, ...], absorbing: dict, neutral: dict, clause) -> dict:
+    """Join queries in a bool query, with the constants simplified away: `absorbing` decides
+    alone, `neutral` drops out; `clause(kept)` is the bool query's body."""
+    if any(q is absorbing for q in queries):
+        return absorbing
+    kept = [q for q in queries if q is not neutral]
     if not kept:
-        return ALL
-    return kept[0] if len(kept) == 1 else {"bool": {"filter": kept}}
+        return neutral
+    return kept[0] if len(kept) == 1 else {"bool": clause(kept)}
+
+
+def _and(*queries: dict) -> dict:
+    return _join(queries, NONE, ALL, lambda kept: {"filter": kept})
 
 
 def _or(*queries: dict) -> dict:
-    if any(q is ALL for q in queries):
-        return ALL
-    kept = [q for q in queries if q is not NONE]
-    if not kept:
-        return NONE
-    return kept[0] if len(kept) == 1 else {"bool": {"should": kept, "minimum_should_match": 1}}
+    return _join(queries, ALL, NONE, lambda kept: {"should": kept, "minimum_should_match": 1})
 
 
 class _Query:
