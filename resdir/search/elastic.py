@@ -161,7 +161,11 @@ class ElasticEngine:
             raise SearchUnavailable(f"Elasticsearch is unreachable: {exc}") from exc
         except ApiError as exc:
             if exc.meta.status in UNAVAILABLE or exc.meta.status >= 500:
-                raise SearchUnavailable(f"Elasticsearch refused: {exc}") from exc
+                # Its status and error type only: a reason may quote the query, which holds
+                # what a person told about themselves, and this message is logged.
+                raise SearchUnavailable(
+                    f"Elasticsearch answered {exc.meta.status} {exc.error}"
+                ) from exc
             raise
 
     # -- the index behind the alias --------------------------------------------------------
