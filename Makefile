@@ -8,15 +8,29 @@ PORT ?= 5000
 
 ES := es/es.sh
 
-.PHONY: install run test lint format bench clean es-start es-stop
+.PHONY: install run test lint format bench clean es-start es-stop browser messages
 
-$(STAMP): pyproject.toml
+VENDOR := resdir/static/vendor
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard resdir/translations/*/LC_MESSAGES/messages.po))
+
+$(STAMP): pyproject.toml package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	npm ci --no-audit --no-fund --silent
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR) && cp -R node_modules/leaflet/dist $(VENDOR)/leaflet
 	touch $(STAMP)
 
-install: $(STAMP)
+# Translations are kept as .po files; the app reads them compiled.
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel -q compile --use-fuzzy -i $< -o $@
+
+install: $(STAMP) $(CATALOGS)
+
+## make messages: collect the texts to translate (templates, code, vocabulary) into the catalogs
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o resdir/translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i resdir/translations/messages.pot -d resdir/translations --no-fuzzy-matching
 
 ## make run: install, load data/seed/ into the embedded store, serve on http://127.0.0.1:5000
 run: install
@@ -27,7 +41,7 @@ run: install
 ## make test: install, lint, start an Elasticsearch node (when Java 17+ is here), run every test
 # The node is stopped afterwards unless it was already up (make es-start). es.sh exits 3 when
 # there is no Java: the Elasticsearch tests then skip, or fail under RESDIR_REQUIRE_ELASTICSEARCH.
-test: install lint
+test: install lint browser
 	@was_up=$$($(ES) status 2>/dev/null); \
 	url=$$($(ES) start); rc=$$?; \
 	if [ $$rc -eq 3 ]; then url=; echo "make test: no Java 17+, no Elasticsearch node"; \
@@ -35,6 +49,13 @@ test: install lint
 	env $${url:+RESDIR_TEST_ELASTICSEARCH_URL=$$url} $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ -n "$$url" ] && [ -z "$$was_up" ]; then $(ES) stop; fi; \
 	exit $$rc
+
+## make browser: Debian's Chromium for the page tests (Playwright drives it; its own download
+# does not work here). Without root or apt the page tests skip, or fail under RESDIR_REQUIRE_BROWSER.
+browser:
+	@command -v chromium >/dev/null || apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1) || \
+	  echo "make browser: could not install chromium; the page tests will not run"
 
 ## make es-start: start the development Elasticsearch node on http://127.0.0.1:9200
 es-start:
@@ -58,4 +79,4 @@ bench: install
 
 clean:
 	$(ES) stop
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules $(VENDOR) $(CATALOGS)

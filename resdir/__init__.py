@@ -26,8 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.config["SQLALCHEMY_URL"] = config.database_url(app.config["DATABASE"], app.instance_path)
 
-    from resdir import cli, store, web
+    from resdir import cli, i18n, store, web
 
+    i18n.init_app(app)
     store.init_app(app)
     cli.init_app(app)
     web.init_app(app)

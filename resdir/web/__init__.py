@@ -1,12 +1,44 @@
-"""Serve the web layer: the public pages and the JSON API (peer console, agency portal later)."""
+"""Serve the web layer: the public pages, the peer console and the JSON API, with the headers
+every page carries."""
 
-from flask import Flask
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app
+
+
+def content_security_policy(tile_url: str) -> str:
+    """Return the page policy: every script, style and connection from this site only (no
+    inline script), images also from the map's tile server, never inside another site's frame."""
+    tiles = ""
+    if tile_url:
+        parts = urlsplit(tile_url.replace("{s}", "a"))
+        host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tile_url else parts.netloc
+        tiles = f" {parts.scheme}://{host}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data:{tiles}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def _secure(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy", content_security_policy(current_app.config["TILE_URL"])
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    # A search page's address may say what a person needs: never send it to another site.
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+    return response
 
 
 def init_app(app: Flask) -> None:
-    """Register every blueprint."""
+    """Register every blueprint and the security headers."""
     from resdir import api
     from resdir.web import public
 
     app.register_blueprint(public.blueprint)
     app.register_blueprint(api.blueprint)
+    app.after_request(_secure)

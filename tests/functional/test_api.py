@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import threading
 import urllib.request
 from pathlib import Path
@@ -429,7 +430,11 @@ def test_docs_page_lists_the_endpoints_and_links_the_document(client):
         assert endpoint in page
     assert "GET /api/v1/listings/{listing_id}" in page
     assert 'href="/api/openapi.json"' in page
-    assert "<script" not in page and "<link" not in page
+    # one stylesheet of this site's own, nothing fetched from elsewhere, no script
+    assert "<script" not in page
+    assert re.findall(r"<link [^>]*>", page) == [
+        '<link rel="stylesheet" href="/static/css/site.css">'
+    ]
 
 
 def test_no_profile_reaches_the_database(client, seed_app):

@@ -1,0 +1,75 @@
+"""Speak the person's language: English by default, Spanish when the browser or the switch asks.
+
+Texts are English in the code and the templates; `resdir/translations/<lang>/LC_MESSAGES/
+messages.po` holds their translations, vocabulary labels included (`extract_vocabulary` lists
+them for `make messages`). A `?lang=es` link switches the language and a cookie keeps the choice;
+otherwise the browser's Accept-Language decides.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from flask import Flask, Response, request
+from flask_babel import Babel, get_locale, gettext
+
+LANGUAGES = {"en": "English", "es": "Español"}
+DEFAULT_LANGUAGE = "en"
+COOKIE = "lang"
+COOKIE_SECONDS = 365 * 24 * 3600
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def select_locale() -> str:
+    """Return the language of this request: the switch, the kept choice, or the browser's."""
+    chosen = request.args.get("lang") or request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+
+
+def language() -> str:
+    """Return the code of the language this request is answered in ("en", "es")."""
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+def label(text: str) -> str:
+    """Return a vocabulary label (kept in English in resdir.vocab) in the request's language."""
+    return gettext(text)
+
+
+def _remember_choice(response: Response) -> Response:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES and request.cookies.get(COOKIE) != chosen:
+        response.set_cookie(COOKIE, chosen, max_age=COOKIE_SECONDS, samesite="Lax", httponly=True)
+        response.vary.add("Cookie")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Translate templates and code for each request; remember a language switch."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=select_locale)
+    app.after_request(_remember_choice)
+    app.jinja_env.globals.update(label=label, language=language, LANGUAGES=LANGUAGES)
+
+
+def _texts(node) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("label", "question") and isinstance(value, str):
+                yield value
+            else:
+                yield from _texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _texts(item)
+
+
+def extract_vocabulary(fileobj, keywords, comment_tags, options):
+    """Yield every vocabulary label and question for Babel's extraction (babel.cfg)."""
+    from resdir import vocab
+    from resdir.api.vocabulary import vocabulary
+
+    texts = [*_texts(vocabulary()), *vocab.CATEGORY_LABELS.values()]
+    for text in dict.fromkeys(texts):
+        yield 0, "gettext", text, []
