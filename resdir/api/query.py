@@ -74,7 +74,8 @@ def profile_from_query(args: MultiDict) -> tuple[dict, dict]:
         # The readable parameters still go through the profile's checks, so that one answer
         # names every bad parameter.
         params, errors = exc.valid_data, exc.messages
-    profile = {k: params[k] for k in ("gender", "age", "q", "limit", "cursor") if k in params}
+    kept = ("gender", "age", "q", "limit", "cursor", "show_hidden")
+    profile = {k: params[k] for k in kept if k in params}
     if "near" in params:
         profile["location"] = _place(params["near"])
     for key in ("needs", "languages"):

@@ -56,6 +56,9 @@ class SearchQuerySchema(Schema):
     q = fields.String(metadata={"description": "Free text"})
     limit = fields.Integer(metadata={"description": "Results per page (1-100, default 20)"})
     cursor = fields.String(metadata={"description": "The next_cursor of the previous page"})
+    show_hidden = fields.String(
+        metadata={"description": "A hidden code: list what it hid instead of what fits"}
+    )
 
 
 class ReasonSchema(Schema):
@@ -99,6 +102,18 @@ class ResultSchema(Schema):
     phones = fields.List(fields.Nested(model.PhoneSchema), required=True)
     url = _nullable(fields.String)
     last_verified_at = _nullable(fields.DateTime)
+    hidden_by = _nullable(
+        fields.Nested,
+        "HiddenReasonSchema",
+        metadata={"description": "With show_hidden: the condition that hid this listing"},
+    )
+
+
+class HiddenReasonSchema(Schema):
+    """The condition that hid a listing."""
+
+    code = fields.String(required=True)
+    reason = fields.String(required=True)
 
 
 class HiddenSchema(Schema):

@@ -12,7 +12,7 @@ from resdir.api import errors, openapi
 from resdir.api.query import profile_from_query, query_name
 from resdir.api.vocabulary import vocabulary
 from resdir.listings import load_document
-from resdir.matching import CursorError, match
+from resdir.matching import CursorError, HiddenReasonError, match
 from resdir.matching.profile import PlaceError, ProfileSchema, utc_now
 
 # A profile is a few hundred bytes; the largest valid one is under 4 KiB.
@@ -50,12 +50,15 @@ def _profile(raw, name: Callable[[str], str] = str, bad: dict | None = None) -> 
 
 
 def _match(profile: dict, name: Callable[[str], str] = str) -> dict:
-    """Match a validated profile; a place not known is a 422 on `name("location")`."""
+    """Match a validated profile; a place not known is a 422 on `name("location")`, a reason
+    it does not hide by on `name("show_hidden")`."""
     with store.session() as session:
         try:
             return match(profile, session, utc_now())
         except PlaceError as exc:
             raise errors.invalid({name("location"): [str(exc)]}) from exc
+        except HiddenReasonError as exc:
+            raise errors.invalid({name("show_hidden"): [str(exc)]}) from exc
         except CursorError as exc:
             message = f"cursor: {exc}"
             raise errors.ApiError(400, "bad_cursor", message, {"cursor": [str(exc)]}) from exc

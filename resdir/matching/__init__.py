@@ -20,6 +20,10 @@ class CursorError(ValueError):
     """A cursor that this API did not hand out."""
 
 
+class HiddenReasonError(ValueError):
+    """A `show_hidden` code that is not one of the profile's hidden reasons."""
+
+
 def encode_cursor(offset: int) -> str:
     """Return the opaque cursor of the page starting at `offset`."""
     return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
@@ -73,13 +77,15 @@ def result(doc: dict, sdoc: dict, plan, evaluation, profile: dict) -> dict:
         "phones": doc["phones"],
         "url": doc.get("url"),
         "last_verified_at": doc.get("last_verified_at"),
+        "hidden_by": evaluation.hidden
+        and {"code": evaluation.hidden.reason, "reason": evaluation.hidden.text},
     }
 
 
-def _search(engine, session: Session, plan, offset: int, limit: int):
+def _search(engine, session: Session, plan, offset: int, limit: int, reveal: str | None):
     """Return a page (and one more id, to know if another follows) and its search documents."""
     search.sync(engine, session)
-    found = engine.search(plan, offset, limit + 1)
+    found = engine.search(plan, offset, limit + 1, reveal)
     return found, engine.documents(found.ids[:limit])
 
 
@@ -91,15 +97,19 @@ def match(profile: dict, session: Session, now: datetime) -> dict:
     """
     plan = compile_plan(profile, now, search.load_stops(session))
     offset, limit = decode_cursor(profile.get("cursor")), profile["limit"]
+    reveal = profile.get("show_hidden")
+    if reveal is not None and reveal not in {c.reason for c in plan.conditions}:
+        codes = ", ".join(c.reason for c in plan.conditions) or "none"
+        raise HiddenReasonError(f"not a reason this profile hides by (it has: {codes})")
     degraded = False
     try:
-        found, sdocs = _search(search.engine(), session, plan, offset, limit)
+        found, sdocs = _search(search.engine(), session, plan, offset, limit, reveal)
     except search.SearchUnavailable as exc:
         fallback = search.fallback()
         if fallback is None:
             raise
         log.warning("search degraded to the embedded index: %s", exc)
-        found, sdocs = _search(fallback, session, plan, offset, limit)
+        found, sdocs = _search(fallback, session, plan, offset, limit, reveal)
         degraded = True
     page = found.ids[:limit]
     evaluated = sorted(

@@ -100,7 +100,8 @@ def reasons(
                 f"About {round(trip.minutes)} min {MODE_WORDS[trip.mode]} (estimate), "
                 f"{trip.km:.1f} km"
             )
-            out.append(_reason("travel", text, True))
+            too_far = evaluation.hidden is not None and evaluation.hidden.kind == "reach"
+            out.append(_reason("travel", text, not too_far))
         elif sdoc["online"]:
             out.append(_reason("travel", "Online: join from anywhere", True))
         elif trip.reach == "yes" and sdoc["area"]:

@@ -114,6 +114,13 @@ class ProfileSchema(Schema):
     q = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
     cursor = fields.String(validate=validate.Length(max=200))
+    show_hidden = fields.String(
+        validate=validate.Length(max=100),
+        metadata={
+            "description": "A `hidden` code of this profile's answer: list the listings it hid "
+            "(ranked the same way) instead of those that fit"
+        },
+    )
 
     @validates_schema
     def _consistent(self, data, **kwargs):

@@ -228,10 +228,9 @@ def score(parts: dict[str, float], plan: MatchPlan) -> float:
 
 
 def evaluate(sdoc: dict, plan: MatchPlan) -> Evaluation:
-    """Return the first condition a candidate fails (it is hidden), or its score."""
+    """Return the first condition a candidate fails (it is hidden by it), and its score (hidden
+    listings shown on request are ranked by it too)."""
     trip = travel(sdoc, plan)
-    for condition in plan.conditions:
-        if hidden_by(sdoc, plan, condition):
-            return Evaluation(condition, 0.0, travel=trip)
+    hidden = next((c for c in plan.conditions if hidden_by(sdoc, plan, c)), None)
     parts = components(sdoc, plan, trip)
-    return Evaluation(None, score(parts, plan), parts, trip)
+    return Evaluation(hidden, score(parts, plan), parts, trip)

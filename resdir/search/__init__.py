@@ -45,7 +45,7 @@ class CandidateSet:
     """An engine's answer to a plan: one page of qualifying ids, and what was hidden."""
 
     ids: list[str]  # by score (highest first), then id
-    total: int  # qualifying listings in all
+    total: int  # qualifying listings in all (or those hidden by the reason revealed)
     hidden: dict[str, int]  # condition reason -> candidates it hid
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -65,9 +65,12 @@ class SearchEngine(Protocol):
         """Replace the whole index with these documents, which hold the outbox up to
         `position`; readers keep the old index until the new one is complete."""
 
-    def search(self, plan: MatchPlan, offset: int, size: int) -> CandidateSet:
+    def search(
+        self, plan: MatchPlan, offset: int, size: int, reveal: str | None = None
+    ) -> CandidateSet:
         """Return one page of the qualifying listings in exact score order (ties by id),
-        hidden counts and facets."""
+        hidden counts and facets of the qualifying ones; with `reveal` (a condition's reason),
+        the page and total are of the listings that condition hid instead."""
 
     def documents(self, ids: list[str]) -> dict[str, dict]:
         """Return the search documents of listings by id."""

@@ -334,10 +334,12 @@ class ElasticEngine:
                 return found
         raise SearchUnavailable(f"reads of {self.alias} keep failing")
 
-    def search(self, plan: MatchPlan, offset: int, size: int) -> CandidateSet:
-        """Return one page of the qualifying listings in exact score order, hidden counts and
-        facets."""
-        query = _Query(plan, self._zones() if plan.window else [])
+    def search(
+        self, plan: MatchPlan, offset: int, size: int, reveal: str | None = None
+    ) -> CandidateSet:
+        """Return one page of the qualifying listings (or of those `reveal` hid) in exact score
+        order, hidden counts and facets."""
+        query = _Query(plan, self._zones() if plan.window else [], reveal)
         want = offset + size
         batch = want + FETCH_MARGIN
         found = self._read(
@@ -363,7 +365,7 @@ class ElasticEngine:
             last = self._read(
                 self.es.search,
                 query=query.scored(),
-                post_filter=query.qualifying(),
+                post_filter=query.shown(),
                 size=batch,
                 sort=SORT,
                 search_after=last[-1]["sort"],
@@ -383,11 +385,9 @@ class ElasticEngine:
             if "hidden" in aggregations
             else {}
         )
+        total = qualifying["doc_count"] if reveal is None else hidden.get(reveal, 0)
         return CandidateSet(
-            [i for _, i in scored[offset:want]],
-            qualifying["doc_count"],
-            hidden,
-            query.facets(qualifying),
+            [i for _, i in scored[offset:want]], total, hidden, query.facets(qualifying)
         )
 
 
@@ -434,9 +434,10 @@ def _or(*queries: dict) -> dict:
 class _Query:
     """The query of one plan: candidates, the conditions, the score, facets (rules.py in DSL)."""
 
-    def __init__(self, plan: MatchPlan, zones: list[str]):
+    def __init__(self, plan: MatchPlan, zones: list[str], reveal: str | None = None):
         self.plan = plan
         self.zones = zones
+        self.reveal = reveal
         self.fails = [self._fails(c) for c in plan.conditions]
 
     # facts: a query for "yes" and one for "no" (rules.fact)
@@ -557,18 +558,16 @@ class _Query:
         """The candidates that fail no condition."""
         return _not(_or(*self.fails))
 
-    def hidden(self) -> dict:
-        """One bucket per condition: the candidates that fail it and no earlier one."""
+    def hidden_by(self) -> dict[str, dict]:
+        """Each condition's reason -> the candidates that fail it and no earlier one."""
         return {
-            "filters": {
-                "filters": {
-                    c.reason: _and(fails, *(_not(f) for f in self.fails[:n]))
-                    for n, (c, fails) in enumerate(
-                        zip(self.plan.conditions, self.fails, strict=True)
-                    )
-                }
-            }
+            c.reason: _and(fails, *(_not(f) for f in self.fails[:n]))
+            for n, (c, fails) in enumerate(zip(self.plan.conditions, self.fails, strict=True))
         }
+
+    def shown(self) -> dict:
+        """The listings a page shows: the qualifying ones, or those the revealed reason hid."""
+        return self.qualifying() if self.reveal is None else self.hidden_by()[self.reveal]
 
     # the score (rules.components and rules.score), each component's weight share applied
     def _share(self, name: str) -> float:
@@ -731,8 +730,8 @@ class _Query:
         }
         aggs = {"qualifying": {"filter": qualifying, "aggs": facets}}
         if self.fails:
-            aggs["hidden"] = self.hidden()
-        return {"query": self.scored(), "post_filter": qualifying, "aggs": aggs}
+            aggs["hidden"] = {"filters": {"filters": self.hidden_by()}}
+        return {"query": self.scored(), "post_filter": self.shown(), "aggs": aggs}
 
     def facets(self, qualifying: dict) -> dict:
         """Count the qualifying listings by subcategory, attribute, attendance and cost."""

@@ -302,8 +302,11 @@ class EmbeddedEngine:
 
     # -- searching ---------------------------------------------------------------------------
 
-    def search(self, plan: MatchPlan, offset: int, size: int) -> CandidateSet:
-        """Return one page of the qualifying listings, hidden counts and facets.
+    def search(
+        self, plan: MatchPlan, offset: int, size: int, reveal: str | None = None
+    ) -> CandidateSet:
+        """Return one page of the qualifying listings (or of those `reveal` hid), hidden counts
+        and facets.
 
         The candidates are read once, through the R*Tree (or the index of listings without a
         point), into a temporary table holding each one's hidden reason and score; counts,
@@ -315,29 +318,31 @@ class EmbeddedEngine:
             connection.execute(text(MATCH_TABLE))
             connection.execute(text("DELETE FROM temp.match_rows"))
             reason = query.hidden_reason(zones)
+            shown = "s.reason IS NULL" if reveal is None else "s.reason = :reveal"
             connection.execute(
                 text(
                     "INSERT INTO temp.match_rows SELECT s.id, s.sub_mask, s.yes_mask, s.online, "
-                    f"s.in_person, s.cost, s.reason, CASE WHEN s.reason IS NULL THEN "
+                    f"s.in_person, s.cost, s.reason, CASE WHEN {shown} THEN "
                     f"{query.score()} END FROM (SELECT s.*, {reason} AS reason FROM "
                     f"({query.candidates()}) AS s) AS s"
                 ),
-                query.params,
+                {**query.params, "reveal": reveal},
             )
             counts = dict(
                 connection.execute(
                     text("SELECT reason, count(*) FROM temp.match_rows GROUP BY reason")
                 ).all()
             )
-            total = counts.pop(None, 0)
+            qualifying = counts.pop(None, 0)
+            total = qualifying if reveal is None else counts.get(reveal, 0)
             ids = [
                 i
                 for (i,) in connection.execute(
                     text(
-                        "SELECT id FROM temp.match_rows WHERE reason IS NULL "
+                        "SELECT id FROM temp.match_rows WHERE reason IS :reveal "
                         "ORDER BY score DESC, id LIMIT :size OFFSET :offset"
                     ),
-                    {"size": size, "offset": offset},
+                    {"size": size, "offset": offset, "reveal": reveal},
                 )
             ]
             facets = query.facets(connection)

@@ -122,3 +122,28 @@ def test_any_page_is_the_rules_page(seed_app, engine_of, documents, engine_name,
         found = engine.search(plan, offset, size)
         assert found.ids == expected[offset : offset + size]
         assert found.total == len(expected)
+
+
+def test_what_a_condition_hid_can_be_listed_in_the_rules_order(seed_app, engine_of, documents):
+    engine, stops = engine_of(seed_app)
+    docs = documents(seed_app)
+    rng = random.Random(11)
+    schema = ProfileSchema()
+    revealed = 0
+    for _ in range(ROUNDS // 2):
+        plan = compile_plan(schema.load(_random_profile(rng)), NOW, stops)
+        hidden_by = {}
+        for doc in docs.values():
+            sdoc = search_document(doc, stops)
+            if in_needs(sdoc, plan) and in_search_area(sdoc, plan) and matches_text(sdoc, plan):
+                evaluation = evaluate(sdoc, plan)
+                if evaluation.hidden:
+                    hidden_by.setdefault(evaluation.hidden.reason, []).append(
+                        (-evaluation.score, doc["id"])
+                    )
+        for reason, scored in hidden_by.items():
+            found = engine.search(plan, 0, 1000, reveal=reason)
+            assert found.ids == [i for _, i in sorted(scored)], reason
+            assert found.total == len(scored)
+            revealed += 1
+    assert revealed > ROUNDS / 4

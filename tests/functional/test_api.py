@@ -467,3 +467,34 @@ def test_no_profile_reaches_the_database(client, seed_app):
     for path in (database, f"{database}-wal"):
         with open(path, "rb") as stored:
             assert marker.encode() not in stored.read()
+
+
+def test_hidden_listings_can_be_shown_with_what_hid_them(client):
+    body = client.post("/api/v1/match", json=SECULAR_BY_TRANSIT).get_json()
+    hidden = {h["code"]: h for h in body["hidden"]}
+    shown = client.post(
+        "/api/v1/match", json={**SECULAR_BY_TRANSIT, "show_hidden": "requires:secular"}
+    ).get_json()
+    assert shown["total"] == hidden["requires:secular"]["count"] == 66
+    assert shown["hidden"] == body["hidden"]  # the counts stay those of the search
+    assert {r["id"] for r in shown["results"]}.isdisjoint(r["id"] for r in body["results"])
+    for result in shown["results"]:
+        assert result["hidden_by"] == {
+            "code": "requires:secular",
+            "reason": "not known to be secular",
+        }
+        secular = next(r for r in result["reasons"] if r["code"] == "value:secular")
+        assert secular["met"] is not True
+    assert all(r["hidden_by"] is None for r in body["results"])
+    # too far: the trip is said, and said not to fit
+    far = client.post(
+        "/api/v1/match", json={**SECULAR_BY_TRANSIT, "show_hidden": "travel", "limit": 5}
+    ).get_json()
+    for result in far["results"]:
+        trip = next(r for r in result["reasons"] if r["code"] == "travel")
+        assert trip["met"] is False and result["travel_minutes"] > 45
+    error = _error(
+        client.post("/api/v1/match", json={**SECULAR_BY_TRANSIT, "show_hidden": "gender"}), 422
+    )
+    assert list(error["fields"]) == ["show_hidden"]
+    assert "requires:secular" in error["fields"]["show_hidden"][0]
