@@ -7,10 +7,17 @@ otherwise the browser's Accept-Language decides.
 """
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
-from flask import Flask, Response, request
-from flask_babel import Babel, get_locale, gettext
+from babel.dates import format_datetime, format_time
+from babel.lists import format_list
+from flask import Flask, Response, has_request_context, request
+from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
+
+__all__ = ["_", "_l", "clock", "label", "language", "ngettext", "weekday", "words"]
+_ = gettext
+_l = lazy_gettext  # for texts defined at import time, translated when shown
 
 LANGUAGES = {"en": "English", "es": "Español"}
 DEFAULT_LANGUAGE = "en"
@@ -20,7 +27,10 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def select_locale() -> str:
-    """Return the language of this request: the switch, the kept choice, or the browser's."""
+    """Return the language of this request: the switch, the kept choice, or the browser's
+    (English for work outside a request: the CLI, tests)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     chosen = request.args.get("lang") or request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen
@@ -35,6 +45,22 @@ def language() -> str:
 def label(text: str) -> str:
     """Return a vocabulary label (kept in English in resdir.vocab) in the request's language."""
     return gettext(text)
+
+
+def clock(moment: datetime) -> str:
+    """Return a time of day as people of the request's language write it: "7:30 PM", "19:30"."""
+    # CLDR puts a narrow no-break space before AM/PM; a plain one reads and copies the same.
+    return format_time(moment, "short", locale=language()).replace("\u202f", " ")
+
+
+def weekday(moment: datetime) -> str:
+    """Return the day of the week in the request's language: "Tuesday", "martes"."""
+    return format_datetime(moment, "EEEE", locale=language())
+
+
+def words(items: list[str]) -> str:
+    """Return items joined as a sentence does: "a, b and c", "a, b y c"."""
+    return format_list(items, locale=language())
 
 
 def _remember_choice(response: Response) -> Response:

@@ -2,8 +2,8 @@
 
 Reasons come in the order a person reads them: the need it meets, how to get there, when, fit
 with barriers and values, then freshness. Each is `{code, text, met}` with `met` true (fits),
-false (does not) or null (unknown: call to confirm). The texts are English; the codes let a later
-translation replace them.
+false (does not) or null (unknown: call to confirm). The texts are in the request's language
+(resdir.i18n); the codes stay the same in every language.
 """
 
 from datetime import UTC, datetime
@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from langcodes import Language
 
 from resdir import vocab
+from resdir.i18n import _, _l, clock, label, language, ngettext, weekday, words
 from resdir.matching.plan import MatchPlan
 from resdir.matching.rules import Evaluation, fact
 from resdir.matching.time import Occurrence, next_occurrence
@@ -18,19 +19,23 @@ from resdir.matching.time import Occurrence, next_occurrence
 STALE_DAYS = 365  # verified longer ago than this: "call to confirm"
 FRESH_DAYS = 90
 CAPACITY_STALE_DAYS = 7
-MODE_WORDS = {"walk": "on foot", "transit": "by transit", "car": "by car"}
+TRIP_WORDS = {
+    "walk": _l("About %(minutes)d min on foot (estimate), %(km)s km"),
+    "transit": _l("About %(minutes)d min by transit (estimate), %(km)s km"),
+    "car": _l("About %(minutes)d min by car (estimate), %(km)s km"),
+}
 COST_WORDS = {
-    "free": "Free",
-    "sliding_scale": "Sliding-scale fee",
-    "insurance": "Takes insurance",
-    "fee": "Charges a fee",
+    "free": _l("Free"),
+    "sliding_scale": _l("Sliding-scale fee"),
+    "insurance": _l("Takes insurance"),
+    "fee": _l("Charges a fee"),
 }
 RULE_WORDS = {
-    "travel": "Reachable without a car",
-    "cost": "Free or sliding scale",
-    "evening_hours": "Open evenings or weekends",
-    "in_person": "Meets in person",
-    "confidential": "Confidential location",
+    "travel": _l("Reachable without a car"),
+    "cost": _l("Free or sliding scale"),
+    "evening_hours": _l("Open evenings or weekends"),
+    "in_person": _l("Meets in person"),
+    "confidential": _l("Confidential location"),
 }
 
 
@@ -38,16 +43,17 @@ def _reason(code: str, text: str, met: bool | None) -> dict:
     return {"code": code, "text": text, "met": met}
 
 
-def _age(days: float) -> str:
+def age(days: float) -> str:
+    """Return how long ago, in words: "today", "3 days ago", "5 months ago"."""
     if days < 1:
-        return "today"
+        return _("today")
     if days < 2:
-        return "yesterday"
+        return _("yesterday")
     if days < 60:
-        return f"{int(days)} days ago"
+        return ngettext("%(num)d day ago", "%(num)d days ago", int(days))
     if days < 730:
-        return f"{int(days // 30)} months ago"
-    return f"{int(days // 365)} years ago"
+        return ngettext("%(num)d month ago", "%(num)d months ago", int(days // 30))
+    return ngettext("%(num)d year ago", "%(num)d years ago", int(days // 365))
 
 
 def _days_since(epoch: float | None, now: datetime) -> float | None:
@@ -55,30 +61,33 @@ def _days_since(epoch: float | None, now: datetime) -> float | None:
 
 
 def _language_names(codes) -> str:
-    return ", ".join(Language.get(c).display_name() for c in codes)
+    return ", ".join(Language.get(c).display_name(language()) for c in codes)
 
 
 def when_text(occurrence: Occurrence, kind: str) -> str:
     """Return "Meets Tuesday 7:30 PM" or "Open Tuesday 9:00 AM–5:00 PM" for an occurrence."""
-    start = occurrence.start
-    day = start.strftime("%A")
-    clock = start.strftime("%-I:%M %p")
+    start, end = occurrence.start, occurrence.end
     if kind == "meeting":
-        return f"Meets {day} {clock}"
-    return f"Open {day} {clock}–{occurrence.end.strftime('%-I:%M %p')}"
+        return _("Meets %(day)s %(time)s", day=weekday(start), time=clock(start))
+    return _(
+        "Open %(day)s %(opens)s–%(closes)s",
+        day=weekday(start),
+        opens=clock(start),
+        closes=clock(end),
+    )
 
 
 def _fact_reason(code: str, value: str, strength: str, positive: str, question: str) -> dict:
     if strength == "avoid":
         if value == "yes":
-            return _reason(code, f"{positive} (you'd rather avoid)", False)
+            return _reason(code, _("%(fact)s (you'd rather avoid)", fact=positive), False)
         if value == "no":
-            return _reason(code, f"Not {positive.lower()}", True)
+            return _reason(code, _("Not %(fact)s", fact=positive.lower()), True)
     elif value == "yes":
         return _reason(code, positive, True)
     elif value == "no":
-        return _reason(code, f"Not {positive.lower()}", False)
-    return _reason(code, f"Call to confirm: {question}", None)
+        return _reason(code, _("Not %(fact)s", fact=positive.lower()), False)
+    return _reason(code, _("Call to confirm: %(question)s", question=question), None)
 
 
 def reasons(
@@ -91,71 +100,78 @@ def reasons(
 ) -> list[dict]:
     """Return the reasons a listing fits (or not), in reading order."""
     out = []
-    subs = [vocab.NEEDS[doc["category"]][1].get(s, s) for s in doc["subcategories"]]
-    out.append(_reason("need", ", ".join(subs) or vocab.CATEGORY_LABELS[doc["category"]], True))
+    subs = [label(vocab.NEEDS[doc["category"]][1].get(s, s)) for s in doc["subcategories"]]
+    out.append(
+        _reason("need", ", ".join(subs) or label(vocab.CATEGORY_LABELS[doc["category"]]), True)
+    )
     trip = evaluation.travel
     if plan.origin is not None:
         if trip.mode is not None:
-            text = (
-                f"About {round(trip.minutes)} min {MODE_WORDS[trip.mode]} (estimate), "
-                f"{trip.km:.1f} km"
-            )
+            text = str(TRIP_WORDS[trip.mode]) % {
+                "minutes": round(trip.minutes),
+                "km": f"{trip.km:.1f}",
+            }
             too_far = evaluation.hidden is not None and evaluation.hidden.kind == "reach"
             out.append(_reason("travel", text, not too_far))
         elif sdoc["online"]:
-            out.append(_reason("travel", "Online: join from anywhere", True))
+            out.append(_reason("travel", _("Online: join from anywhere"), True))
         elif trip.reach == "yes" and sdoc["area"]:
-            out.append(_reason("travel", "Serves your area", True))
+            out.append(_reason("travel", _("Serves your area"), True))
         elif trip.reach == "yes":
-            out.append(_reason("travel", "Provides transportation", True))
+            out.append(_reason("travel", _("Provides transportation"), True))
         else:
-            out.append(_reason("travel", "Call to confirm they serve your area", None))
+            out.append(_reason("travel", _("Call to confirm they serve your area"), None))
     if plan.window is not None:
         if occurrence is not None:
             out.append(_reason("when", when_text(occurrence, doc["kind"]), True))
         else:
-            out.append(_reason("when", "Hours not listed: call to confirm", None))
+            out.append(_reason("when", _("Hours not listed: call to confirm"), None))
     for code, strength in (profile.get("barriers") or {}).items():
         barrier = vocab.BARRIERS[code]
         value = fact(sdoc, f"barrier:{code}", plan)
         if barrier.rule == "language":
-            positive = f"Serves in {_language_names(plan.languages)}"
-            question = f"Do they serve in {_language_names(plan.languages)}?"
+            names = _language_names(plan.languages)
+            positive = _("Serves in %(languages)s", languages=names)
+            question = _("Do they serve in %(languages)s?", languages=names)
         elif barrier.rule == "confidential" and not sdoc["confidential"]:
-            positive = vocab.ATTRIBUTES[barrier.helps[0]].label  # it fits by being women-only
-            question = "Is it safe for a survivor (confidential, or women only)?"
+            positive = label(vocab.ATTRIBUTES[barrier.helps[0]].label)  # fits by being women-only
+            question = _("Is it safe for a survivor (confidential, or women only)?")
         elif barrier.rule in RULE_WORDS:
-            positive = RULE_WORDS[barrier.rule]
-            question = f"{barrier.label}: does it suit?"
+            positive = str(RULE_WORDS[barrier.rule])
+            question = _("%(barrier)s: does it suit?", barrier=label(barrier.label))
         else:
             attribute = vocab.ATTRIBUTES[barrier.attributes[0]]
-            positive, question = attribute.label, attribute.question
+            positive, question = label(attribute.label), label(attribute.question)
         out.append(_fact_reason(f"barrier:{code}", value, strength, positive, question))
     for code, strength in (profile.get("values") or {}).items():
         value = fact(sdoc, code, plan)
-        label = vocab.VALUES[code].label
+        name = label(vocab.VALUES[code].label)
         question = (
-            vocab.ATTRIBUTES[code].question
+            label(vocab.ATTRIBUTES[code].question)
             if code in vocab.ATTRIBUTES
-            else f"Is it {label.lower()}?"
+            else _("Is it %(value)s?", value=name.lower())
         )
-        out.append(_fact_reason(f"value:{code}", value, strength, label, question))
+        out.append(_fact_reason(f"value:{code}", value, strength, name, question))
     if plan.gender and sdoc["genders"]:
-        words = " and ".join(vocab.GENDERS[g].lower() for g in sdoc["genders"])
-        out.append(_reason("gender", f"For {words}", True))
+        genders = words([label(vocab.GENDERS[g]).lower() for g in sdoc["genders"]])
+        out.append(_reason("gender", _("For %(genders)s", genders=genders), True))
     if plan.age is not None and (sdoc["min_age"] is not None or sdoc["max_age"] is not None):
         low, high = sdoc["min_age"], sdoc["max_age"]
-        span = f"{low}+" if high is None else f"up to {high}" if low is None else f"{low}–{high}"
-        out.append(_reason("age", f"Ages {span}", True))
+        if high is None:
+            text = _("Ages %(low)d+", low=low)
+        elif low is None:
+            text = _("Ages up to %(high)d", high=high)
+        else:
+            text = _("Ages %(low)d–%(high)d", low=low, high=high)
+        out.append(_reason("age", text, True))
     if plan.languages and "limited_english" not in (profile.get("barriers") or {}):
         spoken = set(plan.languages) & set(sdoc["languages"])
         if spoken:
-            text = f"Serves in {_language_names(sorted(spoken))}"
+            text = _("Serves in %(languages)s", languages=_language_names(sorted(spoken)))
             out.append(_reason("language", text, True))
     if plan.low_income is False and sdoc["cost"] in COST_WORDS:
-        out.append(
-            _reason("cost", COST_WORDS[sdoc["cost"]], None if sdoc["cost"] == "fee" else True)
-        )
+        met = None if sdoc["cost"] == "fee" else True
+        out.append(_reason("cost", str(COST_WORDS[sdoc["cost"]]), met))
     out.extend(_freshness(doc, sdoc, plan.now))
     return out
 
@@ -164,23 +180,38 @@ def _freshness(doc: dict, sdoc: dict, now: datetime) -> list[dict]:
     out = []
     available, days = sdoc["available"], _days_since(sdoc["available_at"], now)
     if available is not None:
-        unit = doc["capacity"]["unit"]
-        when = f" as of {_age(days)}" if days is not None else ""
+        places = _capacity(available, doc["capacity"]["unit"])
         stale = days is None or days > CAPACITY_STALE_DAYS
-        text = (
-            f"{available or 'No'} {unit.removesuffix('s') if available == 1 else unit} open{when}"
-        )
-        if stale:
-            text += ": call to confirm"
+        if days is None:
+            text = _("%(places)s: call to confirm", places=places)
+        elif stale:
+            text = _("%(places)s as of %(when)s: call to confirm", places=places, when=age(days))
+        else:
+            text = _("%(places)s as of %(when)s", places=places, when=age(days))
         out.append(_reason("capacity", text, None if stale else available > 0))
     days = _days_since(sdoc["verified_at"], now)
     if days is None:
-        out.append(_reason("freshness", "Never verified: call to confirm", None))
+        out.append(_reason("freshness", _("Never verified: call to confirm"), None))
     elif days > STALE_DAYS:
-        out.append(_reason("freshness", f"Last checked {_age(days)}: call to confirm", None))
+        text = _("Last checked %(when)s: call to confirm", when=age(days))
+        out.append(_reason("freshness", text, None))
     else:
-        out.append(_reason("freshness", f"Checked {_age(days)}", days <= FRESH_DAYS or None))
+        text = _("Checked %(when)s", when=age(days))
+        out.append(_reason("freshness", text, days <= FRESH_DAYS or None))
     return out
+
+
+def _capacity(available: int, unit: str) -> str:
+    """Return "2 beds open", "No seats open", "1 slot open" (units: vocab.CAPACITY_UNITS)."""
+    if not available:
+        return {"beds": _("No beds open"), "seats": _("No seats open")}.get(unit) or _(
+            "No slots open"
+        )
+    if unit == "beds":
+        return ngettext("%(num)d bed open", "%(num)d beds open", available)
+    if unit == "seats":
+        return ngettext("%(num)d seat open", "%(num)d seats open", available)
+    return ngettext("%(num)d slot open", "%(num)d slots open", available)
 
 
 def next_time(doc: dict, plan: MatchPlan) -> Occurrence | None:

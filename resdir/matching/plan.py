@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from resdir import geo, vocab
+from resdir.i18n import _, _l, label
 
 # Travel estimates from straight-line distance (labelled as estimates wherever shown).
 DETOUR = 1.25  # streets are longer than the crow flies
@@ -139,28 +140,28 @@ def modes_of(mode: str) -> tuple[str, ...]:
 
 def _fact_label(code: str) -> str:
     if code.startswith("barrier:"):
-        return vocab.BARRIERS[code.removeprefix("barrier:")].label
-    return vocab.VALUES[code].label if code in vocab.VALUES else vocab.ATTRIBUTES[code].label
+        return label(vocab.BARRIERS[code.removeprefix("barrier:")].label)
+    return label(vocab.VALUES[code].label if code in vocab.VALUES else vocab.ATTRIBUTES[code].label)
 
 
 CONFLICT_TEXT = {
-    "on_moud": "do not accept people on MOUD",
-    "no_id": "require an ID",
-    "justice_involved": "do not accept people with a record",
-    "needs_childcare": "no childcare and children not welcome",
-    "low_income": "charge a fee",
-    "limited_english": "do not serve in your languages",
-    "mobility": "not wheelchair accessible",
-    "deaf_hoh": "no ASL",
-    "blind_low_vision": "not accessible without sight",
-    "has_pet": "no pets",
-    "lgbtq_safety": "not LGBTQ+ affirming",
-    "undocumented": "ask for an SSN or status",
-    "uninsured": "do not serve people without insurance",
-    "medicaid": "do not take Medicaid",
-    "works_daytime": "open weekday daytimes only",
-    "no_phone": "need a call or appointment first",
-    "no_internet": "online only",
+    "on_moud": _l("do not accept people on MOUD"),
+    "no_id": _l("require an ID"),
+    "justice_involved": _l("do not accept people with a record"),
+    "needs_childcare": _l("no childcare and children not welcome"),
+    "low_income": _l("charge a fee"),
+    "limited_english": _l("do not serve in your languages"),
+    "mobility": _l("not wheelchair accessible"),
+    "deaf_hoh": _l("no ASL"),
+    "blind_low_vision": _l("not accessible without sight"),
+    "has_pet": _l("no pets"),
+    "lgbtq_safety": _l("not LGBTQ+ affirming"),
+    "undocumented": _l("ask for an SSN or status"),
+    "uninsured": _l("do not serve people without insurance"),
+    "medicaid": _l("do not take Medicaid"),
+    "works_daytime": _l("open weekday daytimes only"),
+    "no_phone": _l("need a call or appointment first"),
+    "no_internet": _l("online only"),
 }
 
 
@@ -173,7 +174,7 @@ def barrier_conditions(barriers: dict[str, str]) -> list[Condition]:
             continue  # no_vehicle shapes the travel mode and reach, not a fact
         fact = f"barrier:{code}"
         if strength == "require":
-            text = f"not known to suit: {barrier.label.lower()}"
+            text = _("not known to suit: %(barrier)s", barrier=label(barrier.label).lower())
             conditions.append(Condition(f"requires:{code}", text, "yes", fact))
         elif barrier.attributes or barrier.rule in (
             "cost",
@@ -181,7 +182,10 @@ def barrier_conditions(barriers: dict[str, str]) -> list[Condition]:
             "evening_hours",
             "in_person",
         ):
-            text = CONFLICT_TEXT.get(code, f"do not suit: {barrier.label.lower()}")
+            text = str(
+                CONFLICT_TEXT.get(code)
+                or _("do not suit: %(barrier)s", barrier=label(barrier.label).lower())
+            )
             conditions.append(Condition(f"barrier:{code}", text, "not_no", fact))
     return conditions
 
@@ -189,7 +193,12 @@ def barrier_conditions(barriers: dict[str, str]) -> list[Condition]:
 def value_conditions(values: dict[str, str]) -> list[Condition]:
     """Return the conditions required values impose: the fact must be known yes."""
     return [
-        Condition(f"requires:{code}", f"not known to be {_fact_label(code).lower()}", "yes", code)
+        Condition(
+            f"requires:{code}",
+            _("not known to be %(value)s", value=_fact_label(code).lower()),
+            "yes",
+            code,
+        )
         for code, strength in values.items()
         if strength == "require"
     ]

@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from resdir import geo, vocab
 from resdir.analysis import query_tokens
+from resdir.i18n import _, _l
 from resdir.matching import plan as plans
 from resdir.matching.plan import Condition, MatchPlan
 
@@ -176,18 +177,18 @@ def compile_plan(profile: dict, now: datetime, stops=None) -> MatchPlan:
             for m in plans.modes_of(mode)
         }
         conditions.append(Condition("travel", _travel_text(mode, travel), "reach"))
-        conditions.append(Condition("area", "do not serve your area", "area"))
-    conditions.append(Condition("closed", "temporarily closed", "closed"))
+        conditions.append(Condition("area", _("do not serve your area"), "area"))
+    conditions.append(Condition("closed", _("temporarily closed"), "closed"))
     if profile.get("gender"):
-        conditions.append(Condition("gender", "for another gender", "gender"))
+        conditions.append(Condition("gender", _("for another gender"), "gender"))
     if profile.get("age") is not None:
-        conditions.append(Condition("age", "for another age group", "age"))
+        conditions.append(Condition("age", _("for another age group"), "age"))
     conditions += plans.value_conditions(values)
     conditions += plans.barrier_conditions(barriers)
     window = _window(profile.get("when"), now)
     if window:
         instant = window[1] - window[0] <= plans.INSTANT
-        text = "closed then" if instant else "nothing in your time window"
+        text = _("closed then") if instant else _("nothing in your time window")
         conditions.append(Condition("window", text, "window"))
     prefer = tuple(c for c, s in values.items() if s == "prefer")
     avoid = tuple(c for c, s in values.items() if s == "avoid")
@@ -229,14 +230,17 @@ def compile_plan(profile: dict, now: datetime, stops=None) -> MatchPlan:
 
 
 def _travel_text(mode: str, travel: dict) -> str:
-    limit = f"{travel['max_km']:g} km" if "max_km" in travel else f"{travel['max_minutes']} minutes"
+    if "max_km" in travel:
+        limit = _("%(km)s km", km=f"{travel['max_km']:g}")
+    else:
+        limit = _("%(minutes)d minutes", minutes=travel["max_minutes"])
     how = {
-        "walk": " on foot",
-        "transit": " by transit",
-        "car": " by car",
-        "any_car_free": " without a car",
-    }.get(mode, "")
-    return f"farther than {limit}{how}"
+        "walk": _l("farther than %(limit)s on foot"),
+        "transit": _l("farther than %(limit)s by transit"),
+        "car": _l("farther than %(limit)s by car"),
+        "any_car_free": _l("farther than %(limit)s without a car"),
+    }.get(mode, _l("farther than %(limit)s"))
+    return str(how) % {"limit": limit}
 
 
 def _window(when: dict | None, now: datetime) -> tuple[datetime, datetime] | None:

@@ -35,6 +35,8 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+from resdir.i18n import _, clock, words
+
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 # An opening whose closing time is not stated: long enough to count as open at the stated time.
@@ -144,21 +146,22 @@ def hours_summary(schedule: dict, kind: str, tz: str, on: date) -> str:
     _check_kind(kind)
     zone = ZoneInfo(tz)
     if not schedule.get("intervals"):
-        return "By appointment" if schedule.get("by_appointment") else "Hours not listed"
+        return _("By appointment") if schedule.get("by_appointment") else _("Hours not listed")
     today = sorted(_spans(schedule, kind, zone, on, on))
     if kind == "meeting":
         if not today:
-            return "No meeting today"
-        starts = [_clock(opens, zone) for opens, _ in today]
-        return "Meets at " + _join(list(dict.fromkeys(starts)))
+            return _("No meeting today")
+        starts = [clock(opens.astimezone(zone)) for opens, _end in today]
+        return _("Meets at %(times)s", times=words(list(dict.fromkeys(starts))))
     today = _merge(today)
     if not today:
-        return "By appointment" if schedule.get("by_appointment") else "Closed today"
+        return _("By appointment") if schedule.get("by_appointment") else _("Closed today")
     midnight = _instant(datetime.combine(on, datetime.min.time()), zone)
     tomorrow = _instant(datetime.combine(on + timedelta(days=1), datetime.min.time()), zone)
     if any(opens <= midnight and tomorrow <= closes for opens, closes in today):
-        return "Open 24 hours"
-    return "Open " + ", ".join(f"{_clock(o, zone)}–{_clock(c, zone)}" for o, c in today)
+        return _("Open 24 hours")
+    spans = [f"{clock(o.astimezone(zone))}–{clock(c.astimezone(zone))}" for o, c in today]
+    return _("Open %(times)s", times=", ".join(spans))
 
 
 def _check_kind(kind: str) -> None:
@@ -307,14 +310,3 @@ def _merge(ranges: list[tuple]) -> list[tuple]:
         else:
             merged.append((low, high))
     return merged
-
-
-def _clock(moment: datetime, zone: ZoneInfo) -> str:
-    """Return an instant as a 12-hour time on the zone's clock: "7:30 PM"."""
-    moment = moment.astimezone(zone)
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
-
-
-def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

@@ -215,7 +215,7 @@ def test_occurrences_are_in_the_listings_zone_whatever_the_callers():
         (
             weekly((1, "19:30", None), (1, "07:00", None), (1, "12:00", None)),
             "meeting",
-            "Meets at 7:00 AM, 12:00 PM and 7:30 PM",
+            "Meets at 7:00 AM, 12:00 PM, and 7:30 PM",
         ),
         (weekly((2, "19:30", None)), "meeting", "No meeting today"),
     ],
