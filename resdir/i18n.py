@@ -15,7 +15,7 @@ from babel.lists import format_list
 from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
 
-__all__ = ["_", "_l", "clock", "label", "language", "ngettext", "weekday", "words"]
+__all__ = ["_", "_l", "clock", "in_sentence", "label", "language", "ngettext", "weekday", "words"]
 _ = gettext
 _l = lazy_gettext  # for texts defined at import time, translated when shown
 
@@ -45,6 +45,14 @@ def language() -> str:
 def label(text: str) -> str:
     """Return a vocabulary label (kept in English in resdir.vocab) in the request's language."""
     return gettext(text)
+
+
+def in_sentence(text: str) -> str:
+    """Return a label as it reads inside a sentence: "Secular" -> "secular", "Has Medicaid" ->
+    "has Medicaid"; an abbreviation keeps its capitals ("LGBTQ+ affirming", "MOUD")."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def clock(moment: datetime) -> str:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from langcodes import Language
 
 from resdir import vocab
-from resdir.i18n import _, _l, clock, label, language, ngettext, weekday, words
+from resdir.i18n import _, _l, clock, in_sentence, label, language, ngettext, weekday, words
 from resdir.matching.plan import MatchPlan
 from resdir.matching.rules import Evaluation, fact
 from resdir.matching.time import Occurrence, next_occurrence
@@ -82,11 +82,11 @@ def _fact_reason(code: str, value: str, strength: str, positive: str, question: 
         if value == "yes":
             return _reason(code, _("%(fact)s (you'd rather avoid)", fact=positive), False)
         if value == "no":
-            return _reason(code, _("Not %(fact)s", fact=positive.lower()), True)
+            return _reason(code, _("%(fact)s: no", fact=positive), True)
     elif value == "yes":
         return _reason(code, positive, True)
     elif value == "no":
-        return _reason(code, _("Not %(fact)s", fact=positive.lower()), False)
+        return _reason(code, _("%(fact)s: no", fact=positive), False)
     return _reason(code, _("Call to confirm: %(question)s", question=question), None)
 
 
@@ -149,11 +149,11 @@ def reasons(
         question = (
             label(vocab.ATTRIBUTES[code].question)
             if code in vocab.ATTRIBUTES
-            else _("Is it %(value)s?", value=name.lower())
+            else _("Is it %(value)s?", value=in_sentence(name))
         )
         out.append(_fact_reason(f"value:{code}", value, strength, name, question))
     if plan.gender and sdoc["genders"]:
-        genders = words([label(vocab.GENDERS[g]).lower() for g in sdoc["genders"]])
+        genders = words([in_sentence(label(vocab.GENDERS[g])) for g in sdoc["genders"]])
         out.append(_reason("gender", _("For %(genders)s", genders=genders), True))
     if plan.age is not None and (sdoc["min_age"] is not None or sdoc["max_age"] is not None):
         low, high = sdoc["min_age"], sdoc["max_age"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from resdir import geo, vocab
-from resdir.i18n import _, _l, label
+from resdir.i18n import _, _l, in_sentence, label
 
 # Travel estimates from straight-line distance (labelled as estimates wherever shown).
 DETOUR = 1.25  # streets are longer than the crow flies
@@ -174,7 +174,7 @@ def barrier_conditions(barriers: dict[str, str]) -> list[Condition]:
             continue  # no_vehicle shapes the travel mode and reach, not a fact
         fact = f"barrier:{code}"
         if strength == "require":
-            text = _("not known to suit: %(barrier)s", barrier=label(barrier.label).lower())
+            text = _("not known to suit: %(barrier)s", barrier=in_sentence(label(barrier.label)))
             conditions.append(Condition(f"requires:{code}", text, "yes", fact))
         elif barrier.attributes or barrier.rule in (
             "cost",
@@ -184,7 +184,7 @@ def barrier_conditions(barriers: dict[str, str]) -> list[Condition]:
         ):
             text = str(
                 CONFLICT_TEXT.get(code)
-                or _("do not suit: %(barrier)s", barrier=label(barrier.label).lower())
+                or _("do not suit: %(barrier)s", barrier=in_sentence(label(barrier.label)))
             )
             conditions.append(Condition(f"barrier:{code}", text, "not_no", fact))
     return conditions
@@ -195,7 +195,7 @@ def value_conditions(values: dict[str, str]) -> list[Condition]:
     return [
         Condition(
             f"requires:{code}",
-            _("not known to be %(value)s", value=_fact_label(code).lower()),
+            _("not known to be %(value)s", value=in_sentence(_fact_label(code))),
             "yes",
             code,
         )
