@@ -26,7 +26,10 @@ DEFAULTS = {
     "GEOCODER_MIN_DELAY_SECONDS": 1.0,  # Nominatim's usage policy: at most one request a second
     "GEOCODER_TIMEOUT_SECONDS": 10.0,
     "SECRET_KEY": None,
+    # Map tiles: a URL template such as https://tile.example.org/{z}/{x}/{y}.png (empty: markers
+    # on a blank map), and the attribution its licence asks for.
     "TILE_URL": "",
+    "TILE_ATTRIBUTION": "",
 }
 SEARCH_ENGINES = ("embedded", "elasticsearch")
 GEOCODER_PATTERN = re.compile(r"^(offline|(nominatim|pelias):https?://\S+)$")

@@ -47,6 +47,16 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
+def bounding_box(lat: float, km: float) -> tuple[float, float]:
+    """Return the half height and half width in degrees of the box around a circle of `km`
+    centred at latitude `lat` (the whole width of the globe near a pole)."""
+    angle = km / EARTH_RADIUS_KM
+    dlat = math.degrees(angle)
+    ratio = math.sin(angle) / max(math.cos(math.radians(lat)), 1e-9)
+    dlon = 180.0 if ratio >= 1 or angle >= math.pi / 2 else math.degrees(math.asin(ratio))
+    return dlat, dlon
+
+
 def is_valid_coordinate(lat: float, lon: float) -> bool:
     """Return whether (lat, lon) is a place on Earth other than the null island (0, 0)."""
     return -90 <= lat <= 90 and -180 <= lon <= 180 and not (lat == 0 and lon == 0)

@@ -9,6 +9,7 @@ otherwise the browser's Accept-Language decides.
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel.dates import format_datetime, format_time
 from babel.lists import format_list
@@ -71,6 +72,14 @@ def words(items: list[str]) -> str:
     return format_list(items, locale=language())
 
 
+def switch_url(code: str) -> str:
+    """Return this page's address in another language: a GET keeps its query (a shared search
+    stays the same search); a form's answer cannot be asked for again, so it is the bare page."""
+    args = request.args.to_dict(flat=False) if request.method == "GET" else {}
+    args["lang"] = [code]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
 def _remember_choice(response: Response) -> Response:
     chosen = request.args.get("lang")
     if chosen in LANGUAGES and request.cookies.get(COOKIE) != chosen:
@@ -84,7 +93,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_locale)
     app.after_request(_remember_choice)
-    app.jinja_env.globals.update(label=label, language=language, LANGUAGES=LANGUAGES)
+    app.jinja_env.globals.update(
+        label=label, language=language, switch_url=switch_url, LANGUAGES=LANGUAGES
+    )
 
 
 def _texts(node) -> Iterator[str]:

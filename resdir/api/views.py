@@ -35,7 +35,7 @@ def _read_json():
         raise errors.ApiError(400, "malformed_json", "The body is not valid JSON.") from exc
 
 
-def _profile(raw, name: Callable[[str], str] = str, bad: dict | None = None) -> dict:
+def validated_profile(raw, name: Callable[[str], str] = str, bad: dict | None = None) -> dict:
     """Return the validated profile, or raise a 422 naming every bad field: those of `bad`, and
     the profile's own, each as `name(dotted path)`."""
     fields = dict(bad or {})
@@ -49,7 +49,7 @@ def _profile(raw, name: Callable[[str], str] = str, bad: dict | None = None) -> 
     return profile
 
 
-def _match(profile: dict, name: Callable[[str], str] = str) -> dict:
+def run_match(profile: dict, name: Callable[[str], str] = str) -> dict:
     """Match a validated profile; a place not known is a 422 on `name("location")`, a reason
     it does not hide by on `name("show_hidden")`."""
     with store.session() as session:
@@ -67,15 +67,15 @@ def _match(profile: dict, name: Callable[[str], str] = str) -> dict:
 @blueprint.post("/v1/match")
 def match_profile():
     """Match a profile (the JSON body) to listings: best first, with reasons and what was hidden."""
-    return jsonify(_match(_profile(_read_json())))
+    return jsonify(run_match(validated_profile(_read_json())))
 
 
 @blueprint.get("/v1/search")
 def search():
     """Match the profile a shareable URL's query describes (the same as POST /api/v1/match)."""
     raw, bad = profile_from_query(request.args)
-    profile = _profile(raw, query_name, errors.field_paths(bad))
-    return jsonify(_match(profile, query_name))
+    profile = validated_profile(raw, query_name, errors.field_paths(bad))
+    return jsonify(run_match(profile, query_name))
 
 
 @blueprint.get("/v1/listings/<listing_id>")

@@ -99,7 +99,7 @@ TABLES = (
     "search_zones",
 )
 CATEGORIES = tuple(vocab.CATEGORY_LABELS)
-BOX_MARGIN = 1.001  # the bounding box of a search circle errs on the side of too big
+BOX_MARGIN = 1.001  # the box around a search circle errs on the side of too big
 
 
 def _mask(codes: Iterable[str], order: tuple[str, ...]) -> int:
@@ -397,7 +397,7 @@ class _Query:
             )
         km = plan.search_km
         lat, lon = plan.origin
-        dlat, dlon = _box(lat, km)
+        dlat, dlon = geo.bounding_box(lat, km * BOX_MARGIN)
         north, south = self._param(lat + dlat), self._param(lat - dlat)
         east, west = self._param(lon + dlon), self._param(lon - dlon)
         # The distance is computed once per candidate, as the column `dist` the rest reads; one
@@ -663,12 +663,3 @@ def _set_bits(mask: int, codes: tuple[str, ...]) -> Iterator[str]:
         low = mask & -mask
         yield codes[low.bit_length() - 1]
         mask ^= low
-
-
-def _box(lat: float, km: float) -> tuple[float, float]:
-    """Return the half height and half width in degrees of a box holding a circle of `km`."""
-    angle = km / geo.EARTH_RADIUS_KM * BOX_MARGIN
-    dlat = math.degrees(angle)
-    ratio = math.sin(angle) / max(math.cos(math.radians(lat)), 1e-9)
-    dlon = 180.0 if ratio >= 1 or angle >= math.pi / 2 else math.degrees(math.asin(ratio))
-    return dlat, dlon

@@ -430,10 +430,11 @@ def test_docs_page_lists_the_endpoints_and_links_the_document(client):
         assert endpoint in page
     assert "GET /api/v1/listings/{listing_id}" in page
     assert 'href="/api/openapi.json"' in page
-    # one stylesheet of this site's own, nothing fetched from elsewhere, no script
+    # one stylesheet of this site's own (and no favicon to fetch), no script
     assert "<script" not in page
     assert re.findall(r"<link [^>]*>", page) == [
-        '<link rel="stylesheet" href="/static/css/site.css">'
+        '<link rel="icon" href="data:,">',
+        '<link rel="stylesheet" href="/static/css/site.css">',
     ]
 
 

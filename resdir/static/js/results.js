@@ -1,0 +1,79 @@
+/* resdir public pages: enhancements only. Every page works without this file.
+   - "Use my location" buttons ([data-locate=<input id>]) put "lat,lon" into the input.
+   - "Print" buttons ([data-print]) print the page.
+   - The results map (#map, when Leaflet is loaded) shows the numbered results that have a
+     street address, and the person's place; tiles only when the site names a tile server. */
+(function () {
+  "use strict";
+
+  // About 100 m: enough to find what is near, no more precise than a person needs to share.
+  var COORDINATE_DECIMALS = 3;
+
+  function locate(button) {
+    var input = document.getElementById(button.dataset.locate);
+    var status = document.querySelector('[data-locate-status="' + button.dataset.locate + '"]');
+    function say(text) { if (status) { status.textContent = text; } }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      say(button.dataset.locating);
+      navigator.geolocation.getCurrentPosition(function (position) {
+        input.value = position.coords.latitude.toFixed(COORDINATE_DECIMALS) + "," +
+          position.coords.longitude.toFixed(COORDINATE_DECIMALS);
+        say(button.dataset.located);
+        input.focus();
+      }, function () {
+        say(button.dataset.failed);
+      }, {maximumAge: 600000, timeout: 15000});
+    });
+  }
+
+  function pinIcon(text, extra) {
+    var L = window.L;
+    return L.divIcon({className: "map-pin" + (extra || ""), html: text, iconSize: [28, 28], iconAnchor: [14, 14]});
+  }
+
+  function popup(item) {
+    var link = document.createElement("a");
+    link.href = item.querySelector("h3 a").getAttribute("href");
+    link.textContent = item.dataset.name;
+    return link;
+  }
+
+  function showMap(element) {
+    var L = window.L;
+    var items = document.querySelectorAll("li.result[data-lat]");
+    element.hidden = false;
+    var map = L.map(element, {scrollWheelZoom: false});
+    if (element.dataset.tiles) {
+      L.tileLayer(element.dataset.tiles, {maxZoom: 19, attribution: element.dataset.attribution || ""}).addTo(map);
+    }
+    var points = [];
+    items.forEach(function (item) {
+      var point = [Number(item.dataset.lat), Number(item.dataset.lon)];
+      var number = String(Number(item.dataset.number));
+      points.push(point);
+      L.marker(point, {icon: pinIcon(number), title: number + ". " + item.dataset.name, alt: item.dataset.name})
+        .bindPopup(popup(item)).addTo(map);
+    });
+    if (element.dataset.originLat) {
+      var origin = [Number(element.dataset.originLat), Number(element.dataset.originLon)];
+      points.push(origin);
+      L.marker(origin, {icon: pinIcon("", " you"), title: element.dataset.you, keyboard: false, interactive: false}).addTo(map);
+    }
+    map.fitBounds(points, {padding: [24, 24], maxZoom: 15});
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (navigator.geolocation) {
+      document.querySelectorAll("[data-locate]").forEach(locate);
+    }
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+    var map = document.getElementById("map");
+    if (map && window.L) {
+      showMap(map);
+    }
+  });
+}());
