@@ -83,6 +83,12 @@ def timezone_for(location: dict | None, address: dict | None) -> str | None:
     return (entry or {}).get("timezone") or None
 
 
+def area_timezone(postal_codes: list[str]) -> str | None:
+    """Return the time zone of an area given by ZIP codes: the one they all share, else None."""
+    zones = {(zip_record(code) or {}).get("timezone") for code in postal_codes} - {None, ""}
+    return zones.pop() if len(zones) == 1 else None
+
+
 @dataclass(frozen=True)
 class Place:
     """A point with how precisely it was placed."""

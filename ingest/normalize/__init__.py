@@ -76,16 +76,26 @@ def _term_parts(term: dict) -> list[tuple]:
 
 
 def _timezone(
-    value, location: dict | None, address: dict | None, spec: SourceSpec, problems: list[Problem]
+    value,
+    location: dict | None,
+    address: dict | None,
+    area: dict | None,
+    spec: SourceSpec,
+    problems: list[Problem],
 ) -> str | None:
-    """Return the listing's IANA time zone: as stated, else from its place, else the source's."""
+    """Return the listing's IANA time zone: as stated, else from its place, else from the ZIP
+    codes it serves, else the source's."""
     stated = clean_text(value)
     if stated in ZONES:
         return stated
     if stated:
         detail = "not an IANA time zone; taken from the place instead"
         problems.append(problem("invalid-value", field="timezone", value=stated, detail=detail))
-    return geo.timezone_for(location, address) or spec.timezone
+    return (
+        geo.timezone_for(location, address)
+        or geo.area_timezone((area or {}).get("postal_codes", []))
+        or spec.timezone
+    )
 
 
 def _flag(value) -> bool:
@@ -345,7 +355,8 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
     else:
         location, found = places.normalize_location(draft.get("location"), address)
         problems.extend(found)
-    tz = _timezone(draft.get("timezone"), location, address, spec, problems)
+    area = _service_area(draft.get("service_area"), kind, address)
+    tz = _timezone(draft.get("timezone"), location, address, area, spec, problems)
     online = {
         "url": clean_url((draft.get("online") or {}).get("url"))[0],
         "phone": clean_text((draft.get("online") or {}).get("phone")),
@@ -397,7 +408,7 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         "approximate_location": _flag(draft.get("approximate_location")),
         "confidential_location": confidential,
         "timezone": tz,
-        "service_area": _service_area(draft.get("service_area"), kind, address),
+        "service_area": area,
         "online": online,
         "schedule": _schedule(draft, problems),
         "phones": _phones(draft, problems),

@@ -231,7 +231,8 @@ def compile_plan(profile: dict, now: datetime, stops=None) -> MatchPlan:
 
 def _travel_text(mode: str, travel: dict) -> str:
     if "max_km" in travel:
-        limit = _("%(km)s km", km=f"{travel['max_km']:g}")
+        km = f"{travel['max_km']:g}"
+        limit = _("%(km)s km", km=km)
     else:
         limit = _("%(minutes)d minutes", minutes=travel["max_minutes"])
     how = {

@@ -37,8 +37,9 @@ def _secure(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Register every blueprint and the security headers."""
     from resdir import api
-    from resdir.web import public
+    from resdir.web import peer, public
 
     app.register_blueprint(public.blueprint)
+    app.register_blueprint(peer.blueprint)
     app.register_blueprint(api.blueprint)
     app.after_request(_secure)

@@ -23,7 +23,7 @@ from resdir import geo, vocab
 from resdir.i18n import DEFAULT_LANGUAGE, _, clock, label, ngettext, words
 from resdir.matching import plan as plans
 from resdir.matching.explain import STALE_DAYS, age
-from resdir.matching.time import is_open, occurrences
+from resdir.matching.time import is_open, next_occurrence, occurrences
 
 # Distances in miles where road signs use them, kilometres elsewhere.
 MILE_COUNTRIES = frozenset({"US", "GB", "LR", "MM"})
@@ -132,18 +132,6 @@ def hidden_texts(hidden: list[dict]) -> list[str]:
         )
         for item in hidden
     ]
-
-
-def listing_zone(doc: dict, fallback: str | None = None) -> str | None:
-    """Return a listing's time zone: its own, its place's, its service area's, or `fallback`."""
-    zone = doc.get("timezone") or geo.timezone_for(doc.get("location"), doc.get("address"))
-    if zone:
-        return zone
-    for code in (doc.get("service_area") or {}).get("postal_codes", []):
-        entry = geo.zip_record(code)
-        if entry and entry.get("timezone"):
-            return entry["timezone"]
-    return fallback
 
 
 def listing_country(doc: dict) -> str | None:
@@ -510,15 +498,13 @@ def facts(doc: dict) -> dict:
     return {"groups": groups, "unknown": unknown}
 
 
-def card(
-    result: dict, doc: dict, now: datetime, person_zone: str | None = None, windowed: bool = False
-) -> dict:
-    """Return what a result card shows, from a match result and its listing document; an
-    area-wide service without a zone of its own keeps hours on the person's clock
-    (`person_zone`), and `windowed` says the search asked for a time."""
+def card(result: dict, doc: dict, now: datetime, windowed: bool = False) -> dict:
+    """Return what a result card shows, from a match result and its listing document; hours are
+    on the listing's own clock, as the matcher reads them (none: "Hours not listed"), and
+    `windowed` says the search asked for a time."""
     place = where(doc)
     country = listing_country(doc)
-    zone = listing_zone(doc, person_zone)
+    zone = doc.get("timezone")
     return {
         "id": result["id"],
         "name": result["name"],
@@ -561,7 +547,7 @@ def listing_page(doc: dict, now: datetime, stops: list[dict]) -> dict:
     """Return the sections of a listing's page: where and how to get there, hours, who can come
     and what to bring, cost, languages, facts, contact, freshness."""
     country = listing_country(doc)
-    zone = listing_zone(doc)
+    zone = doc.get("timezone")
     point = map_point(doc)
     eligibility = doc.get("eligibility") or {}
     organization = doc.get("organization") or {}
@@ -643,3 +629,40 @@ def time_choice_text(when: str | None, day: str | None) -> str:
         return _("Tonight, %(hours)s", hours=evening) if when == "tonight" else _("Any time")
     named = format_skeleton("MMMMEEEEd", chosen, locale=locale())
     return f"{named}, {evening}" if when == "tonight" else named
+
+
+def plan_when(doc: dict, now: datetime) -> str:
+    """Return when to go, for a plan made from listing ids alone: the next meeting in the
+    coming week, else today's hours, on the listing's clock."""
+    occurrence = None
+    schedule = doc["schedule"]
+    if doc["kind"] == "meeting" and schedule.get("intervals") and doc.get("timezone"):
+        found = next_occurrence(schedule, "meeting", doc["timezone"], now)
+        occurrence = found and {"start": found.start.isoformat(), "end": found.end.isoformat()}
+    return when_text({"next_occurrence": occurrence}, doc, now, doc.get("timezone"))
+
+
+def plan_item(doc: dict, now: datetime) -> dict:
+    """Return one place of a plan: `{id, name, what, when, where, phones, line}`, `line` being
+    the place as one line of a text message: "Name — when — where — phone" (where: the
+    address, the area of a confidential place, the link of an online one)."""
+    country = listing_country(doc)
+    listed = phones(doc.get("phones") or [], country)
+    spot = where(doc)
+    place = where_line(spot)
+    remote = online(doc, country)
+    if remote and remote["url"] and not spot["lines"] and not spot["confidential"]:
+        # Online only: the link is where to go.
+        place = f"{_('Online:')} {remote['url']}"
+    when = plan_when(doc, now)
+    # A text message can call or text back, never fax: the first number with a link.
+    phone = next((p["text"] for p in listed if p["href"]), None)
+    return {
+        "id": doc["id"],
+        "name": doc["name"],
+        "what": need_text(doc["category"], doc.get("subcategories") or []),
+        "when": when,
+        "where": place,
+        "phones": listed,
+        "line": " — ".join(part for part in (doc["name"], when, place, phone) if part),
+    }

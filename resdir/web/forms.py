@@ -1,0 +1,234 @@
+"""Read the search forms into profiles and match them: the public search and the peer console.
+
+A form is a MultiDict of fields (`near`, `needs`, `barriers`, `values`, ...), each a checkbox,
+select or box of its own; it is read into the same query the shareable URL carries, then checked
+and matched by the same functions as the JSON API (`resdir.api`), so that a page and the API
+never disagree. What cannot be used is told per field, in words a person can act on.
+"""
+
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from flask import url_for
+from werkzeug.datastructures import MultiDict
+
+from resdir import geo, store, vocab
+from resdir.api import errors
+from resdir.api.query import profile_from_query, query_name
+from resdir.api.views import run_match, validated_profile
+from resdir.i18n import _, label
+from resdir.listings import load_documents
+from resdir.matching import decode_cursor
+from resdir.matching.profile import PlaceError, place
+from resdir.search import SearchUnavailable
+from resdir.web import present
+
+SHARED_FIELDS = ("near", "needs", "mode", "max_minutes", "when", "day")
+PRIVATE_FIELDS = ("barriers", "values", "languages")
+LIST_FIELDS = ("needs", "barriers", "values", "languages")
+WHEN_CHOICES = ("now", "tonight")
+# Where the API names a time-window problem, the page's own time controls are to blame.
+PAGE_FIELDS = {"from": "when", "to": "when", "at": "when", "open_now": "when"}
+
+
+def field_messages() -> dict[str, str]:
+    """Return, per form field, what to tell a person whose entry cannot be used."""
+    return {
+        "near": _(
+            "We could not find this place. Enter a 5-digit US ZIP code, a city and state "
+            "(such as Oakland, CA), or use your location."
+        ),
+        "needs": _("Choose from the needs listed."),
+        "barriers": _("Choose from the situations listed."),
+        "values": _("Choose from the preferences listed."),
+        "languages": _("Choose the languages you speak: they are needed with Limited English."),
+        "mode": _("Choose how you travel from the list."),
+        "max_minutes": _("Enter a number of minutes from 1 to 240."),
+        "when": _("Choose open now, tonight, or any time."),
+        "day": _("Choose a day from the list."),
+        "cursor": _("These results have changed since: search again."),
+        "gender": _("Choose a gender from the list."),
+        "age": _("Enter an age from 0 to 120."),
+        "q": _("Enter at most 200 characters."),
+        "show_hidden": _("Nothing is hidden for that reason now."),
+    }
+
+
+def form_choices(today: date) -> dict:
+    """Return what the forms offer: needs, barriers, values, travel modes, languages, days."""
+    return {
+        "needs": [
+            {"code": code, "label": name, "subcategories": subs}
+            for code, (name, subs) in vocab.NEEDS.items()
+        ],
+        "barriers": {code: b.label for code, b in vocab.BARRIERS.items()},
+        "values": {code: v.label for code, v in vocab.VALUES.items()},
+        "strengths": vocab.STRENGTHS,
+        "modes": vocab.TRAVEL_MODES,
+        "languages": present.language_choices(),
+        "days": present.day_choices(today),
+    }
+
+
+def chosen_values(source: MultiDict, names: tuple[str, ...]) -> MultiDict:
+    """Return the non-empty form values of `names`; list fields split at commas."""
+    pairs = []
+    for name in names:
+        for value in source.getlist(name):
+            parts = value.split(",") if name in LIST_FIELDS else [value]
+            pairs.extend((name, part.strip()) for part in parts if part.strip())
+    return MultiDict(pairs)
+
+
+def _profile_or_errors(query: MultiDict) -> tuple[dict | None, dict]:
+    """Return the validated profile of a query, or the fields to fix, as the API checks them."""
+    raw, bad = profile_from_query(query)
+    try:
+        return validated_profile(raw, query_name, errors.field_paths(bad)), {}
+    except errors.ApiError as exc:
+        return None, exc.fields
+
+
+def _time_query(chosen: MultiDict, zone: str, now: datetime) -> tuple[dict, dict]:
+    """Return the query parameters of the chosen time ("open_now", or "from" and "to" on the
+    person's clock), and the fields to fix."""
+    when, day_text = chosen.get("when"), chosen.get("day")
+    if when == "now":
+        return {"open_now": "1"}, {}
+    if not when and not day_text:
+        return {}, {}
+    day = None
+    if day_text:
+        today = now.astimezone(ZoneInfo(zone)).date()
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            return {}, {"day": ["not a date"]}
+        if not today <= day <= today + timedelta(days=present.MAX_DAYS_AHEAD):
+            return {}, {"day": ["outside the next two weeks"]}
+    start, end = present.window(when or "", day, zone, now)
+    if end <= start:
+        return {}, {"day": ["that time is over"]}
+    return {"from": start.isoformat(), "to": end.isoformat()}, {}
+
+
+def _messages(fields: dict[str, list[str]]) -> dict[str, str]:
+    """Return a message per form field from the API's bad fields; fields the form does not
+    have are told under "form"."""
+    known = field_messages()
+    out: dict[str, str] = {}
+    for name, texts in fields.items():
+        field = PAGE_FIELDS.get(name, name)
+        if field in known:
+            out[field] = known[field]
+        else:
+            out["form"] = "; ".join([*filter(None, [out.get("form")]), *texts])
+    return out
+
+
+def _private_items(chosen: MultiDict) -> list[str]:
+    """Return the sensitive parts of a share link in words, for a person to see what it shows."""
+    items = []
+    if chosen.getlist("barriers"):
+        barriers = []
+        for item in chosen.getlist("barriers"):
+            code, _colon, strength = item.partition(":")
+            name = label(vocab.BARRIERS[code].label) if code in vocab.BARRIERS else code
+            barriers.append(_("%(barrier)s (required)", barrier=name) if strength else name)
+        items.append(_("Situation: %(barriers)s", barriers=", ".join(barriers)))
+    if chosen.getlist("values"):
+        values = []
+        for item in chosen.getlist("values"):
+            code, _colon, strength = item.partition(":")
+            name = label(vocab.VALUES[code].label) if code in vocab.VALUES else code
+            how = label(vocab.STRENGTHS.get(strength, vocab.STRENGTHS["prefer"]))
+            values.append(f"{name} ({how})")
+        items.append(_("What matters: %(values)s", values=", ".join(values)))
+    if chosen.getlist("languages"):
+        names = present.language_names(chosen.getlist("languages"))
+        items.append(_("Languages: %(languages)s", languages=names))
+    return items
+
+
+def share_link(pairs: list[tuple[str, str]]) -> dict:
+    """Return the share link of a search, with only what the person chose to share (`pairs`:
+    SHARED_FIELDS, PRIVATE_FIELDS only when chosen one by one), and what it holds in words."""
+    chosen = MultiDict(pairs)
+    items = []
+    if chosen.get("near"):
+        items.append(_("Where: %(place)s", place=chosen["near"]))
+    if chosen.getlist("needs"):
+        needs = ", ".join(present.need_code_text(c) for c in chosen.getlist("needs"))
+        items.append(_("Needs: %(needs)s", needs=needs))
+    if chosen.get("mode") or chosen.get("max_minutes"):
+        mode = label(vocab.TRAVEL_MODES.get(chosen.get("mode") or "any", chosen.get("mode")))
+        minutes = chosen.get("max_minutes")
+        items.append(
+            _("Travel: %(mode)s, up to %(minutes)s min", mode=mode, minutes=minutes)
+            if minutes
+            else _("Travel: %(mode)s", mode=mode)
+        )
+    if chosen.get("when") or chosen.get("day"):
+        when = present.time_choice_text(chosen.get("when"), chosen.get("day"))
+        items.append(_("Time: %(when)s", when=when))
+    items.extend(_private_items(chosen))
+    url = url_for("public.search", _external=True)
+    return {"url": f"{url}?{urlencode(pairs)}" if pairs else url, "items": items}
+
+
+def match_page(chosen: MultiDict, cursor: str, now: datetime) -> tuple[dict, int]:
+    """Return what the results page shows for a search, and its status: 200, 4xx for what the
+    person can fix (each told beside its field), 503 while search is unavailable."""
+    fields: dict[str, list[str]] = {}
+    page_errors = {}
+    if "near" not in chosen:
+        page_errors["near"] = _(
+            "Tell us where you are: a ZIP code, a city and state, or use your location."
+        )
+    if chosen.get("when") and chosen["when"] not in WHEN_CHOICES:
+        fields["when"] = ["unknown"]
+    query = MultiDict([(k, v) for k, v in chosen.items(multi=True) if k not in ("when", "day")])
+    if cursor:
+        query["cursor"] = cursor
+    profile, bad = _profile_or_errors(query)
+    fields |= bad
+    zone = origin = None
+    if profile and "location" in profile:
+        try:
+            origin = place(profile["location"])[0]
+        except PlaceError as exc:
+            fields["near"] = [str(exc)]
+        else:
+            # "Tonight" is on the person's clock: the zone of where they are.
+            zone = geo.timezone_at(*origin) or "UTC"
+    if zone and not fields and not page_errors:
+        times, bad = _time_query(chosen, zone, now)
+        fields |= bad
+        if times:
+            query.update(times)
+            profile, bad = _profile_or_errors(query)
+            fields |= bad
+    page_errors = {**_messages(fields), **page_errors}
+    if page_errors:
+        return {"errors": page_errors, "zone": zone}, 422
+    try:
+        result = run_match(profile, query_name)
+    except errors.ApiError as exc:
+        return {"errors": _messages(exc.fields), "zone": zone}, exc.status
+    except SearchUnavailable:
+        return {"unavailable": True, "zone": zone}, 503
+    with store.session() as session:
+        docs = load_documents(session, [r["id"] for r in result["results"]])
+    windowed = "when" in profile
+    return {
+        "result": result,
+        "cards": [present.card(r, docs[r["id"]], now, windowed) for r in result["results"]],
+        "first_number": decode_cursor(cursor) + 1,
+        "hidden": present.hidden_texts(result["hidden"]),
+        "origin": origin,
+        "zone": zone,
+        "window": present.window_text(profile["when"]["from_"], profile["when"]["to"], now)
+        if "from_" in profile.get("when", {})
+        else None,
+    }, 200
