@@ -72,6 +72,15 @@ def test_the_zone_comes_from_the_place_when_the_source_gives_none_or_a_bad_one()
     assert nowhere["timezone"] == "America/Edmonton"
 
 
+def test_a_service_with_no_place_takes_the_zone_its_zip_codes_share():
+    area = {"postal_codes": ["94110", "94103"]}
+    served, _ = _doc(confidential_location="Yes", service_area=area)
+    assert served["timezone"] == "America/Los_Angeles"
+    # ZIP codes on two clocks (San Francisco and New York) give no zone rather than a guess.
+    split, _ = _doc(service_area={"postal_codes": ["94110", "10001"]})
+    assert split["timezone"] is None
+
+
 def test_placeholder_dates_and_ages_are_dropped_not_fatal():
     doc, problems = _doc(
         updated_at="12/31/9999 11:00 PM", eligibility={"min_age": "18", "max_age": 999}
