@@ -30,7 +30,19 @@ DEFAULTS = {
     # on a blank map), and the attribution its licence asks for.
     "TILE_URL": "",
     "TILE_ATTRIBUTION": "",
+    # A listing not verified for this many days is stale: marked in the agency portal, the admin
+    # lists and matching reasons ("call to confirm").
+    "STALE_DAYS": 365,
+    # What a verified agency account's updates publish at once, without review: any of
+    # capacity, verify (comma-separated; empty: everything is reviewed).
+    "AUTO_PUBLISH": "capacity,verify",
+    "INVITATION_DAYS": 7,  # how long an invitation link works
+    # Sign-in attempts refused for an email, or from one address, within the window: beyond
+    # this, sign-in answers 429 until the window has passed.
+    "LOGIN_ATTEMPTS": 5,
+    "LOGIN_WINDOW_MINUTES": 15,
 }
+AUTO_PUBLISH_KINDS = ("capacity", "verify")
 SEARCH_ENGINES = ("embedded", "elasticsearch")
 GEOCODER_PATTERN = re.compile(r"^(offline|(nominatim|pelias):https?://\S+)$")
 
@@ -61,6 +73,12 @@ def validate(config: dict) -> None:
     ):
         if not isinstance(config[key], int | float) or config[key] < 0:
             errors.append(f"RESDIR_{key} must be a number of seconds")
+    for key in ("STALE_DAYS", "INVITATION_DAYS", "LOGIN_ATTEMPTS", "LOGIN_WINDOW_MINUTES"):
+        if not isinstance(config[key], int) or isinstance(config[key], bool) or config[key] < 1:
+            errors.append(f"RESDIR_{key} must be a whole number of at least 1")
+    kinds = [k.strip() for k in str(config["AUTO_PUBLISH"]).split(",") if k.strip()]
+    if any(kind not in AUTO_PUBLISH_KINDS for kind in kinds):
+        errors.append(f"RESDIR_AUTO_PUBLISH may list only {', '.join(AUTO_PUBLISH_KINDS)}")
     if not isinstance(config["SEARCH_FALLBACK"], bool):
         errors.append("RESDIR_SEARCH_FALLBACK must be true or false")
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", str(config["ELASTICSEARCH_INDEX"])):

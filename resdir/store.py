@@ -208,6 +208,105 @@ class GeocodeCacheEntry(Base):
     created_at: Mapped[datetime]
 
 
+class Account(Base):
+    """A person who signs in: a directory admin, or staff of one organization."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-case
+    name: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(10))  # admin | staff
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"))
+    password_hash: Mapped[str | None] = mapped_column(Text)  # argon2; None until invited in
+    # An agency account the admins trust: its capacity and "still accurate" updates publish at
+    # once (RESDIR_AUTO_PUBLISH), everything else still goes through review.
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Invitation(Base):
+    """A one-time link inviting someone to set a password and join as admin or staff."""
+
+    __tablename__ = "invitations"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(10))
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"))
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """A per-account token for the agency API: shown once, stored hashed, revocable."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the token
+    prefix: Mapped[str] = mapped_column(String(16))  # its first characters, to tell tokens apart
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """One sign-in, change or decision: who did what to what, and when. Never client data."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(Text)  # an account's email, "ingest:<source>" or "system"
+    action: Mapped[str] = mapped_column(String(40), index=True)  # resdir.accounts.AUDIT_ACTIONS
+    target: Mapped[str | None] = mapped_column(Text)  # "listing:<id>", "submission:<id>", ...
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(default=dict)
+
+
+class Submission(Base):
+    """A change proposed to the directory, waiting for (or past) an admin's decision.
+
+    `kind`: edit (fields of a listing), new (a whole listing), capacity, verify ("still
+    accurate"), or conflict (a feed's new value for a field an agency edited more recently).
+    `changes` maps canonical fields to proposed values (for `new`, the whole document); `base`
+    holds the published values of those fields when it was made, for the diff.
+    """
+
+    __tablename__ = "submissions"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), index=True)  # pending | published | rejected
+    listing_id: Mapped[str] = mapped_column(String(40), index=True)
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    author: Mapped[str] = mapped_column(Text)  # an account's email, or "ingest:<source>"
+    changes: Mapped[dict]
+    base: Mapped[dict] = mapped_column(default=dict)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)  # the admin's note, which the agency sees
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(Text)
+
+
+class ListingEdit(Base):
+    """A field of a listing as an agency last published it, which a feed must not overwrite
+    silently; `replaced` is the value the feed gave when the edit was published."""
+
+    __tablename__ = "listing_edits"
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[dict | list | str | int | float | bool | None] = mapped_column(JSON)
+    replaced: Mapped[dict | list | str | int | float | bool | None] = mapped_column(JSON)
+    edited_at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(Text)
+
+
 Index("ix_listings_lat_lon", Listing.lat, Listing.lon)
 
 
