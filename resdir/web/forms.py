@@ -68,6 +68,7 @@ def form_choices(today: date) -> dict:
         "modes": vocab.TRAVEL_MODES,
         "languages": present.language_choices(),
         "days": present.day_choices(today),
+        "when": present.when_choices(),
     }
 
 

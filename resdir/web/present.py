@@ -615,12 +615,26 @@ def window_text(start: datetime, end: datetime, now: datetime) -> str:
     )
 
 
+def evening_text() -> str:
+    """Return the hours "tonight" stands for: "5:00 PM to 11:00 PM"."""
+    return _("%(start)s to %(end)s", start=clock(EVENING[0]), end=clock(EVENING[1]))
+
+
+def when_choices() -> list[tuple[str, str]]:
+    """Return the times the forms offer, `(value, text)`: any time, open now, tonight."""
+    return [
+        ("", _("Any time")),
+        ("now", _("Open now")),
+        ("tonight", _("Tonight or evening, %(hours)s", hours=evening_text())),
+    ]
+
+
 def time_choice_text(when: str | None, day: str | None) -> str:
     """Return the time a person chose, as a share link keeps it: "Open now", "Tonight, 5 PM to
     11 PM", "Fri, December 4", "Fri, December 4, 5 PM to 11 PM"."""
     if when == "now":
         return _("Open now")
-    evening = _("%(start)s to %(end)s", start=clock(EVENING[0]), end=clock(EVENING[1]))
+    evening = evening_text()
     try:
         chosen = date.fromisoformat(day) if day else None
     except ValueError:

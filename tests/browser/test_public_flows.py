@@ -240,7 +240,7 @@ def test_print_view_keeps_name_hours_and_phone_and_drops_the_rest(page, live_app
 def test_tonight_gives_a_windowed_search_whose_results_say_when(page, live_app):
     open_page(page, MEETINGS_PATH)
     # Tomorrow's evening: a whole window, whatever the hour the test runs.
-    _filter(page, when="Tonight or evening, 5 to 11 PM", day="Tomorrow")
+    _filter(page, when="Tonight or evening, 5:00 PM to 11:00 PM", day="Tomorrow")
 
     expect(page.get_by_text("Time: tomorrow, 5:00")).to_have_text(
         re.compile(r"^Time: tomorrow, 5:00\sPM to 11:00\sPM$")

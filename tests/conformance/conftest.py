@@ -6,33 +6,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ingest.manifest import load_manifest, specs_from_args
-from ingest.pipeline import run_source
-from resdir import create_app, geo, search, store
+from ingest.manifest import specs_from_args
+from resdir import create_app, search, store
 from resdir.listings import load_document
 from resdir.matching import match
 from resdir.matching.profile import ProfileSchema
+from tests.seed import load_seed, load_sources
 
-SEED = Path(__file__).resolve().parents[2] / "data" / "seed" / "manifest.toml"
 ENGINES = ["embedded", "elasticsearch"]
 NOW = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)  # a Tuesday, 10:00 in California
-
-
-def _load(app, specs) -> None:
-    with app.app_context():
-        store.init_db()
-        for spec in specs:
-            with store.session() as session:
-                report = run_source(session, spec, geo.Geocoder())
-                assert report.status == "completed", report.error
 
 
 @pytest.fixture(scope="session")
 def seed_app(tmp_path_factory):
     """Return an app whose store holds the demo directory (loaded once for the suite)."""
-    app = create_app({"DATABASE": str(tmp_path_factory.mktemp("seed") / "seed.sqlite3")})
-    _load(app, load_manifest(SEED))
-    return app
+    return load_seed(tmp_path_factory.mktemp("seed") / "seed.sqlite3")
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +32,7 @@ def san_jose_app(tmp_path_factory):
     if not feed.exists():
         pytest.skip(f"real datasets not found at {SHARED_DATA} (set RESDIR_SHARED_DATA)")
     app = create_app({"DATABASE": str(tmp_path_factory.mktemp("sj") / "sj.sqlite3")})
-    _load(app, specs_from_args([feed], source_id="san-jose"))
+    load_sources(app, specs_from_args([feed], source_id="san-jose"))
     return app
 
 

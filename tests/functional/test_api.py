@@ -5,21 +5,18 @@ import logging
 import re
 import threading
 import urllib.request
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from ingest.manifest import load_manifest
-from ingest.pipeline import run_source
-from resdir import create_app, geo, store
+from resdir import store
 from resdir.api import views
 from resdir.cli import PathOnlyRequestHandler
 from resdir.listings import listing_id
 from resdir.matching.profile import ProfileSchema
+from tests.seed import load_seed
 
-SEED = Path(__file__).resolve().parents[2] / "data" / "seed" / "manifest.toml"
 MEETINGS_94110 = {"location": {"postal_code": "94110"}, "needs": ["sober_social.meeting"]}
 # A person without a car who uses a wheelchair, wants a secular group and not a faith-based one.
 SECULAR_BY_TRANSIT = {
@@ -34,18 +31,6 @@ SECULAR_BY_TRANSIT_QUERY = (
 )
 NIGHT_SHELTER = listing_id("seed-hsds", "98564e2f-4a2d-55b2-b977-c9c6c9ec60f9")
 SURVIVOR_SHELTER = listing_id("seed-hsds", "50fb83f4-c0ce-5f82-bd14-052ee84e13dc")
-
-
-def load_seed(database: Path):
-    """Return an app whose store holds the demo directory."""
-    app = create_app({"DATABASE": str(database), "TESTING": True})
-    with app.app_context():
-        store.init_db()
-        for spec in load_manifest(SEED):
-            with store.session() as session:
-                report = run_source(session, spec, geo.Geocoder())
-                assert report.status == "completed", report.error
-    return app
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,28 @@
+"""Load sources into a test app's store: the demo directory, or any feeds a test names."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from ingest.manifest import SourceSpec, load_manifest
+from ingest.pipeline import run_source
+from resdir import create_app, geo, store
+
+SEED = Path(__file__).resolve().parents[1] / "data" / "seed" / "manifest.toml"
+
+
+def load_sources(app: Flask, specs: list[SourceSpec]) -> None:
+    """Create the app's tables and ingest each source, asserting that each run completes."""
+    with app.app_context():
+        store.init_db()
+        for spec in specs:
+            with store.session() as session:
+                report = run_source(session, spec, geo.Geocoder())
+                assert report.status == "completed", report.error
+
+
+def load_seed(database: Path) -> Flask:
+    """Return an app whose store (a SQLite file at `database`) holds the demo directory."""
+    app = create_app({"DATABASE": str(database), "TESTING": True})
+    load_sources(app, load_manifest(SEED))
+    return app
