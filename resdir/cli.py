@@ -302,18 +302,25 @@ def reindex_command() -> None:
 
 
 QUERY_STRING = re.compile(r"\?\S*")
+INVITATION_TOKEN = re.compile(r"(/invite/)[^\s/?]+")  # an invitation link is a one-time secret
+
+
+def loggable(line: str) -> str:
+    """Return a request line fit for a log: no query string, no invitation token."""
+    return INVITATION_TOKEN.sub(r"\1[token]", QUERY_STRING.sub("", line))
 
 
 class PathOnlyRequestHandler(WSGIRequestHandler):
-    """Log each request's path without its query string: a search URL carries a profile."""
+    """Log each request's path without its query string (a search URL carries a profile) or
+    an invitation's token."""
 
     def log_request(self, code="-", size="-") -> None:
-        """Log the request line with the query string cut out."""
+        """Log the request line with the query string and any invitation token cut out."""
         # werkzeug logs `self.path`, or the raw request line when it could not parse it; nothing
         # reads either again once the response has started.
-        self.requestline = QUERY_STRING.sub("", self.requestline)
+        self.requestline = loggable(self.requestline)
         if hasattr(self, "path"):
-            self.path = QUERY_STRING.sub("", self.path)
+            self.path = loggable(self.path)
         super().log_request(code, size)
 
 
@@ -333,6 +340,46 @@ def serve_command(host, port) -> None:
     )
 
 
+@click.command("invite")
+@with_appcontext
+@click.argument("email")
+@click.option("--admin", "as_admin", is_flag=True, help="Invite an administrator.")
+@click.option(
+    "--organization", "organization_id", metavar="ORG_ID", help="Invite staff of this organization."
+)
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="The site's address as people open it.",
+)
+def invite_command(email, as_admin, organization_id, base_url) -> None:
+    """Invite an administrator or an organization's staff: print the one-time link to pass on
+    (the first administrator is invited this way)."""
+    from flask import url_for
+
+    from resdir import accounts
+
+    _require_tables()
+    if as_admin == bool(organization_id):
+        raise click.UsageError("give either --admin or --organization ORG_ID")
+    role = "admin" if as_admin else "staff"
+    with store.session() as session:
+        try:
+            token = accounts.invite(session, email, role, organization_id, None, store.utcnow())
+        except accounts.AccountError as exc:
+            raise click.ClickException(exc.message) from exc
+        session.commit()
+    with current_app.test_request_context(base_url=base_url):
+        link = url_for("auth.join", token=token, _external=True)
+    days = current_app.config["INVITATION_DAYS"]
+    click.echo(
+        f"invitation for {accounts.normalize_email(email)} ({role}): "
+        f"the link works once, for {days} days"
+    )
+    click.echo(link)
+
+
 def init_app(app) -> None:
     """Register the commands on the app's CLI (`flask --app resdir ...` and `resdir ...`)."""
     for command in (
@@ -341,6 +388,7 @@ def init_app(app) -> None:
         stats_command,
         reindex_command,
         serve_command,
+        invite_command,
     ):
         app.cli.add_command(command)
 

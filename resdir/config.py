@@ -25,7 +25,10 @@ DEFAULTS = {
     "GEOCODER": "offline",
     "GEOCODER_MIN_DELAY_SECONDS": 1.0,  # Nominatim's usage policy: at most one request a second
     "GEOCODER_TIMEOUT_SECONDS": 10.0,
+    # Signs sessions. Unset: made once and kept in SECRET_KEY_FILE (default instance/secret_key),
+    # so that sign-ins survive restarts and every worker of one host agrees.
     "SECRET_KEY": None,
+    "SECRET_KEY_FILE": "",
     # Map tiles: a URL template such as https://tile.example.org/{z}/{x}/{y}.png (empty: markers
     # on a blank map), and the attribution its licence asks for.
     "TILE_URL": "",

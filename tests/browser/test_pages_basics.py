@@ -31,6 +31,7 @@ PAGES = {
     "search": "/search?near=94110&needs=sober_social.meeting",
     "listing": f"/listings/{NIGHT_SHELTER}",
     "peer": "/peer",
+    "login": "/login",
 }
 NOT_BUILT: set[str] = set()
 PAGE_BUDGET_BYTES = 300_000  # issue 5: no page over 300 KB before the map tiles
