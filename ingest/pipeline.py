@@ -8,7 +8,7 @@ quarantined with its problems and its raw form; every run writes its report.
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,8 +25,8 @@ from ingest.problems import Problem, Severity, SourceError, problem
 from ingest.readers import ReadOptions, detect
 from ingest.readers.files import KEY_SEPARATOR
 from ingest.record import Record, Stop
-from resdir import geo, listings
-from resdir.model import ListingSchema, TransitStopSchema
+from resdir import geo, listings, submissions
+from resdir.model import ListingSchema, TransitStopSchema, field_paths
 from resdir.store import (
     IngestRun,
     ListingSource,
@@ -80,21 +80,12 @@ class SourceReport:
         }
 
 
-def _flatten(errors: dict, prefix: str = "") -> Iterable[tuple[str, str]]:
-    for key, value in errors.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            yield from _flatten(value, f"{path}.")
-        else:
-            for message in value if isinstance(value, list) else [value]:
-                yield path, str(message)
-
-
 def validate(doc: dict, schema=LISTING_SCHEMA) -> list[Problem]:
     """Return an invalid-record error for every field the canonical schema rejects."""
     return [
         problem("invalid-record", field=path, detail=f"{path}: {message}")
-        for path, message in _flatten(schema.validate(doc))
+        for path, messages in field_paths(schema.validate(doc)).items()
+        for message in messages
     ]
 
 
@@ -297,6 +288,11 @@ def load_listings(
             merged["status"] = "unpublished"
         merged_docs.append(merged)
     _save_organizations(session, spec.id, merged_docs)
+    # What agencies published is kept over the feed, or put up for review when the feed changed.
+    edited = submissions.edited_listings(session, [d["id"] for d in merged_docs])
+    merged_docs = [
+        submissions.apply_edits(session, d, now) if d["id"] in edited else d for d in merged_docs
+    ]
     listings.save(session, merged_docs, f"ingest:{spec.id}", now)
 
 

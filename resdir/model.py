@@ -5,6 +5,8 @@ A listing document is plain JSON (strings, numbers, lists, dicts; times as "HH:M
 it. `ListingSchema().validate(doc)` is the check every document passes before it is stored.
 """
 
+from collections.abc import Callable
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from resdir import vocab
@@ -223,3 +225,24 @@ class TransitStopSchema(Schema):
         load_default="unknown", validate=validate.OneOf(vocab.TRI_STATES)
     )
     routes = fields.List(fields.Dict(), load_default=list)  # {id, short_name, long_name, type}
+
+
+def field_paths(messages, name: Callable[[str], str] = str) -> dict[str, list[str]]:
+    """Return marshmallow's nested error messages keyed by `name(dotted field path)`.
+
+    Paths look like "when.to" or "needs.1"; an error of a whole nested object (marshmallow's
+    "_schema") is named by the object's path.
+    """
+    out: dict[str, list[str]] = {}
+    for path, texts in _flatten(messages, ""):
+        out.setdefault(name(path), []).extend(texts)
+    return out
+
+
+def _flatten(messages, prefix: str):
+    if not isinstance(messages, dict):
+        yield prefix or "_schema", [str(m) for m in messages]
+        return
+    for key, value in messages.items():
+        path = prefix if key == "_schema" and prefix else f"{prefix}.{key}" if prefix else str(key)
+        yield from _flatten(value, path)

@@ -6,7 +6,6 @@ person's barriers and medications (DESIGN §1).
 """
 
 import traceback
-from collections.abc import Callable
 from http import HTTPStatus
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -25,27 +24,6 @@ class ApiError(Exception):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.fields = fields or {}
-
-
-def field_paths(messages, name: Callable[[str], str] = str) -> dict[str, list[str]]:
-    """Return marshmallow's nested error messages keyed by `name(dotted field path)`.
-
-    Paths look like "when.to" or "needs.1"; an error of a whole nested object (marshmallow's
-    "_schema") is named by the object's path.
-    """
-    out: dict[str, list[str]] = {}
-    for path, texts in _flatten(messages, ""):
-        out.setdefault(name(path), []).extend(texts)
-    return out
-
-
-def _flatten(messages, prefix: str):
-    if not isinstance(messages, dict):
-        yield prefix or "_schema", [str(m) for m in messages]
-        return
-    for key, value in messages.items():
-        path = prefix if key == "_schema" and prefix else f"{prefix}.{key}" if prefix else str(key)
-        yield from _flatten(value, path)
 
 
 def invalid(fields: dict[str, list[str]]) -> ApiError:

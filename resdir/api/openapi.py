@@ -17,8 +17,12 @@ from marshmallow import fields, validate
 from resdir import vocab
 from resdir.api.schemas import (
     ErrorEnvelopeSchema,
+    ListingChangesSchema,
     MatchResponseSchema,
     SearchQuerySchema,
+    SubmissionAcceptedSchema,
+    SubmissionRequestSchema,
+    SubmissionStatusSchema,
     VocabularySchema,
 )
 from resdir.matching.profile import BarriersField, ProfileSchema
@@ -35,7 +39,18 @@ UNAVAILABLE = (
     "Elasticsearch is unreachable and no embedded index can stand in; Retry-After says when "
     "to try again"
 )
-# Endpoint -> the schemas of its request and response, and the errors it answers.
+BEARER = "bearer"  # the security scheme of the agency API: an account's API token
+SUBMISSION_ERRORS = {
+    400: "The body is not valid JSON",
+    401: "No API token, or one not valid (revoked, or its account turned off)",
+    403: "The listing belongs to another organization",
+    404: "No listing has this id",
+    413: "The body is too large",
+    415: "The body is not sent as application/json",
+    422: "Fields not valid: fields names each by its dotted path",
+}
+# Endpoint -> the schemas of its request and response, the errors it answers, and (agency
+# routes) its success status and the token it needs.
 OPERATIONS = {
     "api.match_profile": {
         "body": ProfileSchema,
@@ -62,6 +77,28 @@ OPERATIONS = {
         "errors": {404: "No published listing has this id"},
     },
     "api.vocab": {"response": VocabularySchema, "errors": {}},
+    "api.create_submission": {
+        "body": SubmissionRequestSchema,
+        "response": SubmissionAcceptedSchema,
+        "status": 202,
+        "token": True,
+        "errors": SUBMISSION_ERRORS,
+    },
+    "api.edit_listing": {
+        "body": ListingChangesSchema,
+        "response": SubmissionAcceptedSchema,
+        "status": 202,
+        "token": True,
+        "errors": SUBMISSION_ERRORS,
+    },
+    "api.submission_status": {
+        "response": SubmissionStatusSchema,
+        "token": True,
+        "errors": {
+            401: SUBMISSION_ERRORS[401],
+            404: "No submission of the token's organization has this id",
+        },
+    },
 }
 # Component names by schema module, so that two schemas of one class name stay apart.
 NAME_PREFIXES = {"resdir.matching.profile": "Profile"}
@@ -110,16 +147,26 @@ def _json(schema) -> dict:
 
 def _operation(view, rule, spec: dict) -> dict:
     summary, _, description = (view.__doc__ or "").strip().partition("\n")
-    responses = {"200": {"description": "OK", "content": _json(spec["response"])}}
-    for status, text in spec["errors"].items():
-        phrase = HTTPStatus(status).phrase
-        responses[str(status)] = {
+    status = spec.get("status", HTTPStatus.OK)
+    success = {"description": HTTPStatus(status).phrase, "content": _json(spec["response"])}
+    if status == HTTPStatus.ACCEPTED:
+        success["headers"] = {
+            "Location": {"description": "Where to read its status", "schema": {"type": "string"}}
+        }
+    responses = {str(status): success}
+    for error, text in spec["errors"].items():
+        phrase = HTTPStatus(error).phrase
+        responses[str(error)] = {
             "description": f"{phrase}: {text}",
             "content": _json(ErrorEnvelopeSchema),
         }
-        if status == HTTPStatus.SERVICE_UNAVAILABLE:
-            responses[str(status)]["headers"] = {
+        if error == HTTPStatus.SERVICE_UNAVAILABLE:
+            responses[str(error)]["headers"] = {
                 "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+            }
+        if error == HTTPStatus.UNAUTHORIZED:
+            responses[str(error)]["headers"] = {
+                "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}
             }
     parameters = [
         {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
@@ -134,6 +181,8 @@ def _operation(view, rule, spec: dict) -> dict:
         operation["parameters"] = parameters
     if "body" in spec:
         operation["requestBody"] = {"required": True, "content": _json(spec["body"])}
+    if spec.get("token"):
+        operation["security"] = [{BEARER: []}]
     return operation
 
 
@@ -149,6 +198,14 @@ def build(app) -> dict:
     )
     plugin.converter.add_attribute_function(_barriers)
     plugin.converter.add_attribute_function(_closed_keys)
+    spec.components.security_scheme(
+        BEARER,
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An account's API token, made on its /account page",
+        },
+    )
     for endpoint, operation_spec in OPERATIONS.items():
         view = app.view_functions[endpoint]
         for rule in app.url_map.iter_rules(endpoint):

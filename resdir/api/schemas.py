@@ -6,9 +6,11 @@ what `resdir.api.openapi` turns into the OpenAPI document; the fuzz test holds e
 them.
 """
 
-from marshmallow import Schema, fields, validate
+import copy
 
-from resdir import model, vocab
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from resdir import model, submissions, vocab
 
 
 def _nullable(field_class, *args, **kwargs):
@@ -193,3 +195,79 @@ class ErrorEnvelopeSchema(Schema):
     """Every error the API returns."""
 
     error = fields.Nested(ErrorSchema, required=True)
+
+
+def _optional(field: fields.Field) -> fields.Field:
+    """Return a copy of a listing field that a change may leave out."""
+    clone = copy.copy(field)
+    clone.required = False
+    return clone
+
+
+_CHANGED_ELSEWHERE = ("attributes", "capacity")
+ListingChangesSchema = Schema.from_dict(
+    {
+        name: _optional(model.ListingSchema._declared_fields[name])
+        for name in submissions.EDITABLE_FIELDS
+        if name not in _CHANGED_ELSEWHERE
+    }
+    | {
+        "attributes": copy.copy(submissions.ATTRIBUTE_CHANGES),
+        "capacity": fields.Nested(submissions.CapacityChangeSchema, allow_none=True),
+    },
+    name="ListingChangesSchema",
+)
+ListingChangesSchema.__doc__ = (
+    "Fields of a listing to change, each with its whole new value (phones: the whole list; "
+    'address: the whole object); attributes map a code to "yes", "no" or "unknown" (which '
+    "removes the fact); capacity is stamped with the time it arrives. Phones in E.164."
+)
+
+
+class SubmissionRequestSchema(Schema):
+    """A change proposed to the directory: edit, capacity or verify ("still accurate") a
+    listing, or propose a new one."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(submissions.KINDS))
+    listing_id = fields.String(
+        metadata={"description": "The listing changed (edit, capacity, verify); none for new"}
+    )
+    changes = fields.Dict(
+        keys=fields.String(),
+        load_default=dict,
+        metadata={
+            "description": "edit and new: listing fields as in PATCH /api/v1/listings/{id}; "
+            "capacity: {available, total, unit}; verify: nothing"
+        },
+    )
+
+    @validates_schema
+    def _listing_for_kind(self, data, **kwargs):
+        if data.get("kind") == "new" and data.get("listing_id"):
+            raise ValidationError("a new listing has no id yet: leave it out", "listing_id")
+        if data.get("kind") not in (None, "new") and not data.get("listing_id"):
+            raise ValidationError("name the listing this changes", "listing_id")
+
+
+class SubmissionAcceptedSchema(Schema):
+    """A submission received: pending review, or published at once."""
+
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("pending", "published")))
+    kind = fields.String(required=True, validate=validate.OneOf(submissions.KINDS))
+    listing_id = fields.String(required=True)
+    url = fields.String(required=True, metadata={"description": "Where to read its status"})
+
+
+class SubmissionStatusSchema(Schema):
+    """What became of a submission; `note` is the reviewer's word when it was turned down."""
+
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(("pending", "published", "rejected"))
+    )
+    listing_id = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    decided_at = _nullable(fields.DateTime)
+    note = _nullable(fields.String)

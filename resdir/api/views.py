@@ -14,6 +14,7 @@ from resdir.api.vocabulary import vocabulary
 from resdir.listings import load_document
 from resdir.matching import CursorError, HiddenReasonError, match
 from resdir.matching.profile import PlaceError, ProfileSchema, utc_now
+from resdir.model import field_paths
 
 # A profile is a few hundred bytes; the largest valid one is under 4 KiB.
 MAX_BODY_BYTES = 16 * 1024
@@ -22,12 +23,12 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 errors.register(blueprint)
 
 
-def _read_json():
-    """Return the request's JSON body: 415 unless it says it is JSON, 413 if too large, 400 if
-    it does not parse."""
+def read_json(max_bytes: int = MAX_BODY_BYTES):
+    """Return the request's JSON body: 415 unless it says it is JSON, 413 if larger than
+    `max_bytes`, 400 if it does not parse."""
     if not request.is_json:
-        raise UnsupportedMediaType("Send the profile as JSON (Content-Type: application/json).")
-    request.max_content_length = MAX_BODY_BYTES
+        raise UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
+    request.max_content_length = max_bytes
     try:
         return json.loads(request.get_data(cache=False))
     # Nesting too deep for the parser is malformed too, not a bug.
@@ -42,7 +43,7 @@ def validated_profile(raw, name: Callable[[str], str] = str, bad: dict | None = 
     try:
         profile = ProfileSchema().load(raw)
     except ValidationError as exc:
-        for field, texts in errors.field_paths(exc.messages, name).items():
+        for field, texts in field_paths(exc.messages, name).items():
             fields.setdefault(field, []).extend(texts)
     if fields:
         raise errors.invalid(fields)
@@ -67,14 +68,14 @@ def run_match(profile: dict, name: Callable[[str], str] = str) -> dict:
 @blueprint.post("/v1/match")
 def match_profile():
     """Match a profile (the JSON body) to listings: best first, with reasons and what was hidden."""
-    return jsonify(run_match(validated_profile(_read_json())))
+    return jsonify(run_match(validated_profile(read_json())))
 
 
 @blueprint.get("/v1/search")
 def search():
     """Match the profile a shareable URL's query describes (the same as POST /api/v1/match)."""
     raw, bad = profile_from_query(request.args)
-    profile = validated_profile(raw, query_name, errors.field_paths(bad))
+    profile = validated_profile(raw, query_name, field_paths(bad))
     return jsonify(run_match(profile, query_name))
 
 

@@ -6,6 +6,7 @@ import json
 import logging
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from resdir import listings, search
@@ -48,7 +49,7 @@ def _public_address(doc: dict) -> dict | None:
     return doc.get("address")
 
 
-def result(doc: dict, sdoc: dict, plan, evaluation, profile: dict) -> dict:
+def result(doc: dict, sdoc: dict, plan, evaluation, profile: dict, stale_days: int) -> dict:
     """Return one match result as the API shows it."""
     occurrence = next_time(doc, plan)
     trip = evaluation.travel
@@ -71,7 +72,7 @@ def result(doc: dict, sdoc: dict, plan, evaluation, profile: dict) -> dict:
         "travel_minutes": round(trip.minutes) if trip.minutes is not None else None,
         "travel_mode": trip.mode,
         "score": evaluation.score,
-        "reasons": reasons(doc, sdoc, plan, evaluation, occurrence, profile),
+        "reasons": reasons(doc, sdoc, plan, evaluation, occurrence, profile, stale_days),
         "next_occurrence": occurrence
         and {"start": occurrence.start.isoformat(), "end": occurrence.end.isoformat()},
         "phones": doc["phones"],
@@ -90,7 +91,8 @@ def _search(engine, session: Session, plan, offset: int, limit: int, reveal: str
 
 
 def match(profile: dict, session: Session, now: datetime) -> dict:
-    """Return the listings that fit a validated profile, best first, with what was hidden.
+    """Return the listings that fit a validated profile, best first, with what was hidden;
+    a listing verified more than the app's RESDIR_STALE_DAYS ago says "call to confirm".
 
     While Elasticsearch is unreachable the embedded index answers, if the store has one, and
     the answer says it is `degraded`; without one, SearchUnavailable propagates.
@@ -112,11 +114,15 @@ def match(profile: dict, session: Session, now: datetime) -> dict:
         found, sdocs = _search(fallback, session, plan, offset, limit, reveal)
         degraded = True
     page = found.ids[:limit]
+    stale_days = current_app.config["STALE_DAYS"]
     evaluated = sorted(
         ((evaluate(sdocs[i], plan), i) for i in page), key=lambda e: (-e[0].score, e[1])
     )
     docs = listings.load_documents(session, page)
-    results = [result(docs[i], sdocs[i], plan, evaluation, profile) for evaluation, i in evaluated]
+    results = [
+        result(docs[i], sdocs[i], plan, evaluation, profile, stale_days)
+        for evaluation, i in evaluated
+    ]
     hidden = [
         {"code": c.reason, "reason": c.text, "count": found.hidden[c.reason]}
         for c in plan.conditions

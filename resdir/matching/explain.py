@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from langcodes import Language
 
 from resdir import vocab
+from resdir.config import DEFAULTS
 from resdir.i18n import _, _l, clock, in_sentence, label, language, ngettext, weekday, words
 from resdir.matching.plan import MatchPlan
 from resdir.matching.rules import Evaluation, fact
 from resdir.matching.time import Occurrence, next_occurrence
 
-STALE_DAYS = 365  # verified longer ago than this: "call to confirm"
 FRESH_DAYS = 90
 CAPACITY_STALE_DAYS = 7
 TRIP_WORDS = {
@@ -97,8 +97,10 @@ def reasons(
     evaluation: Evaluation,
     occurrence: Occurrence | None,
     profile: dict,
+    stale_days: int = DEFAULTS["STALE_DAYS"],
 ) -> list[dict]:
-    """Return the reasons a listing fits (or not), in reading order."""
+    """Return the reasons a listing fits (or not), in reading order; a listing verified more
+    than `stale_days` ago (RESDIR_STALE_DAYS) says "call to confirm"."""
     out = []
     subs = [label(vocab.NEEDS[doc["category"]][1].get(s, s)) for s in doc["subcategories"]]
     out.append(
@@ -172,11 +174,11 @@ def reasons(
     if plan.low_income is False and sdoc["cost"] in COST_WORDS:
         met = None if sdoc["cost"] == "fee" else True
         out.append(_reason("cost", str(COST_WORDS[sdoc["cost"]]), met))
-    out.extend(_freshness(doc, sdoc, plan.now))
+    out.extend(_freshness(doc, sdoc, plan.now, stale_days))
     return out
 
 
-def _freshness(doc: dict, sdoc: dict, now: datetime) -> list[dict]:
+def _freshness(doc: dict, sdoc: dict, now: datetime, stale_days: int) -> list[dict]:
     out = []
     available, days = sdoc["available"], _days_since(sdoc["available_at"], now)
     if available is not None:
@@ -192,7 +194,7 @@ def _freshness(doc: dict, sdoc: dict, now: datetime) -> list[dict]:
     days = _days_since(sdoc["verified_at"], now)
     if days is None:
         out.append(_reason("freshness", _("Never verified: call to confirm"), None))
-    elif days > STALE_DAYS:
+    elif days > stale_days:
         text = _("Last checked %(when)s: call to confirm", when=age(days))
         out.append(_reason("freshness", text, None))
     else:

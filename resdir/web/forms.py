@@ -21,6 +21,7 @@ from resdir.i18n import _, label
 from resdir.listings import load_documents
 from resdir.matching import decode_cursor
 from resdir.matching.profile import PlaceError, place
+from resdir.model import field_paths
 from resdir.search import SearchUnavailable
 from resdir.web import present
 
@@ -86,7 +87,7 @@ def _profile_or_errors(query: MultiDict) -> tuple[dict | None, dict]:
     """Return the validated profile of a query, or the fields to fix, as the API checks them."""
     raw, bad = profile_from_query(query)
     try:
-        return validated_profile(raw, query_name, errors.field_paths(bad)), {}
+        return validated_profile(raw, query_name, field_paths(bad)), {}
     except errors.ApiError as exc:
         return None, exc.fields
 

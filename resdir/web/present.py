@@ -16,13 +16,14 @@ from babel import Locale
 from babel.dates import format_skeleton, get_day_names
 from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
+from flask import current_app
 from flask_babel import get_locale
 from langcodes import Language
 
 from resdir import geo, vocab
 from resdir.i18n import DEFAULT_LANGUAGE, _, clock, label, ngettext, words
 from resdir.matching import plan as plans
-from resdir.matching.explain import STALE_DAYS, age
+from resdir.matching.explain import age
 from resdir.matching.time import is_open, next_occurrence, occurrences
 
 # Distances in miles where road signs use them, kilometres elsewhere.
@@ -256,13 +257,14 @@ def week_hours(doc: dict, now: datetime, zone: str | None) -> list[dict]:
 
 
 def checked(doc: dict, now: datetime) -> dict:
-    """Return when the listing was last checked, `{text, stale}`: "Last checked 3 months ago"."""
+    """Return when the listing was last checked, `{text, stale}`: "Last checked 3 months ago";
+    stale past the app's RESDIR_STALE_DAYS."""
     # A feed's "updated" date is the nearest thing to a check it has (as in search documents).
     instant = doc.get("last_verified_at") or doc.get("updated_at")
     if not instant:
         return {"text": _("Never checked: call to confirm"), "stale": True}
     days = (now - datetime.fromisoformat(instant)) / timedelta(days=1)
-    if days > STALE_DAYS:
+    if days > current_app.config["STALE_DAYS"]:
         return {"text": _("Last checked %(when)s: call to confirm", when=age(days)), "stale": True}
     return {"text": _("Last checked %(when)s", when=age(max(days, 0))), "stale": False}
 

@@ -383,6 +383,9 @@ def test_openapi_document_is_generated_from_the_schemas(client):
         ("/api/v1/search", "get"),
         ("/api/v1/listings/{listing_id}", "get"),
         ("/api/v1/vocab", "get"),
+        ("/api/v1/submissions", "post"),
+        ("/api/v1/listings/{listing_id}", "patch"),
+        ("/api/v1/submissions/{submission_id}", "get"),
     }
     match = doc["paths"]["/api/v1/match"]["post"]
     assert match["requestBody"]["content"]["application/json"]["schema"] == {
