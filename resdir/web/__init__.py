@@ -35,11 +35,22 @@ def _secure(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register every blueprint and the security headers."""
+    """Register every blueprint, sessions with CSRF protection, and the security headers."""
     from resdir import api
-    from resdir.web import peer, public
+    from resdir.web import auth, peer, public
 
     app.register_blueprint(public.blueprint)
     app.register_blueprint(peer.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(auth.blueprint)
+    from resdir.web import admin, agency
+
+    app.register_blueprint(agency.blueprint)
+    app.register_blueprint(admin.blueprint)
+    auth.init_app(app)
+    # The API's writes carry a Bearer token, never the session cookie. The search and peer
+    # forms change nothing on the server and are read by visitors with no session (a token
+    # would need one); their answers depend only on what was posted.
+    for exempt in (api.blueprint, public.blueprint, peer.blueprint):
+        auth.csrf.exempt(exempt)
     app.after_request(_secure)

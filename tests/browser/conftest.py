@@ -31,6 +31,8 @@ Fixtures:
 
 - `browser_path` (the Chromium executable), `browser` (one Chromium for the session).
 - `page`: a JavaScript page at DESKTOP size; `page_without_js`: the same with JavaScript off.
+  For a second page, or one with other context options (clipboard permissions), use
+  `yield from new_page(browser, live_app, browser_errors, **options)` in a fixture.
   Both fail the test (an error at teardown) on any console error or uncaught page error: a
   Content-Security-Policy violation is a console error, and so is a sub-resource that does not
   load. `browser_errors` is that list, for a test that provokes an error on purpose and clears it.
@@ -259,7 +261,9 @@ def browser_errors() -> list[str]:
     return []
 
 
-def _new_page(browser: Browser, live_app: LiveApp, errors: list[str], **options):
+def new_page(browser: Browser, live_app: LiveApp, errors: list[str], **options):
+    """Yield a page of the live app in a fresh context with `options` (permissions, JavaScript
+    off, ...); fail at teardown on any console or page error collected in `errors`."""
     context = browser.new_context(base_url=live_app.url, viewport=DESKTOP, locale=LOCALE, **options)
     page = context.new_page()
 
@@ -285,10 +289,10 @@ def _new_page(browser: Browser, live_app: LiveApp, errors: list[str], **options)
 @pytest.fixture
 def page(browser, live_app, browser_errors):
     """Return a page with JavaScript in a fresh context; fail on any console or page error."""
-    yield from _new_page(browser, live_app, browser_errors)
+    yield from new_page(browser, live_app, browser_errors)
 
 
 @pytest.fixture
 def page_without_js(browser, live_app, browser_errors):
     """Return a page without JavaScript in a fresh context; fail on any console error."""
-    yield from _new_page(browser, live_app, browser_errors, java_script_enabled=False)
+    yield from new_page(browser, live_app, browser_errors, java_script_enabled=False)

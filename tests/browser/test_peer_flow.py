@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, Request, expect
 
 from resdir import vocab
-from tests.browser.conftest import _new_page, axe_check, open_page, screenshot
+from tests.browser.conftest import axe_check, new_page, open_page, screenshot
 from tests.browser.test_public_flows import _match
 
 ZIP = "94110"
@@ -115,13 +115,13 @@ def _shortlist(page: Page):
 @pytest.fixture
 def clipboard_page(browser, live_app, browser_errors):
     """Return a JavaScript page that may read and write the clipboard; fail on browser errors."""
-    yield from _new_page(browser, live_app, browser_errors, permissions=CLIPBOARD)
+    yield from new_page(browser, live_app, browser_errors, permissions=CLIPBOARD)
 
 
 @pytest.fixture
 def fresh_page(browser, live_app, browser_errors):
     """Return a second JavaScript page in a context of its own; fail on browser errors."""
-    yield from _new_page(browser, live_app, browser_errors)
+    yield from new_page(browser, live_app, browser_errors)
 
 
 def test_from_profile_to_plan_and_a_copied_text_message(clipboard_page, live_app):
