@@ -30,7 +30,7 @@ install: $(STAMP) $(CATALOGS)
 ## make messages: collect the texts to translate (templates, code, vocabulary) into the catalogs
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o resdir/translations/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i resdir/translations/messages.pot -d resdir/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i resdir/translations/messages.pot -d resdir/translations --no-fuzzy-matching --ignore-obsolete
 
 ## make run: install, load data/seed/ into the embedded store, serve on http://127.0.0.1:5000
 run: install

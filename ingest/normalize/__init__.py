@@ -232,10 +232,17 @@ def _eligibility(draft: dict, facts: dict, problems: list[Problem]) -> dict:
     raw = draft.get("eligibility") or {}
     text = _text(raw.get("text"))
     stated = parse_eligibility(text) if text else {}
-    genders = [g for g in (raw.get("genders") or stated.get("genders") or []) if g in vocab.GENDERS]
+    listed = raw.get("genders") or []
+    listed = [listed] if isinstance(listed, str) else listed
+    # A spreadsheet names who is served in words ("Women and children"): read as eligibility text.
+    words = ", ".join(str(g) for g in listed if g not in vocab.GENDERS and clean_text(str(g)))
+    genders = [g for g in listed if g in vocab.GENDERS]
+    genders += parse_eligibility(words)["genders"] if words else []
+    genders = genders or stated.get("genders") or []
     for code, gender in (("women_only", "woman"), ("men_only", "man")):
         if facts.get(code, {}).get("value") == "yes" and not genders:
             genders = [gender]
+    genders = [g for g in vocab.GENDERS if g in genders]  # one order, whatever the source's
     ages = {}
     for key in ("min_age", "max_age"):
         value = raw.get(key) if raw.get(key) not in (None, "") else stated.get(key)
@@ -276,7 +283,13 @@ def _capacity(raw: dict | None, tz: str | None, problems: list[Problem]) -> dict
         counts[key] = int(count) if count is not None else None
     if counts["available"] is None and counts["total"] is None:
         return None
-    unit = raw.get("unit") if raw.get("unit") in vocab.CAPACITY_UNITS else "beds"
+    stated = (clean_text(raw.get("unit")) or "").lower()
+    unit = stated if stated in vocab.CAPACITY_UNITS else "beds"
+    if stated and stated != unit:
+        detail = "not beds, seats or slots; counted as beds"
+        problems.append(
+            problem("invalid-value", field="capacity.unit", value=raw.get("unit"), detail=detail)
+        )
     return counts | {
         "unit": unit,
         "as_of": _instant(raw.get("as_of"), tz, "capacity.as_of", problems),

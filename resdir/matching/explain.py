@@ -182,7 +182,7 @@ def _freshness(doc: dict, sdoc: dict, now: datetime, stale_days: int) -> list[di
     out = []
     available, days = sdoc["available"], _days_since(sdoc["available_at"], now)
     if available is not None:
-        places = _capacity(available, doc["capacity"]["unit"])
+        places = capacity_open(available, doc["capacity"]["unit"])
         stale = days is None or days > CAPACITY_STALE_DAYS
         if days is None:
             text = _("%(places)s: call to confirm", places=places)
@@ -203,7 +203,7 @@ def _freshness(doc: dict, sdoc: dict, now: datetime, stale_days: int) -> list[di
     return out
 
 
-def _capacity(available: int, unit: str) -> str:
+def capacity_open(available: int, unit: str) -> str:
     """Return "2 beds open", "No seats open", "1 slot open" (units: vocab.CAPACITY_UNITS)."""
     if not available:
         return {"beds": _("No beds open"), "seats": _("No seats open")}.get(unit) or _(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from babel import Locale
 from babel.dates import format_skeleton, get_day_names
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency
 from babel.units import format_unit
 from flask import current_app
 from flask_babel import get_locale
@@ -23,7 +23,7 @@ from langcodes import Language
 from resdir import geo, vocab
 from resdir.i18n import DEFAULT_LANGUAGE, _, clock, label, ngettext, words
 from resdir.matching import plan as plans
-from resdir.matching.explain import age
+from resdir.matching.explain import age, capacity_open
 from resdir.matching.time import is_open, next_occurrence, occurrences
 
 # Distances in miles where road signs use them, kilometres elsewhere.
@@ -458,17 +458,12 @@ def eligibility_lines(eligibility: dict) -> list[str]:
 
 
 def capacity_text(capacity: dict | None, now: datetime) -> str | None:
-    """Return the places open and how old the count is: "2 beds open of 7, as of 4 days ago"."""
+    """Return the places open and how old the count is: "2 beds open (of 7), as of 4 days ago"."""
     if not capacity or capacity.get("available") is None:
         return None
-    units = {"beds": _("beds"), "seats": _("seats"), "slots": _("places")}
-    text = _(
-        "%(available)s %(unit)s open",
-        available=format_decimal(capacity["available"], locale=locale()),
-        unit=units[capacity["unit"]],
-    )
+    text = capacity_open(capacity["available"], capacity["unit"])
     if capacity.get("total"):
-        text = _("%(open)s of %(total)s", open=text, total=capacity["total"])
+        text = _("%(open)s (of %(total)s)", open=text, total=capacity["total"])
     if capacity.get("as_of"):
         days = (now - datetime.fromisoformat(capacity["as_of"])) / timedelta(days=1)
         text = _("%(count)s, as of %(when)s", count=text, when=age(max(days, 0)))

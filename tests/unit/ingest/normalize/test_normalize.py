@@ -81,6 +81,29 @@ def test_a_service_with_no_place_takes_the_zone_its_zip_codes_share():
     assert split["timezone"] is None
 
 
+@pytest.mark.parametrize(
+    ("served", "genders"),
+    [
+        ("Women and children", ["woman"]),
+        ("Men", ["man"]),
+        ("Men and women", []),
+        (["woman"], ["woman"]),
+    ],
+)
+def test_who_is_served_in_words_gives_the_genders(served, genders):
+    doc, problems = _doc(eligibility={"genders": served})
+    assert doc["eligibility"]["genders"] == genders
+    assert problems == []
+
+
+def test_a_capacity_unit_is_read_in_any_case_and_an_unknown_one_reported():
+    seats, problems = _doc(capacity={"available": "3", "unit": "Seats"})
+    assert (seats["capacity"]["unit"], problems) == ("seats", [])
+    rooms, problems = _doc(capacity={"available": "3", "unit": "Rooms"})
+    assert rooms["capacity"]["unit"] == "beds"
+    assert [(p.type, p.field) for p in problems] == [("invalid-value", "capacity.unit")]
+
+
 def test_placeholder_dates_and_ages_are_dropped_not_fatal():
     doc, problems = _doc(
         updated_at="12/31/9999 11:00 PM", eligibility={"min_age": "18", "max_age": 999}

@@ -315,7 +315,8 @@ def test_cost_eligibility_languages_and_capacity_in_words(english):
     assert present.language_names(["en", "es", "zh"]) == "English, Spanish, and Chinese"
     capacity = {"available": 2, "total": 7, "unit": "beds", "as_of": "2026-11-22T08:00:00+00:00"}
     assert (
-        present.capacity_text(capacity, THURSDAY_AFTERNOON) == "2 beds open of 7, as of 4 days ago"
+        present.capacity_text(capacity, THURSDAY_AFTERNOON)
+        == "2 beds open (of 7), as of 4 days ago"
     )
 
 
