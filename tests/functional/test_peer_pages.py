@@ -14,7 +14,8 @@ from werkzeug.datastructures import MultiDict
 from resdir import vocab
 from resdir.listings import listing_id
 from resdir.matching.profile import utc_now
-from tests.functional.test_api import load_seed
+from tests.functional.test_public_pages import card, result_ids, text
+from tests.seed import load_seed
 
 NIGHT_SHELTER = listing_id("seed-hsds", "98564e2f-4a2d-55b2-b977-c9c6c9ec60f9")
 SURVIVOR_SHELTER = listing_id("seed-hsds", "50fb83f4-c0ce-5f82-bd14-052ee84e13dc")
@@ -75,22 +76,6 @@ def client(seed_app):
 def her_form(*extra: tuple[str, str]) -> MultiDict:
     """Return her profile as the console's form posts it, with `extra` fields."""
     return MultiDict([*HER_FORM, *extra])
-
-
-def result_ids(html: str) -> list[str]:
-    """Return the listing ids of the result cards, in page order."""
-    return re.findall(r'<li class="result" id="result-[^"]+" data-id="([^"]+)"', html)
-
-
-def card(html: str, listing: str) -> str:
-    """Return one result card's HTML, unescaped."""
-    start = html.index(f'data-id="{listing}"')
-    return unescape(html[start : html.index("</article>", start)])
-
-
-def text(html: str) -> str:
-    """Return a page's text without tags, unescaped, spaces collapsed."""
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
 def addresses(html: str) -> list[str]:

@@ -3,20 +3,17 @@
 import re
 from datetime import datetime, time, timedelta
 from html import unescape
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from ingest.manifest import load_manifest
-from ingest.pipeline import run_source
-from resdir import create_app, geo, store, vocab
+from resdir import create_app, store, vocab
 from resdir.listings import listing_id
 from resdir.matching.profile import utc_now
+from tests.seed import load_seed
 
-SEED = Path(__file__).resolve().parents[2] / "data" / "seed" / "manifest.toml"
 NIGHT_SHELTER = listing_id("seed-hsds", "98564e2f-4a2d-55b2-b977-c9c6c9ec60f9")
 SURVIVOR_SHELTER = listing_id("seed-hsds", "50fb83f4-c0ce-5f82-bd14-052ee84e13dc")
 MEETINGS_94110 = {"near": "94110", "needs": "sober_social.meeting"}
@@ -50,16 +47,7 @@ PAGE_BUDGET_BYTES = 300 * 1024
 @pytest.fixture(scope="module")
 def seed_app(tmp_path_factory):
     """Return an app whose store holds the demo directory (loaded once for this module)."""
-    app = create_app(
-        {"DATABASE": str(tmp_path_factory.mktemp("pages") / "seed.sqlite3"), "TESTING": True}
-    )
-    with app.app_context():
-        store.init_db()
-        for spec in load_manifest(SEED):
-            with store.session() as session:
-                report = run_source(session, spec, geo.Geocoder())
-                assert report.status == "completed", report.error
-    return app
+    return load_seed(tmp_path_factory.mktemp("pages") / "seed.sqlite3")
 
 
 @pytest.fixture
