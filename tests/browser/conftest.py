@@ -76,7 +76,7 @@ from playwright.sync_api import Browser, Page, Response, sync_playwright
 from werkzeug.serving import make_server
 
 from resdir.cli import PathOnlyRequestHandler
-from tests.functional.test_api import load_seed
+from tests.seed import load_seed
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "screenshots"

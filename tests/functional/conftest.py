@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from resdir import store
+from tests.seed import load_seed
 
 # Tables whose content is the directory itself (runs and problems are the log of how it got there).
 DIRECTORY_TABLES = (
@@ -18,6 +19,18 @@ DIRECTORY_TABLES = (
     store.TransitStop,
     store.Source,
 )
+
+
+@pytest.fixture(scope="module")
+def seed_app(tmp_path_factory):
+    """Return an app whose store holds the demo directory (loaded once for each module)."""
+    return load_seed(tmp_path_factory.mktemp("seed") / "seed.sqlite3")
+
+
+@pytest.fixture
+def client(seed_app):
+    """Return a test client of the demo directory's app."""
+    return seed_app.test_client()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from resdir.listings import listing_id, load_document, load_documents
 from resdir.matching.profile import utc_now
 from resdir.store import Listing, Organization, Submission
 from resdir.web import listing_form
-from tests.functional.test_api import load_seed
+from tests.seed import load_seed
 
 PASSWORD = "correct horse battery staple"
 FOG_CITY = "Fog City Sober Living"  # four recovery residences in data/seed/residences.csv

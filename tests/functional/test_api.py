@@ -15,7 +15,6 @@ from resdir.api import views
 from resdir.cli import PathOnlyRequestHandler
 from resdir.listings import listing_id
 from resdir.matching.profile import ProfileSchema
-from tests.seed import load_seed
 
 MEETINGS_94110 = {"location": {"postal_code": "94110"}, "needs": ["sober_social.meeting"]}
 # A person without a car who uses a wheelchair, wants a secular group and not a faith-based one.
@@ -31,18 +30,6 @@ SECULAR_BY_TRANSIT_QUERY = (
 )
 NIGHT_SHELTER = listing_id("seed-hsds", "98564e2f-4a2d-55b2-b977-c9c6c9ec60f9")
 SURVIVOR_SHELTER = listing_id("seed-hsds", "50fb83f4-c0ce-5f82-bd14-052ee84e13dc")
-
-
-@pytest.fixture(scope="module")
-def seed_app(tmp_path_factory):
-    """Return an app serving the demo directory (loaded once for this module)."""
-    return load_seed(tmp_path_factory.mktemp("api") / "seed.sqlite3")
-
-
-@pytest.fixture
-def client(seed_app):
-    """Return a test client of the demo directory's app."""
-    return seed_app.test_client()
 
 
 def _error(response, status: int) -> dict:

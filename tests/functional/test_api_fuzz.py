@@ -12,9 +12,16 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 
 from resdir import create_app, store
-from tests.functional.test_api import load_seed
 
 MAX_EXAMPLES = 25  # generated per operation; the coverage phase adds its fixed boundary cases
+# Repeatable runs: the same cases every time, no example database, no deadline on a busy machine.
+FUZZ = settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -29,20 +36,8 @@ schema = schemathesis.openapi.from_wsgi(
 )
 
 
-@pytest.fixture(scope="module")
-def seed_app(tmp_path_factory):
-    """Return an app serving the demo directory."""
-    return load_seed(tmp_path_factory.mktemp("fuzz") / "seed.sqlite3")
-
-
 @schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+@FUZZ
 def test_no_server_error_and_every_response_fits_its_schema(case, seed_app):
     case.call_and_validate(app=seed_app, checks=CHECKS)
 

@@ -15,7 +15,6 @@ from resdir import vocab
 from resdir.listings import listing_id
 from resdir.matching.profile import utc_now
 from tests.functional.test_public_pages import card, result_ids, text
-from tests.seed import load_seed
 
 NIGHT_SHELTER = listing_id("seed-hsds", "98564e2f-4a2d-55b2-b977-c9c6c9ec60f9")
 SURVIVOR_SHELTER = listing_id("seed-hsds", "50fb83f4-c0ce-5f82-bd14-052ee84e13dc")
@@ -59,18 +58,6 @@ NIGHT_SHELTER_LINE = (
     "Mission Lantern Night Shelter — Open today until 7:00 AM, 7:00 PM–7:00 AM — "
     "2940 16th St, San Francisco, CA 94103 — (415) 555-0142"
 )
-
-
-@pytest.fixture(scope="module")
-def seed_app(tmp_path_factory):
-    """Return an app whose store holds the demo directory (loaded once for this module)."""
-    return load_seed(tmp_path_factory.mktemp("peer") / "seed.sqlite3")
-
-
-@pytest.fixture
-def client(seed_app):
-    """Return a test client of the demo directory's app."""
-    return seed_app.test_client()
 
 
 def her_form(*extra: tuple[str, str]) -> MultiDict:

@@ -12,7 +12,6 @@ from werkzeug.datastructures import MultiDict
 from resdir import create_app, store, vocab
 from resdir.listings import listing_id
 from resdir.matching.profile import utc_now
-from tests.seed import load_seed
 
 NIGHT_SHELTER = listing_id("seed-hsds", "98564e2f-4a2d-55b2-b977-c9c6c9ec60f9")
 SURVIVOR_SHELTER = listing_id("seed-hsds", "50fb83f4-c0ce-5f82-bd14-052ee84e13dc")
@@ -42,18 +41,6 @@ SECULAR_BY_TRANSIT = {
 SAN_FRANCISCO = ZoneInfo("America/Los_Angeles")  # the zone of ZIP 94110
 # Leaflet is most of a map page; the budget is for everything before the map's tiles.
 PAGE_BUDGET_BYTES = 300 * 1024
-
-
-@pytest.fixture(scope="module")
-def seed_app(tmp_path_factory):
-    """Return an app whose store holds the demo directory (loaded once for this module)."""
-    return load_seed(tmp_path_factory.mktemp("pages") / "seed.sqlite3")
-
-
-@pytest.fixture
-def client(seed_app):
-    """Return a test client of the demo directory's app."""
-    return seed_app.test_client()
 
 
 def result_ids(html: str) -> list[str]:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
 from sqlalchemy import select
 
 from resdir import accounts, create_app, store, submissions
 from resdir.store import Account, Organization, Submission, utcnow
-from tests.functional.test_api import NIGHT_SHELTER, load_seed
-from tests.functional.test_api_fuzz import CHECKS, MAX_EXAMPLES
+from tests.functional.test_api import NIGHT_SHELTER
+from tests.functional.test_api_fuzz import CHECKS, FUZZ
+from tests.seed import load_seed
 
 SHELTER_ORG = "Mission Lantern Community Services"
 OTHER_ORG = "Little Oaks Child Development Center"
@@ -356,13 +356,7 @@ def test_the_openapi_document_describes_the_three_operations_with_their_token():
 
 
 @AGENCY_WRITES.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+@FUZZ
 def test_whatever_an_agency_sends_is_answered_in_the_document(case, directory):
     app = directory.app()
     if case.path_parameters:
