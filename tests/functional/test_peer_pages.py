@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from resdir import vocab
 from resdir.listings import listing_id
 from resdir.matching.profile import utc_now
-from tests.functional.test_public_pages import card, result_ids, text
+from tests.functional.test_public_pages import card, page_bytes, result_ids, text
 
 NIGHT_SHELTER = listing_id("seed-hsds", "98564e2f-4a2d-55b2-b977-c9c6c9ec60f9")
 SURVIVOR_SHELTER = listing_id("seed-hsds", "50fb83f4-c0ce-5f82-bd14-052ee84e13dc")
@@ -345,12 +345,7 @@ def test_no_console_page_has_inline_script_or_style(client):
 
 def test_every_console_page_is_light(client):
     for name, page in _pages(client).items():
-        total = len(page.get_data())
-        for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.get_data(as_text=True)):
-            fetched = client.get(asset)
-            assert fetched.status_code == 200, asset
-            total += len(fetched.get_data())
-            fetched.close()
+        total = page_bytes(client, page)
         assert total < PAGE_BUDGET_BYTES, (name, total)
 
 

@@ -340,15 +340,20 @@ def test_no_page_has_inline_script_or_style(client):
         assert "script-src 'self'" in page.headers["Content-Security-Policy"], name
 
 
+def page_bytes(client, page) -> int:
+    """Return the bytes of a page and of every static file it links or loads."""
+    total = len(page.get_data())
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.get_data(as_text=True)):
+        fetched = client.get(asset)
+        assert fetched.status_code == 200, asset
+        total += len(fetched.get_data())
+        fetched.close()
+    return total
+
+
 def test_every_page_is_light_before_the_map_tiles(client):
     for name, page in _pages(client).items():
-        html = page.get_data(as_text=True)
-        total = len(page.get_data())
-        for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
-            fetched = client.get(asset)
-            assert fetched.status_code == 200, asset
-            total += len(fetched.get_data())
-            fetched.close()
+        total = page_bytes(client, page)
         assert total < PAGE_BUDGET_BYTES, (name, total)
 
 
