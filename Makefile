@@ -7,8 +7,14 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 ES := es/es.sh
+# `make test FAKE_TIME="<instant>"` runs pytest under libfaketime (Debian's faketime), its clock
+# starting at that instant and running on; Elasticsearch, Chromium and node keep the machine's.
+# Nothing may depend on the day the suite runs: `make test-clock` runs it at each of these
+# (Pacific): a spring-forward night, New Year's Eve a minute to midnight, a Sunday at 2 AM.
+CLOCK_INSTANTS := 2027-03-14T01:59:00-08:00 2026-12-31T23:59:00-08:00 2026-12-06T02:00:00-08:00
+FAKETIME_SKIP := java,chromium,node
 
-.PHONY: install run test lint format bench clean es-start es-stop browser messages
+.PHONY: install run test test-clock print-clock-instants faketime lint format bench clean es-start es-stop browser messages
 
 VENDOR := resdir/static/vendor
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard resdir/translations/*/LC_MESSAGES/messages.po))
@@ -41,14 +47,30 @@ run: install
 ## make test: install, lint, start an Elasticsearch node (when Java 17+ is here), run every test
 # The node is stopped afterwards unless it was already up (make es-start). es.sh exits 3 when
 # there is no Java: the Elasticsearch tests then skip, or fail under RESDIR_REQUIRE_ELASTICSEARCH.
-test: install lint browser
+test: install lint browser $(if $(FAKE_TIME),faketime)
 	@was_up=$$($(ES) status 2>/dev/null); \
 	url=$$($(ES) start); rc=$$?; \
 	if [ $$rc -eq 3 ]; then url=; echo "make test: no Java 17+, no Elasticsearch node"; \
 	elif [ $$rc -ne 0 ]; then exit $$rc; fi; \
-	env $${url:+RESDIR_TEST_ELASTICSEARCH_URL=$$url} $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	$(if $(FAKE_TIME),echo "make test: the clock starts at $(FAKE_TIME)";) \
+	env $${url:+RESDIR_TEST_ELASTICSEARCH_URL=$$url} \
+	  $(if $(FAKE_TIME),FAKETIME_SKIP_CMDS=$(FAKETIME_SKIP) faketime "$(FAKE_TIME)") \
+	  $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ -n "$$url" ] && [ -z "$$was_up" ]; then $(ES) stop; fi; \
 	exit $$rc
+
+## make test-clock: the whole suite at each of CLOCK_INSTANTS, one after another
+test-clock:
+	@for instant in $(CLOCK_INSTANTS); do $(MAKE) --no-print-directory test FAKE_TIME=$$instant || exit 1; done
+
+print-clock-instants:
+	@echo $(CLOCK_INSTANTS)
+
+## make faketime: Debian's libfaketime, for FAKE_TIME
+faketime:
+	@command -v faketime >/dev/null || apt-get install -y -q faketime >/dev/null 2>&1 || \
+	  (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q faketime >/dev/null 2>&1) || \
+	  (echo "make faketime: could not install faketime (Debian package faketime)"; exit 1)
 
 ## make browser: Debian's Chromium for the page tests (Playwright drives it; its own download
 # does not work here). Without root or apt the page tests skip, or fail under RESDIR_REQUIRE_BROWSER.

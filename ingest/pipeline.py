@@ -25,7 +25,7 @@ from ingest.problems import Problem, Severity, SourceError, problem
 from ingest.readers import ReadOptions, detect
 from ingest.readers.files import KEY_SEPARATOR
 from ingest.record import Record, Stop
-from resdir import geo, listings, submissions
+from resdir import clock, geo, listings, submissions
 from resdir.model import ListingSchema, TransitStopSchema, field_paths
 from resdir.store import (
     IngestRun,
@@ -34,7 +34,6 @@ from resdir.store import (
     ProblemRow,
     Source,
     TransitStop,
-    utcnow,
 )
 
 logger = logging.getLogger(__name__)
@@ -357,7 +356,7 @@ def _save_run(
         counts={k: report.counts[k] for k in COUNTS},
         error=report.error,
         started_at=started,
-        finished_at=utcnow(),
+        finished_at=clock.now(),
     )
     session.add(run)
     session.flush()
@@ -424,7 +423,7 @@ def run_source(
 ) -> SourceReport:
     """Ingest one source in one transaction and return its report; never raises for bad input."""
     report = SourceReport(spec.id, str(spec.path))
-    started = utcnow()
+    started = clock.now()
     docs, stops, raws, seen = [], [], {}, set()
     try:
         reader = detect(spec.path, spec.format, spec.mapping)
@@ -476,7 +475,7 @@ def run_source(
             for p in geocode(doc, geocoder, session):
                 p.source, p.record = spec.id, doc["source_id"]
                 report.problems.append(p)
-        load_listings(session, spec, docs, resolution, utcnow(), report.counts)
+        load_listings(session, spec, docs, resolution, clock.now(), report.counts)
     if stops:
         load_stops(session, spec, stops, report.counts)
     if dry_run:

@@ -19,8 +19,9 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from resdir import clock
 from resdir.i18n import _, ngettext
-from resdir.store import Account, ApiToken, AuditEntry, Invitation, Organization, utcnow
+from resdir.store import Account, ApiToken, AuditEntry, Invitation, Organization
 
 AUDIT_ACTIONS = frozenset(
     {
@@ -151,7 +152,7 @@ def audit(
         raise ValueError(f"audit detail must not hold {', '.join(sorted(secret))}")
     session.add(
         AuditEntry(
-            at=now or utcnow(),
+            at=now or clock.now(),
             actor=actor,
             action=action,
             target=target,

@@ -24,7 +24,7 @@ from rich.table import Table
 from sqlalchemy import func, inspect, select
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-from resdir import geo, store, vocab
+from resdir import clock, geo, store, vocab
 
 RAW_LIMIT = 2000  # characters of a rejected record's raw form shown by `resdir problems --raw`
 PLAIN_WIDTH = 160  # tables are this wide when not on a terminal (CI logs, pipes)
@@ -366,7 +366,7 @@ def invite_command(email, as_admin, organization_id, base_url) -> None:
     role = "admin" if as_admin else "staff"
     with store.session() as session:
         try:
-            token = accounts.invite(session, email, role, organization_id, None, store.utcnow())
+            token = accounts.invite(session, email, role, organization_id, None, clock.now())
         except accounts.AccountError as exc:
             raise click.ClickException(exc.message) from exc
         session.commit()

@@ -4,6 +4,9 @@ import re
 from pathlib import Path
 
 DEFAULTS = {
+    # Stop the clock at this instant (ISO 8601 with its offset): tests choose their day with it;
+    # empty, the machine's clock (resdir.clock).
+    "NOW": "",
     # A path (relative paths are taken from the working directory) or a SQLAlchemy URL such as
     # postgresql://user@host/resdir. Empty: instance/resdir.sqlite3 in the app's instance folder.
     "DATABASE": "",

@@ -11,7 +11,6 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from statistics import fmean
 
@@ -21,6 +20,7 @@ from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim, Pelias
 from sqlalchemy.orm import Session
 
+from resdir import clock
 from resdir.store import GeocodeCacheEntry
 
 logger = logging.getLogger(__name__)
@@ -288,7 +288,7 @@ class Geocoder:
             except GeopyError as exc:
                 logger.warning("geocoder %s unavailable: %s", self.setting, type(exc).__name__)
                 return None
-            hit = GeocodeCacheEntry(query=key, created_at=datetime.now(UTC))
+            hit = GeocodeCacheEntry(query=key, created_at=clock.now())
             if result is not None:
                 hit.lat, hit.lon = result.latitude, result.longitude
                 hit.precision = _precision(result.raw)

@@ -236,3 +236,15 @@ def category_counts(session: Session) -> dict[str, dict[str, int]]:
 def stop_count(session: Session) -> int:
     """Return the number of transit stops present in their feed's latest run."""
     return session.scalar(select(func.count()).select_from(TransitStop).where(TransitStop.present))
+
+
+def main_timezone(session: Session) -> str | None:
+    """Return the time zone most published listings keep their hours in (None: none has one)."""
+    zone = Listing.document["timezone"].as_string()
+    return session.scalar(
+        select(zone)
+        .where(Listing.status == "published", zone.is_not(None))
+        .group_by(zone)
+        .order_by(func.count().desc(), zone)
+        .limit(1)
+    )

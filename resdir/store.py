@@ -4,7 +4,7 @@ Nothing here is SQLite-specific except the connection pragmas, so a postgresql:/
 change. Tables are created by `resdir init-db`, never as a side effect of starting the app.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 import click
@@ -29,11 +29,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 EXTENSION = "resdir.store"
 SQLITE_MMAP_BYTES = 1 << 30
 SQLITE_CACHE_KIB = 64 * 1024
-
-
-def utcnow() -> datetime:
-    """Return the current time in UTC."""
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

@@ -6,12 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import NOW
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("RESDIR_SHARED_DATA", REPO.parent / "shared" / "data"))
 # `make test` starts a node and names it here; CI sets RESDIR_REQUIRE_ELASTICSEARCH=1 so that a
 # missing node fails the Elasticsearch tests rather than skipping them.
 ELASTICSEARCH_URL = os.environ.get("RESDIR_TEST_ELASTICSEARCH_URL", "")
 REQUIRE_ELASTICSEARCH = os.environ.get("RESDIR_REQUIRE_ELASTICSEARCH") == "1"
+# Every app the tests make, in this process or a server it starts, runs on a stopped clock
+# (resdir.clock): no answer may depend on the day the suite runs. A test needing another instant
+# passes its own NOW in the app's config.
+os.environ["RESDIR_NOW"] = NOW.isoformat()
 
 
 @pytest.fixture(scope="session")

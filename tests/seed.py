@@ -1,5 +1,6 @@
 """Load sources into a test app's store: the demo directory, or any feeds a test names."""
 
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
@@ -7,6 +8,7 @@ from flask import Flask
 from ingest.manifest import SourceSpec, load_manifest
 from ingest.pipeline import run_source
 from resdir import create_app, geo, store
+from tests.clock import NOW
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed" / "manifest.toml"
 
@@ -21,8 +23,9 @@ def load_sources(app: Flask, specs: list[SourceSpec]) -> None:
                 assert report.status == "completed", report.error
 
 
-def load_seed(database: Path) -> Flask:
-    """Return an app whose store (a SQLite file at `database`) holds the demo directory."""
-    app = create_app({"DATABASE": str(database), "TESTING": True})
+def load_seed(database: Path, now: datetime = NOW) -> Flask:
+    """Return an app whose store (a SQLite file at `database`) holds the demo directory, its
+    clock stopped at `now`."""
+    app = create_app({"DATABASE": str(database), "TESTING": True, "NOW": now})
     load_sources(app, load_manifest(SEED))
     return app

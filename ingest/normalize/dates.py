@@ -12,6 +12,7 @@ from dateutil import parser
 
 from ingest.normalize.text import clean_text
 from ingest.problems import Problem, problem
+from resdir import clock
 
 # Years outside these are placeholders ("January 01, 0001", "12/31/9999"), not real dates.
 MIN_YEAR = 1900
@@ -66,7 +67,7 @@ def _parse(text: str) -> datetime | None:
         moment = parser.parse(text, parserinfo=years, default=_DEFAULT)
     except (ValueError, OverflowError):
         return None
-    if years.used and moment.replace(tzinfo=moment.tzinfo or UTC) > datetime.now(UTC):
+    if years.used and moment.replace(tzinfo=moment.tzinfo or UTC) > clock.now():
         # A two-digit year never names a day still to come: "12/24/99" is 1999, not 2099.
         moment = moment.replace(year=moment.year - 100)
     return moment if MIN_YEAR <= moment.year <= MAX_YEAR else None

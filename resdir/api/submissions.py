@@ -9,14 +9,14 @@ it (or at once, for a verified agency's capacity and "still accurate" updates).
 from flask import Response, jsonify, request, url_for
 from marshmallow import ValidationError
 
-from resdir import store
+from resdir import clock, store
 from resdir import submissions as core
 from resdir.accounts import may_edit
 from resdir.api import errors
 from resdir.api.schemas import SubmissionRequestSchema
 from resdir.api.views import blueprint, read_json
 from resdir.model import field_paths
-from resdir.store import Account, Submission, utcnow
+from resdir.store import Account, Submission
 from resdir.web import auth
 
 # A whole new listing with a week of hours, a long description and every fact stays far below.
@@ -42,7 +42,7 @@ def _submit(
     cannot be made (bad fields named by their dotted path under `prefix`)."""
     with store.session() as session:
         try:
-            submission = core.submit(session, account, kind, listing_id, changes, utcnow())
+            submission = core.submit(session, account, kind, listing_id, changes, clock.now())
         except core.UnknownListing as exc:
             raise errors.ApiError(
                 404, "not_found", f"No listing has the id {listing_id!r}."

@@ -7,13 +7,13 @@ from flask import Blueprint, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import NotFound, UnsupportedMediaType
 
-from resdir import store
+from resdir import clock, store
 from resdir.api import errors, openapi
 from resdir.api.query import profile_from_query, query_name
 from resdir.api.vocabulary import vocabulary
 from resdir.listings import load_document
 from resdir.matching import CursorError, HiddenReasonError, match
-from resdir.matching.profile import PlaceError, ProfileSchema, utc_now
+from resdir.matching.profile import PlaceError, ProfileSchema
 from resdir.model import field_paths
 
 # A profile is a few hundred bytes; the largest valid one is under 4 KiB.
@@ -55,7 +55,7 @@ def run_match(profile: dict, name: Callable[[str], str] = str) -> dict:
     it does not hide by on `name("show_hidden")`."""
     with store.session() as session:
         try:
-            return match(profile, session, utc_now())
+            return match(profile, session, clock.now())
         except PlaceError as exc:
             raise errors.invalid({name("location"): [str(exc)]}) from exc
         except HiddenReasonError as exc:

@@ -5,7 +5,7 @@ is never logged, stored, or sent to a remote geocoder; a location is placed offl
 """
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -252,8 +252,3 @@ def _window(when: dict | None, now: datetime) -> tuple[datetime, datetime] | Non
     if "at" in when:
         return when["at"], when["at"] + plans.INSTANT
     return when["from_"], when["to"]
-
-
-def utc_now() -> datetime:
-    """Return the current time, aware, in UTC."""
-    return datetime.now(UTC)

@@ -11,10 +11,9 @@ from datetime import datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from resdir import accounts, store, submissions
+from resdir import accounts, clock, store, submissions
 from resdir.i18n import _
 from resdir.listings import load_document
-from resdir.matching.profile import utc_now
 from resdir.store import AuditEntry, Listing, Organization, Submission
 from resdir.submissions import SubmissionError
 from resdir.web import listing_form
@@ -103,12 +102,12 @@ def queue():
     if kind not in kinds:
         kind = None
     with store.session() as session:
-        page = review_queue(session, kind, utc_now())
+        page = review_queue(session, kind, clock.now())
     return render_template("admin/queue.html", kind=kind, kinds=kinds, **page)
 
 
 def _review_page(submission_id: str, status: int = 200, errors: dict | None = None, note=""):
-    now = utc_now()
+    now = clock.now()
     with store.session() as session:
         found = session.get(Submission, submission_id)
         if found is None:
@@ -165,7 +164,7 @@ def approve(submission_id: str):
     """Publish a submission as it is."""
     admin = current_account()
     found, errors = _decided(
-        submission_id, lambda s, sub: submissions.approve(s, sub, admin, utc_now())
+        submission_id, lambda s, sub: submissions.approve(s, sub, admin, clock.now())
     )
     if found is None:
         return not_found()
@@ -182,7 +181,7 @@ def reject(submission_id: str):
     admin = current_account()
     note = request.form.get("note", "")
     found, errors = _decided(
-        submission_id, lambda s, sub: submissions.reject(s, sub, admin, note, utc_now())
+        submission_id, lambda s, sub: submissions.reject(s, sub, admin, note, clock.now())
     )
     if found is None:
         return not_found()
@@ -215,7 +214,7 @@ def _proposal(session, found: Submission, now: datetime) -> tuple[dict | None, d
 def correct(submission_id: str):
     """Correct a submission in the listing form, prefilled with what it proposes, then publish
     it as corrected."""
-    now = utc_now()
+    now = clock.now()
     with store.session() as session:
         found = session.get(Submission, submission_id)
         if found is None:
@@ -239,7 +238,7 @@ def correct(submission_id: str):
         admin = current_account()
         found, problems = _decided(
             submission_id,
-            lambda s, sub: submissions.approve(s, sub, admin, utc_now(), corrections),
+            lambda s, sub: submissions.approve(s, sub, admin, clock.now(), corrections),
         )
         if not problems:
             flash(_("Published as corrected."))
@@ -313,7 +312,7 @@ def restore(listing_id: str):
                 listing_id,
                 int(version) if version.isdigit() else -1,
                 current_account(),
-                utc_now(),
+                clock.now(),
             )
         except SubmissionError as exc:
             flash("; ".join(t for texts in exc.fields.values() for t in texts))
@@ -327,7 +326,7 @@ def restore(listing_id: str):
 @admin_required
 def stale():
     """List the published listings not checked for RESDIR_STALE_DAYS, by organization."""
-    now = utc_now()
+    now = clock.now()
     days = current_app.config["STALE_DAYS"]
     with store.session() as session:
         groups = submissions.stale_listings(session, days, now)

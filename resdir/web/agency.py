@@ -26,12 +26,11 @@ from flask import (
 )
 from sqlalchemy import select
 
-from resdir import store, submissions
+from resdir import clock, store, submissions
 from resdir.accounts import may_edit
 from resdir.i18n import _, ngettext
 from resdir.listings import load_document, load_documents
 from resdir.matching.explain import age
-from resdir.matching.profile import utc_now
 from resdir.store import Listing, Submission
 from resdir.submissions import NotAllowed, SubmissionError, UnknownListing
 from resdir.web import listing_form, present
@@ -185,7 +184,7 @@ def _home(status: int = 200, errors: dict | None = None, entered: dict | None = 
     account = current_account()
     if not account.organization_id:
         return redirect(url_for("admin.queue"))
-    now = utc_now()
+    now = clock.now()
     with store.session() as session:
         page = portal(session, account.organization_id, now, current_app.config["STALE_DAYS"])
         organization = session.get(store.Organization, account.organization_id)
@@ -221,7 +220,9 @@ def _submit(kind: str, listing_id: str | None, changes: dict):
     account = current_account()
     with store.session() as session:
         try:
-            submission = submissions.submit(session, account, kind, listing_id, changes, utc_now())
+            submission = submissions.submit(
+                session, account, kind, listing_id, changes, clock.now()
+            )
         except UnknownListing:
             return None, not_found()
         except NotAllowed:
@@ -300,7 +301,7 @@ def _pending_for(session, listing_id: str) -> list[dict]:
         .where(Submission.listing_id == listing_id, Submission.status == submissions.PENDING)
         .order_by(Submission.created_at.desc())
     ).all()
-    return [submission_row(s, {}, utc_now()) for s in rows]
+    return [submission_row(s, {}, clock.now()) for s in rows]
 
 
 def _send(kind: str, listing_id: str | None, changes: dict, done: str):
@@ -364,7 +365,7 @@ def new():
 @staff_required
 def submission(submission_id: str):
     """Show one of the organization's submissions: what it changes, and what became of it."""
-    now = utc_now()
+    now = clock.now()
     with store.session() as session:
         found = session.get(Submission, submission_id)
         # Another organization's submission is not said to exist.
@@ -425,10 +426,28 @@ def _uploads() -> Path:
     return Path(current_app.instance_path) / UPLOADS
 
 
+def _expired(kept: dict, now: datetime) -> bool:
+    """Return whether a kept upload is older than UPLOAD_KEEP, on the app's clock."""
+    try:
+        made = datetime.fromisoformat(kept["kept_at"])
+    except (KeyError, TypeError, ValueError):
+        return True
+    return made < now - UPLOAD_KEEP
+
+
+def _read_upload(path: Path) -> dict | None:
+    try:
+        kept = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return kept if isinstance(kept, dict) else None
+
+
 def _forget_old_uploads(folder: Path, now: datetime) -> None:
     """Delete the uploads nobody submitted within UPLOAD_KEEP."""
     for path in [*folder.glob("*.json"), *folder.glob("*.submitting")]:
-        if now.timestamp() - path.stat().st_mtime > UPLOAD_KEEP.total_seconds():
+        kept = _read_upload(path)
+        if kept is None or _expired(kept, now):
             path.unlink(missing_ok=True)
 
 
@@ -438,7 +457,12 @@ def keep_upload(account_id: int, filename: str, rows: list[dict], now: datetime)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     _forget_old_uploads(folder, now)
     upload_id = secrets.token_urlsafe(UPLOAD_ID_BYTES)
-    kept = {"account_id": account_id, "filename": filename, "rows": rows}
+    kept = {
+        "account_id": account_id,
+        "filename": filename,
+        "rows": rows,
+        "kept_at": now.isoformat(),
+    }
     # Created for the server's user only, and never over another file.
     descriptor = os.open(folder / f"{upload_id}.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as f:
@@ -452,13 +476,10 @@ def kept_upload(upload_id: str, account_id: int, now: datetime) -> tuple[Path, d
     if not UPLOAD_ID.match(upload_id):
         return None
     path = _uploads() / f"{upload_id}.json"
-    try:
-        if now.timestamp() - path.stat().st_mtime > UPLOAD_KEEP.total_seconds():
-            return None
-        kept = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+    kept = _read_upload(path)
+    if kept is None or _expired(kept, now) or kept.get("account_id") != account_id:
         return None
-    return (path, kept) if kept.get("account_id") == account_id else None
+    return path, kept
 
 
 def _upload_page(status: int = 200, **page):
@@ -490,7 +511,7 @@ def upload():
             size=MAX_UPLOAD_BYTES // (1024 * 1024),
         )
         return _upload_page(413, error=message)
-    now = utc_now()
+    now = clock.now()
     sheet = listing_form.read_sheet(data, sent.filename, now, editable_fields())
     if sheet.error:
         return _upload_page(422, error=sheet.error)
@@ -506,7 +527,7 @@ def upload():
 def submit_upload(upload_id: str):
     """Submit the checked rows of an upload as new listings, all or none."""
     account = current_account()
-    now = utc_now()
+    now = clock.now()
     found = kept_upload(upload_id, account.id, now)
     gone = _("This upload was submitted already, or it has expired: upload the file again.")
     if found is None:

@@ -24,10 +24,10 @@ from flask import (
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from resdir import accounts, store
+from resdir import accounts, clock, store
 from resdir.accounts import AccountError, TooManyAttempts
 from resdir.i18n import _
-from resdir.store import Account, Organization, utcnow
+from resdir.store import Account, Organization
 
 blueprint = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -142,7 +142,7 @@ def api_account() -> Account:
             "Send an API token: 'Authorization: Bearer <token>' (create one at /account).",
         )
     with store.session() as db:
-        account = accounts.account_for_token(db, token.strip(), utcnow())
+        account = accounts.account_for_token(db, token.strip(), clock.now())
         if account is None:
             raise ApiError(401, "invalid_token", "This API token is not valid or was revoked.")
         db.commit()
@@ -181,7 +181,7 @@ def login():
     with store.session() as db:
         try:
             account = accounts.authenticate(
-                db, email, request.form.get("password", ""), request.remote_addr, utcnow()
+                db, email, request.form.get("password", ""), request.remote_addr, clock.now()
             )
         except AccountError as exc:
             db.commit()  # the refusal counts towards the rate limit
@@ -202,7 +202,7 @@ def logout():
     account = current_account()
     if account is not None:
         with store.session() as db:
-            accounts.sign_out(db, account, request.remote_addr, utcnow())
+            accounts.sign_out(db, account, request.remote_addr, clock.now())
             db.commit()
     logout_user()
     session.clear()
@@ -212,7 +212,7 @@ def logout():
 @blueprint.route("/invite/<token>", methods=["GET", "POST"])
 def join(token: str):
     """Join by an invitation link: choose a name and a password, then be signed in."""
-    now = utcnow()
+    now = clock.now()
     with store.session() as db:
         try:
             invitation = accounts.invitation_for(db, token, now)
@@ -273,7 +273,7 @@ def account():
             return _account_page(db, me)
         name = request.form.get("name", "")
         try:
-            row, token = accounts.create_token(db, me, name, utcnow(), request.remote_addr)
+            row, token = accounts.create_token(db, me, name, clock.now(), request.remote_addr)
         except AccountError as exc:
             return _account_page(db, me, 422, errors={exc.field: exc.message}, token_name=name)
         db.commit()
@@ -287,7 +287,7 @@ def revoke_token(token_id: int):
     me = current_account()
     with store.session() as db:
         try:
-            accounts.revoke_token(db, me, token_id, utcnow(), request.remote_addr)
+            accounts.revoke_token(db, me, token_id, clock.now(), request.remote_addr)
         except AccountError as exc:
             return _account_page(db, me, 404, errors={"revoke": exc.message})
         db.commit()
@@ -299,7 +299,7 @@ def _accounts_page(db, status: int = 200, **extra):
     return render_template(
         "admin/accounts.html",
         accounts=accounts.list_accounts(db),
-        invitations=accounts.pending_invitations(db, utcnow()),
+        invitations=accounts.pending_invitations(db, clock.now()),
         roles={"admin": _("Administrator"), "staff": _("Agency staff")},
         me=current_account(),
         **page,
@@ -343,7 +343,7 @@ def admin_accounts():
                     role,
                     organization_id,
                     current_account(),
-                    utcnow(),
+                    clock.now(),
                     request.remote_addr,
                 )
             except AccountError as exc:
@@ -371,7 +371,7 @@ def change_account(account_id: int):
                 db,
                 account_id,
                 current_account(),
-                utcnow(),
+                clock.now(),
                 remote_addr=request.remote_addr,
                 **values,
             )

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import url_for
+from flask import current_app, url_for
 from werkzeug.datastructures import MultiDict
 
 from resdir import geo, store, vocab
@@ -18,13 +18,14 @@ from resdir.api import errors
 from resdir.api.query import profile_from_query, query_name
 from resdir.api.views import run_match, validated_profile
 from resdir.i18n import _, label
-from resdir.listings import load_documents
+from resdir.listings import load_documents, main_timezone
 from resdir.matching import decode_cursor
 from resdir.matching.profile import PlaceError, place
 from resdir.model import field_paths
 from resdir.search import SearchUnavailable
 from resdir.web import present
 
+AREA_ZONE = "resdir.area_zone"  # the app extension keeping the directory's time zone
 SHARED_FIELDS = ("near", "needs", "mode", "max_minutes", "when", "day")
 PRIVATE_FIELDS = ("barriers", "values", "languages")
 LIST_FIELDS = ("needs", "barriers", "values", "languages")
@@ -54,6 +55,24 @@ def field_messages() -> dict[str, str]:
         "q": _("Enter at most 200 characters."),
         "show_hidden": _("Nothing is hidden for that reason now."),
     }
+
+
+def area_zone() -> str:
+    """Return the time zone of the directory's area, the person's clock until their place is
+    known: the zone most listings keep their hours in (looked up once), else UTC."""
+    state = current_app.extensions.setdefault(AREA_ZONE, {})
+    if "zone" not in state:
+        with store.session() as session:
+            zone = main_timezone(session)
+        if zone is None:
+            return "UTC"  # an empty directory: asked again once it has listings
+        state["zone"] = zone
+    return state["zone"]
+
+
+def local_today(now: datetime, zone: str | None = None) -> date:
+    """Return the person's date now: on the clock of their place's zone, else the area's."""
+    return now.astimezone(ZoneInfo(zone or area_zone())).date()
 
 
 def form_choices(today: date) -> dict:

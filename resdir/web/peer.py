@@ -7,21 +7,19 @@ works without JavaScript; `static/js/peer.js` posts the same form to `/peer/resu
 changes and swaps in the fragment the same templates render.
 """
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from resdir import store
+from resdir import clock, store
 from resdir.i18n import _, ngettext
 from resdir.listings import load_documents
-from resdir.matching.profile import utc_now
 from resdir.web import present
 from resdir.web.forms import (
     PRIVATE_FIELDS,
     SHARED_FIELDS,
     chosen_values,
     form_choices,
+    local_today,
     match_page,
     share_link,
 )
@@ -61,7 +59,7 @@ def console_page(form: MultiDict) -> tuple[dict, int]:
     places ticked for the plan, `show_hidden`), and its status as match_page gives it."""
     chosen = chosen_values(form, PROFILE_FIELDS)
     reveal = (form.get("show_hidden") or "").strip()
-    now = utc_now()
+    now = clock.now()
     page, status = {}, 200
     if chosen:
         query = MultiDict(chosen)
@@ -73,7 +71,7 @@ def console_page(form: MultiDict) -> tuple[dict, int]:
     shared = [(k, v) for k, v in chosen.items(multi=True) if k in fields]
     ticked = list(dict.fromkeys(form.getlist("plan")))
     shown = {card["id"] for card in page.get("cards", [])}
-    today = now.astimezone(ZoneInfo(page.get("zone") or "UTC")).date()
+    today = local_today(now, page.get("zone"))
     hidden = (page.get("result") or {}).get("hidden", [])
     return {
         "chosen": chosen,
@@ -148,6 +146,6 @@ def plan():
         docs = load_documents(session, ids)
     if any(i not in docs or docs[i]["status"] != "published" for i in ids):
         return _plan_error(_("Some of these places are no longer in the directory: choose again."))
-    now = utc_now()
+    now = clock.now()
     items = [present.plan_item(docs[i], now) for i in ids]
     return render_template("peer/plan.html", items=items, error=None)

@@ -24,7 +24,7 @@ from resdir import geo, vocab
 from resdir.i18n import DEFAULT_LANGUAGE, _, clock, label, ngettext, words
 from resdir.matching import plan as plans
 from resdir.matching.explain import age, capacity_open
-from resdir.matching.time import is_open, next_occurrence, occurrences
+from resdir.matching.time import WEEK, is_open, next_occurrence, occurrences
 
 # Distances in miles where road signs use them, kilometres elsewhere.
 MILE_COUNTRIES = frozenset({"US", "GB", "LR", "MM"})
@@ -205,12 +205,40 @@ def occurrence_text(occurrence: dict, kind: str, now: datetime) -> str:
     return _("Open %(day)s, %(start)s–%(end)s", day=day, start=clock(start), end=clock(end))
 
 
+def open_until(doc: dict, now: datetime, zone: str) -> datetime | None:
+    """Return when a service that is open now closes: the end of the openings that follow on
+    from now without a break (None: open around the clock all week, or not open now)."""
+    end = None
+    for found in occurrences(doc["schedule"], "service", zone, now, now + WEEK):
+        if _utc(found.start) > _utc(end or now):
+            return end
+        end = max(end or found.end, found.end, key=_utc)
+    return None
+
+
+def until_text(end: datetime, now: datetime) -> str:
+    """Return how long a place open now stays open, following the "Open now" badge: "until
+    7:00 AM", "until tomorrow, 7:00 AM"."""
+    day = end.date()
+    if day == now.astimezone(end.tzinfo).date():
+        return _("until %(time)s", time=clock(end))
+    return _(
+        "until %(day)s, %(time)s",
+        day=day_words(day, now.astimezone(end.tzinfo).date()),
+        time=clock(end),
+    )
+
+
 def when_text(
     result: dict, doc: dict, now: datetime, zone: str | None, windowed: bool = False
 ) -> str:
     """Return a card's time line: the next meeting, else the opening in the person's time
-    window (`windowed`), else today's hours."""
+    window (`windowed`: "until 7:00 AM" after the "Open now" badge for one that began before
+    now, yesterday evening perhaps), else today's hours."""
     occurrence = result.get("next_occurrence")
+    if occurrence and doc["kind"] == "service" and windowed and open_now(doc, now, zone):
+        end = open_until(doc, now, zone)
+        return until_text(end, now) if end else today_hours(doc, now, zone)
     if occurrence and (doc["kind"] == "meeting" or windowed):
         return occurrence_text(occurrence, doc["kind"], now)
     # The next meeting is looked for on the listing's own clock, when it has one.

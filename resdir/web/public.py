@@ -7,21 +7,20 @@ matched by the same functions as the JSON API.
 """
 
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from sqlalchemy import select
 
-from resdir import geo, store, vocab
+from resdir import clock, geo, store, vocab
 from resdir.listings import category_counts, load_document, stop_count
 from resdir.matching.plan import STOP_WALK_METRES
-from resdir.matching.profile import utc_now
 from resdir.web import present
 from resdir.web.forms import (
     PRIVATE_FIELDS,
     SHARED_FIELDS,
     chosen_values,
     form_choices,
+    local_today,
     match_page,
     share_link,
 )
@@ -48,7 +47,7 @@ def home():
         categories=categories,
         total=total,
         stops=stops,
-        choices=form_choices(utc_now().date()),
+        choices=form_choices(local_today(clock.now())),
     )
 
 
@@ -60,13 +59,13 @@ def search():
     source = request.form if posted else request.args
     chosen = chosen_values(source, SHARED_FIELDS + PRIVATE_FIELDS if posted else SHARED_FIELDS)
     cursor = (source.get("cursor") or "").strip()
-    now = utc_now()
+    now = clock.now()
     page, status = ({}, 200) if not chosen and not cursor else match_page(chosen, cursor, now)
     next_cursor = (page.get("result") or {}).get("next_cursor")
     shared = [(k, v) for k, v in chosen.items(multi=True) if k in SHARED_FIELDS]
     more = url_for("public.search") + "?" + urlencode([*shared, ("cursor", next_cursor)])
-    # The days offered are the person's, once their place is known (UTC's until then).
-    today = now.astimezone(ZoneInfo(page.get("zone") or "UTC")).date()
+    # The days offered are the person's: their place's, else the directory's area's.
+    today = local_today(now, page.get("zone"))
     return render_template(
         "public/search.html",
         chosen=chosen,
@@ -106,5 +105,5 @@ def listing(listing_id: str):
             return render_template("public/not_found.html"), 404
         point = present.map_point(doc)
         stops = _stops_near(session, point) if point else []
-    page = present.listing_page(doc, utc_now(), stops)
+    page = present.listing_page(doc, clock.now(), stops)
     return render_template("public/listing.html", doc=doc, page=page)

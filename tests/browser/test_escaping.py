@@ -13,7 +13,6 @@ import csv
 import json
 import re
 import threading
-from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -25,6 +24,7 @@ from resdir import create_app, geo, store
 from resdir.cli import PathOnlyRequestHandler
 from resdir.listings import listing_id
 from tests.browser.conftest import LiveApp, open_page
+from tests.clock import NOW
 
 SCRIPT = '<script>alert("x1")</script>'
 ATTRIBUTE = "\"><img src=x onerror=alert('x2')>"
@@ -159,7 +159,7 @@ def _service_row(key: str, today: str, **overrides) -> dict[str, str]:
 
 def write_feeds(folder) -> list[SourceSpec]:
     """Write the hostile Meeting Guide feed and agency spreadsheet; return their sources."""
-    today = datetime.now(UTC).date().isoformat()
+    today = NOW.date().isoformat()
     meeting = {
         "name": fed("Meeting"),
         "slug": "hostile-meeting",

@@ -23,6 +23,7 @@ from tests.browser.conftest import (
     open_page,
     screenshot,
 )
+from tests.clock import NOW, clock_at
 from tests.functional.test_api import MEETINGS_94110, NIGHT_SHELTER, SURVIVOR_SHELTER
 
 MEETINGS_PATH = "/search?near=94110&needs=sober_social.meeting"
@@ -245,7 +246,7 @@ def test_tonight_gives_a_windowed_search_whose_results_say_when(page, live_app):
     expect(page.get_by_text("Time: tomorrow, 5:00")).to_have_text(
         re.compile(r"^Time: tomorrow, 5:00\sPM to 11:00\sPM$")
     )
-    tomorrow = datetime.now(ZONE_94110).date() + timedelta(days=1)
+    tomorrow = NOW.astimezone(ZONE_94110).date() + timedelta(days=1)
     window = {
         "from": datetime.combine(tomorrow, EVENING[0], ZONE_94110).isoformat(),
         "to": datetime.combine(tomorrow, EVENING[1], ZONE_94110).isoformat(),
@@ -280,14 +281,27 @@ def _open_now_cards(page: Page, live_app) -> dict:
     return said
 
 
-def test_open_now_shows_places_open_now_and_says_so(page, live_app):
-    open_page(page, "/search?near=94110&needs=housing")
-    _filter(page, when="Open now")
-
-    said = _open_now_cards(page, live_app)
-    assert said[True], "24-hour shelters near 94110 are open whenever the test runs"
-    # The badge, then today's opening.
-    assert all(re.match(r"^Open now Open (today|24 hours today)", w) for w in said[True]), said
+@pytest.mark.parametrize(
+    ("moment", "night_shelter"),
+    [
+        # Sunday 2 AM: the night shelter has been open since Saturday evening.
+        (datetime(2026, 12, 6, 2, 0, tzinfo=ZONE_94110), "Open now until 7:00 AM"),
+        # Thursday 10 PM: open until tomorrow morning.
+        (datetime(2026, 12, 3, 22, 0, tzinfo=ZONE_94110), "Open now until tomorrow, 7:00 AM"),
+        # Thursday 10 AM: closed.
+        (NOW, None),
+    ],
+)
+def test_open_now_shows_places_open_now_and_says_until_when(page, live_app, moment, night_shelter):
+    with clock_at(live_app.app, moment):
+        open_page(page, "/search?near=94110&needs=housing")
+        _filter(page, when="Open now")
+        said = _open_now_cards(page, live_app)
+        cards = {c["id"]: c["when"] for c in _cards(page)}
+    assert said[True], "24-hour shelters near 94110 are open at any hour"
+    # The badge, then how long for.
+    assert all(re.match(r"^Open now (until |Open 24 hours today)", w) for w in said[True]), said
+    assert cards.get(NIGHT_SHELTER) == night_shelter
 
 
 def test_open_now_cards_say_unknown_hours_where_the_api_does(page, live_app):

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from resdir import accounts, create_app, store
-from resdir.matching.profile import utc_now
 from resdir.store import ListingVersion
+from tests.clock import NOW
 from tests.functional.test_agency_pages import (
     ADMIN,
     FOG_CITY,
@@ -84,7 +84,9 @@ def test_the_queue_lists_pending_submissions_oldest_first_with_their_organizatio
     first = propose_phone(directory)
     theirs = other_listing(directory)
     form = edit_form(directory, theirs, description="Now with a garden.")
+    directory.config["NOW"] = NOW + timedelta(minutes=5)
     signed_in(directory, OTHER).post(f"/agency/listings/{theirs}/edit", data=form)
+    directory.config["NOW"] = NOW + timedelta(minutes=10)
     signed_in(directory, STAFF).post(f"/agency/listings/{RICHMOND_FLAT}/verify")
     client = signed_in(directory, ADMIN)
     html = client.get("/admin").get_data(as_text=True)
@@ -209,16 +211,16 @@ def test_stale_listings_are_listed_by_organization(directory):
     client = signed_in(directory, ADMIN)
     noe = datetime.fromisoformat(document(directory, NOE_HOUSE)["last_verified_at"])
     richmond = datetime.fromisoformat(document(directory, RICHMOND_FLAT)["last_verified_at"])
-    directory.config["STALE_DAYS"] = (utc_now() - richmond).days - 1
+    directory.config["STALE_DAYS"] = (NOW - richmond).days - 1
     html = client.get("/admin/stale").get_data(as_text=True)
     start = html.index(f">{FOG_CITY} (")
     fog = text_of_html(html[start : html.index("</section>", start)])
     assert "Richmond Recovery Flat" in fog and "Noe House" not in fog
-    assert (utc_now() - noe).days < directory.config["STALE_DAYS"]
+    assert (NOW - noe).days < directory.config["STALE_DAYS"]
 
 
 def test_the_audit_log_is_newest_first_a_page_at_a_time(directory):
-    now = utc_now()
+    now = NOW
     with directory.app_context(), store.session() as session:
         for n in range(60):
             accounts.audit(

@@ -2,7 +2,6 @@
 accurate", beds and seats, the edit form, new listings, the spreadsheet upload, and the walls
 between organizations."""
 
-import os
 import re
 import sqlite3
 from datetime import datetime, timedelta
@@ -19,9 +18,9 @@ from ingest.pipeline import run_source
 from ingest.readers.agency_csv import load_mapping
 from resdir import accounts, create_app, geo, store
 from resdir.listings import listing_id, load_document, load_documents
-from resdir.matching.profile import utc_now
 from resdir.store import Listing, Organization, Submission
 from resdir.web import listing_form
+from tests.clock import NOW
 from tests.seed import load_seed
 
 PASSWORD = "correct horse battery staple"
@@ -61,7 +60,7 @@ def organization_id(app, name: str) -> str:
 
 def add_account(app, email: str, role: str, organization: str | None, verified=False) -> None:
     """Invite an account and join with PASSWORD, as a person with the link would."""
-    now = utc_now()
+    now = NOW
     with app.app_context(), store.session() as session:
         token = accounts.invite(session, email, role, organization, None, now)
         account = accounts.accept_invitation(session, token, email.split("@")[0], PASSWORD, now)
@@ -195,7 +194,7 @@ def test_a_listing_not_checked_for_stale_days_is_marked_stale(directory):
     # Last verified: Noe House 2026-11-24, Portola Place 11-01, Outer Sunset 10-02, Richmond
     # 08-12. Ten days past Portola's, the last two are stale.
     checked = datetime.fromisoformat(document(directory, PORTOLA)["last_verified_at"])
-    directory.config["STALE_DAYS"] = (utc_now() - checked).days + 10
+    directory.config["STALE_DAYS"] = (NOW - checked).days + 10
     html = client.get("/agency").get_data(as_text=True)
     richmond = _card(html, RICHMOND_FLAT)
     assert "Stale" in richmond and "Last checked August 12, 2026" in richmond
@@ -275,7 +274,7 @@ def test_still_accurate_from_a_verified_account_publishes_at_once(directory):
     assert response.status_code == 302
     (sent,) = submissions_of(directory)
     assert (sent.kind, sent.status) == ("verify", "published")
-    assert document(directory, RICHMOND_FLAT)["last_verified_at"][:10] == str(utc_now().date())
+    assert document(directory, RICHMOND_FLAT)["last_verified_at"][:10] == str(NOW.date())
     page = text_of(client.get("/agency"))
     assert "Marked as still accurate." in page
     assert "Last checked" in _card(client.get("/agency").get_data(as_text=True), RICHMOND_FLAT)
@@ -300,7 +299,7 @@ def test_beds_open_now_are_posted_and_stamped(directory):
     assert client.post(f"/agency/listings/{NOE_HOUSE}/capacity", data=counts).status_code == 302
     capacity = document(directory, NOE_HOUSE)["capacity"]
     assert (capacity["available"], capacity["total"], capacity["unit"]) == (5, 8, "beds")
-    assert capacity["as_of"][:10] == str(utc_now().date())
+    assert capacity["as_of"][:10] == str(NOW.date())
     assert "5 beds open (of 8), as of today" in text_of(client.get(f"/listings/{NOE_HOUSE}"))
 
 
@@ -575,9 +574,11 @@ def test_kept_uploads_are_forgotten_after_an_hour(directory):
     confirm = re.search(r'action="(/agency/upload/[^"]+)"', html)[1]
     kept = Path(directory.instance_path) / "uploads" / (confirm.rsplit("/", 1)[1] + ".json")
     assert kept.stat().st_mode & 0o777 == 0o600
-    an_hour_ago = (utc_now() - timedelta(hours=1, minutes=1)).timestamp()
-    os.utime(kept, (an_hour_ago, an_hour_ago))
-    assert client.post(confirm).status_code == 404
+    directory.config["NOW"] = NOW + timedelta(hours=1, minutes=1)
+    try:
+        assert client.post(confirm).status_code == 404
+    finally:
+        directory.config["NOW"] = NOW
     assert submissions_of(directory) == []
     with directory.app_context(), store.session() as session:
         assert session.scalar(select(func.count()).select_from(Submission)) == 0

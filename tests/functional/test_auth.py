@@ -15,6 +15,7 @@ from resdir import accounts, create_app, store
 from resdir.api.errors import ApiError
 from resdir.cli import loggable
 from resdir.web import auth
+from tests.clock import NOW
 
 PASSWORD = "seven cedar lanterns"
 CSRF_REFUSED = "This form could not be sent"
@@ -44,7 +45,7 @@ def app(tmp_path):
 
 def _invite(app, email: str, role: str = "staff", organization_id: str | None = "org-a") -> str:
     with app.app_context(), store.session() as session:
-        token = accounts.invite(session, email, role, organization_id, None, store.utcnow())
+        token = accounts.invite(session, email, role, organization_id, None, NOW)
         session.commit()
     return token
 
@@ -210,7 +211,7 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(app, staff):
 
 def test_an_expired_or_used_invitation_is_refused(app):
     with app.app_context(), store.session() as session:
-        past = store.utcnow() - timedelta(days=8)
+        past = NOW - timedelta(days=8)
         expired = accounts.invite(session, "old@example.org", "staff", "org-a", None, past)
         session.commit()
     client = app.test_client()
@@ -260,7 +261,7 @@ def test_the_sixth_failed_sign_in_is_refused_across_two_app_instances(app, tmp_p
 def test_forms_without_the_csrf_token_are_refused(app, admin, staff):
     with app.app_context(), store.session() as session:
         ana = session.scalar(select(store.Account).where(store.Account.email == "ana@example.org"))
-        row, _token = accounts.create_token(session, ana, "sync", store.utcnow())
+        row, _token = accounts.create_token(session, ana, "sync", NOW)
         session.commit()
     token = _invite(app, "ivy@example.org")
     anonymous = app.test_client()

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from resdir import accounts, listings, store
-from resdir.store import Account, AuditEntry, Organization, Submission, utcnow
+from resdir.store import Account, AuditEntry, Organization, Submission
+from tests.clock import NOW
 from tests.functional.test_submissions_api import decide
 from tests.seed import load_seed
 
@@ -94,12 +95,10 @@ def agency(app, feed) -> dict:
         org = session.scalar(
             select(Organization.id).where(Organization.name == "Harbor Lights Recovery")
         )
-        invited = accounts.invite(session, "kai@harbor.example.org", "staff", org, None, utcnow())
-        kai = accounts.accept_invitation(
-            session, invited, "Kai", "a long enough password", utcnow()
-        )
+        invited = accounts.invite(session, "kai@harbor.example.org", "staff", org, None, NOW)
+        kai = accounts.accept_invitation(session, invited, "Kai", "a long enough password", NOW)
         session.flush()
-        token = accounts.create_token(session, kai, "sync", utcnow())[1]
+        token = accounts.create_token(session, kai, "sync", NOW)[1]
         session.add(
             Account(
                 email="admin@directory.example.org",
@@ -107,7 +106,7 @@ def agency(app, feed) -> dict:
                 verified=False,
                 active=True,
                 password_hash="-",
-                created_at=utcnow(),
+                created_at=NOW,
             )
         )
         session.commit()
@@ -200,7 +199,7 @@ def test_a_feed_that_changes_again_replaces_the_conflict_waiting_for_review(app,
 
 def test_a_feed_verified_after_the_edit_wins(app, feed, agency):
     edit_phone(app, agency)
-    later = (utcnow() + timedelta(days=2)).date().isoformat()
+    later = (NOW + timedelta(days=2)).date().isoformat()
     feed(sober_house(NEW_FEED_PHONE, on=later), RIDES)
     assert public(app)[:2] == ("+14155550162", "+14155550162")
     assert conflicts(app) == []

@@ -13,14 +13,14 @@ from werkzeug.datastructures import MultiDict
 
 from resdir import vocab
 from resdir.listings import listing_id
-from resdir.matching.profile import utc_now
-from tests.functional.test_public_pages import card, page_bytes, result_ids, text
+from tests.clock import NOW, clock_at
+from tests.functional.test_public_pages import card, day_options, page_bytes, result_ids, text
 
 NIGHT_SHELTER = listing_id("seed-hsds", "98564e2f-4a2d-55b2-b977-c9c6c9ec60f9")
 SURVIVOR_SHELTER = listing_id("seed-hsds", "50fb83f4-c0ce-5f82-bd14-052ee84e13dc")
 SAN_FRANCISCO = ZoneInfo("America/Los_Angeles")  # the zone of ZIP 94110
 # "Tonight" tomorrow: the evening a fixed window, whatever the hour the test runs at.
-TOMORROW = (utc_now().astimezone(SAN_FRANCISCO) + timedelta(days=1)).date()
+TOMORROW = (NOW.astimezone(SAN_FRANCISCO) + timedelta(days=1)).date()
 # She has no car, two kids, is on buprenorphine and wants a secular women's group tonight: the
 # form sends each select and checkbox as its own field, those left alone empty.
 HER_FORM = [
@@ -69,6 +69,12 @@ def addresses(html: str) -> list[str]:
     """Return every address a page links, loads or submits to, unescaped."""
     found = re.findall(r'\s(?:href|src|action|formaction)="([^"]*)"', html)
     return [unescape(a) for a in found]
+
+
+def test_the_blank_console_s_days_are_the_area_s_in_the_evening(client, seed_app):
+    with clock_at(seed_app, datetime(2026, 12, 3, 21, 30, tzinfo=SAN_FRANCISCO)):
+        days = day_options(client.get("/peer").get_data(as_text=True))
+    assert days[0] == ("2026-12-03", "Today")
 
 
 def test_the_console_asks_for_the_whole_profile_in_a_form_that_posts(client):

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from resdir import create_app, store, vocab
 from resdir.listings import listing_id
-from resdir.matching.profile import utc_now
+from tests.clock import NOW, clock_at
 
 NIGHT_SHELTER = listing_id("seed-hsds", "98564e2f-4a2d-55b2-b977-c9c6c9ec60f9")
 SURVIVOR_SHELTER = listing_id("seed-hsds", "50fb83f4-c0ce-5f82-bd14-052ee84e13dc")
@@ -91,7 +91,7 @@ def test_search_from_94110_shows_named_meetings_with_reasons_and_travel_estimate
     # 0.35 km by car, about 4 minutes: an estimate, and said to be one.
     assert '<p class="travel">0.2 mi · about 4 min by car (estimate)</p>' in first
     # Red Road meets on Mondays at 6 PM.
-    assert re.search(r"Next meeting: (today|tomorrow|Mon, November 30), 6:00 PM", first)
+    assert "Next meeting: Mon, December 7, 6:00 PM" in first
     assert re.search(r"Last checked \d+ days ago", first)
     # The results are on a map beside the list, its points those of the cards.
     assert 'data-lat="37.75271" data-lon="-122.41852" data-name="Red Road Group"' in first
@@ -177,7 +177,7 @@ def test_more_results_of_a_posted_search_post_the_same_filters(client):
 
 
 def test_tonight_is_the_evening_on_the_clock_of_the_person_s_place(client):
-    tomorrow = (utc_now().astimezone(SAN_FRANCISCO) + timedelta(days=1)).date()
+    tomorrow = (NOW.astimezone(SAN_FRANCISCO) + timedelta(days=1)).date()
     query = {**MEETINGS_94110, "when": "tonight", "day": tomorrow.isoformat()}
     page = client.get("/search", query_string=query)
     assert page.status_code == 200
@@ -265,6 +265,23 @@ def test_a_search_page_with_nothing_asked_is_the_form(client):
     html = page.get_data(as_text=True)
     assert '<form class="search-form" action="/search" method="post">' in html
     assert "places fit" not in html and 'class="error"' not in html
+
+
+def day_options(html: str) -> list[tuple[str, str]]:
+    """Return the days a form's day list offers, `(value, text)`, after "Any day"."""
+    select = re.search(r'<select id="day" name="day"[^>]*>(.*?)</select>', html, re.S)[1]
+    return re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', select)
+
+
+def test_the_blank_form_s_days_are_the_area_s_in_the_evening(client, seed_app):
+    # 8 PM on Thursday in San Francisco is already Friday in UTC.
+    with clock_at(seed_app, datetime(2026, 12, 3, 20, 0, tzinfo=SAN_FRANCISCO)):
+        days = day_options(client.get("/search").get_data(as_text=True))
+    assert days[:3] == [
+        ("2026-12-03", "Today"),
+        ("2026-12-04", "Tomorrow"),
+        ("2026-12-05", "Sat, December 5"),
+    ]
 
 
 def test_the_night_shelter_page_has_its_phone_hours_address_and_nearest_stop(client):

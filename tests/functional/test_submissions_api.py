@@ -10,7 +10,8 @@ import schemathesis
 from sqlalchemy import select
 
 from resdir import accounts, create_app, store, submissions
-from resdir.store import Account, Organization, Submission, utcnow
+from resdir.store import Account, Organization, Submission
+from tests.clock import NOW
 from tests.functional.test_api import NIGHT_SHELTER
 from tests.functional.test_api_fuzz import CHECKS, FUZZ
 from tests.seed import load_seed
@@ -43,8 +44,8 @@ def _join(session, email: str, role: str, organization: str | None, verified=Fal
     org_id = None
     if organization:
         org_id = session.scalar(select(Organization.id).where(Organization.name == organization))
-    token = accounts.invite(session, email, role, org_id, None, utcnow())
-    account = accounts.accept_invitation(session, token, email.split("@")[0], PASSWORD, utcnow())
+    token = accounts.invite(session, email, role, org_id, None, NOW)
+    account = accounts.accept_invitation(session, token, email.split("@")[0], PASSWORD, NOW)
     account.verified = verified
     return account
 
@@ -64,9 +65,7 @@ def make_directory(tmp_path_factory) -> Directory:
         ):
             account = _join(session, email, role, org, verified)
             session.flush()
-            tokens[email.split("@")[0]] = accounts.create_token(session, account, "test", utcnow())[
-                1
-            ]
+            tokens[email.split("@")[0]] = accounts.create_token(session, account, "test", NOW)[1]
         session.commit()
     # Close the connections, so the file holds everything (no write-ahead log left beside it).
     store.engine(app).dispose()
@@ -104,9 +103,9 @@ def decide(app, submission_id: str, note: str | None = None) -> None:
         admin = session.scalar(select(Account).where(Account.role == "admin"))
         submission = session.get(Submission, submission_id)
         if note is None:
-            submissions.approve(session, submission, admin, utcnow())
+            submissions.approve(session, submission, admin, NOW)
         else:
-            submissions.reject(session, submission, admin, note, utcnow())
+            submissions.reject(session, submission, admin, note, NOW)
         session.commit()
 
 

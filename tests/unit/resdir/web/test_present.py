@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from resdir import create_app, vocab
+from resdir.matching.time import next_occurrence
 from resdir.web import present
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -96,6 +97,38 @@ def test_a_night_shelter_today_is_open_until_morning_and_again_tonight(english):
     assert text == "Open today until 7:00 AM, 7:00 PM–7:00 AM"
     assert not present.open_now(doc, THURSDAY_AFTERNOON, "America/Los_Angeles")
     assert present.open_now(doc, THURSDAY_AFTERNOON.replace(hour=23), "America/Los_Angeles")
+
+
+def _open_now_card_time(doc: dict, now: datetime) -> str:
+    """Return a card's time line for an "open now" search at `now`, as the matcher hands it
+    the opening that overlaps the moment."""
+    zone = doc["timezone"]
+    found = next_occurrence(doc["schedule"], "service", zone, now)
+    occurrence = {"start": found.start.isoformat(), "end": found.end.isoformat()}
+    return present.when_text({"next_occurrence": occurrence}, doc, now, zone, windowed=True)
+
+
+def test_open_now_says_until_when_for_an_opening_that_began_before_now(english):
+    doc = make_listing()
+    # Sunday 6 December 2026, 2:00 AM: open since Saturday 7 PM.
+    early = datetime(2026, 12, 6, 2, 0, tzinfo=LA)
+    assert present.open_now(doc, early, "America/Los_Angeles")
+    assert _open_now_card_time(doc, early) == "until 7:00 AM"
+    assert _open_now_card_time(doc, early.replace(hour=23)) == "until tomorrow, 7:00 AM"
+    office = make_listing(schedule={"intervals": [{"day": 6, "opens": "09:00", "closes": "17:00"}]})
+    assert _open_now_card_time(office, early.replace(hour=10)) == "until 5:00 PM"
+    # Openings that follow on without a break are one: open until the last of them closes.
+    days = [{"day": d, "opens": "00:00", "closes": "24:00"} for d in (5, 6)]
+    weekend = make_listing(schedule={"intervals": days})
+    assert _open_now_card_time(weekend, early) == "until tomorrow, 12:00 AM"
+    around = [{"day": d, "opens": "00:00", "closes": "24:00"} for d in range(7)]
+    always = make_listing(schedule={"intervals": around})
+    assert _open_now_card_time(always, early) == "Open 24 hours today"
+
+
+def test_open_now_until_in_spanish(spanish):
+    early = datetime(2026, 12, 6, 2, 0, tzinfo=LA)
+    assert _open_now_card_time(make_listing(), early) == "hasta las 7:00"
 
 
 def test_today_hours_say_24_hours_meetings_appointments_and_closed_days(english):
