@@ -89,6 +89,10 @@ def area_timezone(postal_codes: list[str]) -> str | None:
     return zones.pop() if len(zones) == 1 else None
 
 
+# Geocode precisions that place an area's centre, not a door.
+AREA_PRECISIONS = ("postal_code", "city")
+
+
 @dataclass(frozen=True)
 class Place:
     """A point with how precisely it was placed."""

@@ -13,12 +13,29 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from resdir.store import Listing, ListingAttribute, ListingVersion, OutboxEntry, TransitStop
+from resdir import geo
+from resdir.store import (
+    Listing,
+    ListingAttribute,
+    ListingEdit,
+    ListingSource,
+    ListingVersion,
+    OutboxEntry,
+    Submission,
+    TransitStop,
+)
 
 CHUNK = 500  # ids per IN clause: well inside SQLite's and PostgreSQL's parameter limits
 PRECISION_RANK = {"source": 0, "address": 1, "postal_code": 2, "city": 3}
 # Taken together from the most precisely placed record, so the point and the address agree.
 PLACE_FIELDS = ("address", "location", "geocode_precision", "approximate_location")
+# What the store keeps of a listing besides the listing itself that holds whole documents
+# (or changes to one), where a confidential place's street could be.
+DOCUMENT_COLUMNS = (
+    (ListingVersion, ("document",)),
+    (ListingSource, ("document",)),
+    (Submission, ("changes", "base")),
+)
 # Fields that describe where a merged listing came from rather than what it says.
 IDENTITY_FIELDS = ("id", "source", "source_id", "source_keys", "sources", "provenance")
 
@@ -40,6 +57,55 @@ def _is_empty(value) -> bool:
 
 def _freshness(document: dict) -> str:
     return document.get("last_verified_at") or document.get("updated_at") or ""
+
+
+def _without_door(doc: dict) -> dict:
+    """Return a document (or changes to one) without what finds a place's door: the street,
+    and a point not already an area's centre (replaced by its ZIP or city centre)."""
+    out = dict(doc)
+    address = doc.get("address")
+    if isinstance(address, dict) and address.get("street"):
+        out["address"] = {**address, "street": None}
+    if doc.get("location") and doc.get("geocode_precision") not in geo.AREA_PRECISIONS:
+        place = geo.gazetteer_place(out.get("address") or {})
+        out["location"] = place and {"lat": round(place.lat, 6), "lon": round(place.lon, 6)}
+        out["geocode_precision"] = place and place.precision
+        out["approximate_location"] = place is not None
+    return out
+
+
+def conceal(doc: dict) -> dict:
+    """Return a document as a confidential place may be kept (DESIGN §13): its area, ZIP and
+    an approximate point, never its street. Any other document is returned as it is."""
+    return _without_door(doc) if doc.get("confidential_location") else doc
+
+
+def _concealed_edit(edit: ListingEdit) -> None:
+    for column in ("value", "replaced"):
+        value = getattr(edit, column)
+        if edit.field == "address" and isinstance(value, dict):
+            setattr(edit, column, _without_door({"address": value})["address"])
+        elif edit.field == "location" and value is not None:
+            setattr(edit, column, None)
+
+
+def conceal_past(session: Session, ids: list[str]) -> None:
+    """Drop the street (and a point at the door) from everything the store kept of these
+    confidential listings: their history, their source records, the agency edits and the
+    submissions about them. Source records keep their content hash, so a feed that sends the
+    same record again rewrites nothing."""
+    for chunk in chunked(sorted(set(ids))):
+        for model, columns in DOCUMENT_COLUMNS:
+            for row in session.scalars(select(model).where(model.listing_id.in_(chunk))):
+                for column in columns:
+                    value = getattr(row, column)
+                    if isinstance(value, dict) and _without_door(value) != value:
+                        setattr(row, column, _without_door(value))
+        edits = select(ListingEdit).where(
+            ListingEdit.listing_id.in_(chunk), ListingEdit.field.in_(("address", "location"))
+        )
+        for edit in session.scalars(edits):
+            _concealed_edit(edit)
 
 
 def merge(listing_id_: str, documents: list[dict]) -> dict:
@@ -75,7 +141,10 @@ def merge(listing_id_: str, documents: list[dict]) -> dict:
             attributes.setdefault(code, fact)
     merged["attributes"] = attributes
     merged["provenance"] = provenance
-    return merged
+    # A place one source keeps confidential stays so, whatever another source says of it.
+    if any(d.get("confidential_location") for d in documents):
+        merged["confidential_location"] = True
+    return conceal(merged)
 
 
 def document(listing: Listing, attributes: list[ListingAttribute]) -> dict:
@@ -150,6 +219,8 @@ def save(session: Session, docs: list[dict], author: str, now: datetime) -> list
     order given), all in the caller's transaction, and nothing for a listing whose content has
     not changed. Works in bulk: a feed of thousands costs a handful of statements.
     """
+    docs = [conceal(doc) for doc in docs]
+    secret = [doc["id"] for doc in docs if doc.get("confidential_location")]
     stored: dict[str, Listing] = {}
     for chunk in chunked([d["id"] for d in docs]):
         found = session.scalars(select(Listing).where(Listing.id.in_(chunk)))
@@ -217,6 +288,8 @@ def save(session: Session, docs: list[dict], author: str, now: datetime) -> list
     ):
         if rows:
             session.execute(insert(table), rows)
+    if secret:
+        conceal_past(session, secret)
     return [changes.get(doc["id"], "unchanged") for doc in docs]
 
 

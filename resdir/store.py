@@ -4,8 +4,11 @@ Nothing here is SQLite-specific except the connection pragmas, so a postgresql:/
 change. Tables are created by `resdir init-db`, never as a side effect of starting the app.
 """
 
+import random
+import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -22,11 +25,26 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    func,
+    inspect,
+    select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 EXTENSION = "resdir.store"
+SQLITE_BUSY_SECONDS = 5  # a writer's wait for SQLite's lock before it says "database is locked"
+WRITE_ATTEMPTS = 8  # a write other writers got to first is run again this many times at most
+WRITE_BACKOFF_SECONDS = 0.05  # the longest random wait before the second attempt, and so on
+# No attempt starts this long after the first did: with SQLite's busy timeout on top, a write
+# gives up well inside gunicorn's 30 s worker timeout.
+WRITE_BUDGET_SECONDS = 12
+# PostgreSQL's "could not serialize" and "deadlock detected": run the transaction again.
+PG_RETRY_CODES = frozenset({"40001", "40P01"})
+PG_UNIQUE_VIOLATION = "23505"  # a row created by another writer at the same moment
+T = TypeVar("T")
 SQLITE_MMAP_BYTES = 1 << 30
 SQLITE_CACHE_KIB = 64 * 1024
 
@@ -85,6 +103,11 @@ class Listing(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    # Every write names the version it started from (UPDATE ... WHERE version = :read): a writer
+    # that read an older version fails with StaleDataError instead of overwriting a newer one.
+    # `listings.save` numbers the versions itself, as history needs them.
+    __mapper_args__: ClassVar = {"version_id_col": version, "version_id_generator": False}
+
 
 class ListingAttribute(Base):
     """A known yes/no fact about a listing; an absent row means unknown."""
@@ -118,6 +141,7 @@ class ListingVersion(Base):
     """A published version of a listing: who changed what, and when."""
 
     __tablename__ = "listing_history"
+    __table_args__ = (Index("ux_listing_history_version", "listing_id", "version", unique=True),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
@@ -261,6 +285,41 @@ class AuditEntry(Base):
     detail: Mapped[dict] = mapped_column(default=dict)
 
 
+class SignIn(Base):
+    """A browser's signed-in session of an account. Its cookie carries a random id, the store
+    its sha256; the session works until it expires or ends: at sign-out (that one), a password
+    change (the others), a password reset or the account turned off (all)."""
+
+    __tablename__ = "sign_ins"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class PasswordReset(Base):
+    """A one-time link an admin issued for an account to choose a new password."""
+
+    __tablename__ = "password_resets"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))  # None: the CLI
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class RateCounter(Base):
+    """Attempts counted against a limit in a fixed window (resdir.limits): sign-ins per email
+    and address, and API requests per address when their counts are kept in the store."""
+
+    __tablename__ = "rate_counters"
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(index=True)  # the end of the key's window
+
+
 class Submission(Base):
     """A change proposed to the directory, waiting for (or past) an admin's decision.
 
@@ -319,11 +378,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 def make_engine(url: str) -> Engine:
     """Create an engine for a SQLAlchemy URL, with SQLite's pragmas when it is SQLite."""
+    options = {}
+    if url.startswith("sqlite:"):
+        # A writer waits this long for another's transaction before "database is locked".
+        options["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
     if url.startswith("sqlite:///"):
         from pathlib import Path
 
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -346,9 +409,89 @@ def session(app: Flask | None = None) -> Session:
     return app.extensions[EXTENSION]["sessionmaker"]()
 
 
+class StoreBusy(RuntimeError):
+    """A write that other writers kept getting to first: nothing was written; try again."""
+
+    retry_after_seconds = 5  # what the pages and the API tell the person to wait
+
+
+def _transient(exc: Exception) -> bool:
+    """Return whether a failed write may succeed when run again from the start: another
+    writer changed a listing it read or created the same row at the same moment, SQLite's
+    lock was held past the busy timeout, or PostgreSQL would not serialize it."""
+    if isinstance(exc, StaleDataError):
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if isinstance(exc, IntegrityError):
+        return "unique constraint" in text or code == PG_UNIQUE_VIOLATION
+    if isinstance(exc, OperationalError):
+        return "database is locked" in text or "busy" in text or code in PG_RETRY_CODES
+    return False
+
+
+def write(work: Callable[[Session], T], app: Flask | None = None) -> T:
+    """Run `work` in a new session and commit it; return what it returned.
+
+    When another writer got there first (`_transient`), the session is rolled back and `work`
+    runs again from the start, reading everything afresh, after a short random wait: a change
+    made field by field then lands on the newest version instead of overwriting it. After
+    WRITE_ATTEMPTS, or WRITE_BUDGET_SECONDS, StoreBusy. `work` leaves the commit to this.
+    """
+    deadline = time.monotonic() + WRITE_BUDGET_SECONDS
+    attempt = 0
+    while True:
+        attempt += 1
+        with session(app) as db:
+            try:
+                result = work(db)
+                db.commit()
+                return result
+            except (StaleDataError, IntegrityError, OperationalError) as exc:
+                db.rollback()
+                if not _transient(exc):
+                    raise
+                if attempt == WRITE_ATTEMPTS or time.monotonic() > deadline:
+                    raise StoreBusy(f"gave up after {attempt} attempts: {exc}") from exc
+        time.sleep(random.uniform(0, WRITE_BACKOFF_SECONDS * attempt))
+
+
+def _repair_history(connection) -> None:
+    """Renumber the versions of listings whose history repeats a number (written by writers
+    that raced before versions were checked), in the order written; each listing then stands
+    at its last version."""
+    history, listing = ListingVersion.__table__, Listing.__table__
+    repeated = (
+        select(history.c.listing_id)
+        .group_by(history.c.listing_id, history.c.version)
+        .having(func.count() > 1)
+    )
+    for listing_id in sorted(set(connection.scalars(repeated))):
+        rows = connection.scalars(
+            select(history.c.id).where(history.c.listing_id == listing_id).order_by(history.c.id)
+        ).all()
+        for number, row_id in enumerate(rows, start=1):
+            connection.execute(
+                history.update().where(history.c.id == row_id).values(version=number)
+            )
+        connection.execute(
+            listing.update().where(listing.c.id == listing_id).values(version=len(rows))
+        )
+
+
 def init_db(app: Flask | None = None) -> None:
-    """Create every table that does not exist yet."""
-    Base.metadata.create_all(engine(app))
+    """Create every table, and every index, that does not exist yet."""
+    db = engine(app)
+    Base.metadata.create_all(db)
+    with db.begin() as connection:
+        # create_all leaves the tables of an older store as they were: add what they lack.
+        if "ux_listing_history_version" not in {
+            i["name"] for i in inspect(connection).get_indexes("listing_history")
+        }:
+            _repair_history(connection)
+        for table in Base.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(connection, checkfirst=True)
 
 
 @click.command("init-db")

@@ -17,7 +17,7 @@ from babel.dates import get_day_names
 from flask import current_app
 from flask_babel import get_locale
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from resdir import geo, listings, vocab
@@ -117,6 +117,16 @@ class SubmissionError(Exception):
     def __init__(self, fields: dict[str, list[str]]):
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in sorted(fields.items())))
         self.fields = fields
+
+
+class ChangedSince(SubmissionError):
+    """A change made against a version of a listing that has moved on since, in the fields it
+    changes (or, `fields["version"]`, a decision on a page opened before the listing moved on):
+    nothing was done; `fields` says what each changed field holds now, `now` has the values."""
+
+    def __init__(self, fields: dict[str, list[str]], now: dict | None = None):
+        super().__init__(fields)
+        self.now = now or {}
 
 
 class NotAllowed(PermissionError):
@@ -481,9 +491,13 @@ def submit(
     listing_id: str | None,
     changes: dict,
     now: datetime,
+    base_version: int | None = None,
 ) -> Submission:
     """Propose a change to a listing (edit, capacity, verify) or a new listing (new).
 
+    `base_version` is the version of the listing the changes were made against (a form opened
+    then, an API client's If-Match): when the listing has moved on since in a field the changes
+    touch, ChangedSince; changes to other fields land on the listing as it is now.
     Raise UnknownListing for a listing not stored, NotAllowed for one the account may not edit,
     SubmissionError naming each bad field. A verified agency account's (or an admin's)
     capacity and "still accurate" submissions publish at once when RESDIR_AUTO_PUBLISH lists
@@ -503,6 +517,8 @@ def submit(
         current = listings.load_document(session, listing.id)
     verifier = "admin" if account.role == "admin" else AGENCY
     canonical, doc = _propose(current, kind, changes, now, verifier)
+    if current is not None and base_version is not None:
+        _check_unchanged(session, listing, current, base_version, _paths(canonical))
     if current is not None:
         canonical = _drop_unchanged(current, _stored(doc, canonical))
         if not canonical:
@@ -574,7 +590,10 @@ def _record_edits(
     session: Session, listing_id: str, before: dict | None, after: dict, author: str, now
 ) -> None:
     """Remember each content field a publication changed, with the value it replaced; a field
-    back at the value it replaced needs remembering no more."""
+    back at the value it replaced needs remembering no more. What a confidential place
+    replaced is remembered as such a place may be kept: without its street."""
+    if before and after.get("confidential_location"):
+        before = listings.conceal({**before, "confidential_location": True})
     old, new = _content(before), _content(after)
     for path in sorted(set(old) | set(new)):
         value = new.get(path)
@@ -623,11 +642,28 @@ def _publish(session: Session, submission: Submission, now: datetime) -> None:
         _record_edits(session, doc["id"], before, doc, submission.author, now)
 
 
+def _claim(
+    session: Session, submission: Submission, status: str, by: str, now, note: str | None = None
+) -> None:
+    """Decide a pending submission in one statement, so that of two admins deciding it at
+    once, one decides and the other is told it is decided already."""
+    session.flush()
+    claimed = session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.status == PENDING)
+        .values(status=status, decided_at=now, decided_by=by, note=note or submission.note)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise SubmissionError({"status": [_("This submission has been decided already.")]})
+    session.refresh(submission)
+
+
 def _decide(
     session: Session, submission: Submission, admin: Account, now: datetime, detail: dict
 ) -> None:
+    _claim(session, submission, PUBLISHED, admin.email, now)
     _publish(session, submission, now)
-    submission.status, submission.decided_at, submission.decided_by = PUBLISHED, now, admin.email
     audit(
         session,
         admin.email,
@@ -649,12 +685,19 @@ def approve(
     admin: Account,
     now: datetime,
     changes: dict | None = None,
+    seen_version: int | None = None,
 ) -> None:
     """Publish a pending submission's fields onto the listing as it is now (history, outbox,
-    edits remembered); with `changes`, the admin's corrections of those fields first. A
-    conflict publishes the feed's values and forgets the agency's edits of them."""
+    edits remembered), field by field: what others changed in other fields since it was sent
+    stays; with `changes`, the admin's corrections of those fields first. A conflict
+    publishes the feed's values and forgets the agency's edits of them.
+
+    `seen_version` is the listing's version on the page the admin decided on: if it has moved
+    on since, ChangedSince, and nothing is published.
+    """
     _require_admin(admin)
     _pending(submission)
+    _check_seen(session, submission.listing_id, seen_version)
     detail = {}
     if changes:
         new = submission.kind == "new"
@@ -684,8 +727,7 @@ def reject(session: Session, submission: Submission, admin: Account, note: str, 
     note = (note or "").strip()
     if not note:
         raise SubmissionError({"note": [_("Say why, for the agency.")]})
-    submission.status, submission.note = REJECTED, note
-    submission.decided_at, submission.decided_by = now, admin.email
+    _claim(session, submission, REJECTED, admin.email, now, note)
     audit(
         session,
         admin.email,
@@ -796,12 +838,21 @@ def history(session: Session, listing_id: str) -> list[ListingVersion]:
     )
 
 
-def restore(session: Session, listing_id: str, version: int, admin: Account, now) -> None:
+def restore(
+    session: Session,
+    listing_id: str,
+    version: int,
+    admin: Account,
+    now,
+    seen_version: int | None = None,
+) -> None:
     """Publish an earlier version's document again, as a new version by the admin (audited);
     what it changes is remembered as the admin's edits, so the next ingest keeps it. Nothing
-    happens when that version is what is published now."""
+    happens when that version is what is published now. `seen_version`: the version the
+    admin's page showed as current; ChangedSince when a newer one was published since."""
     _require_admin(admin)
     listing = _listing(session, listing_id)
+    _check_seen(session, listing_id, seen_version)
     chosen = session.scalar(
         select(ListingVersion).where(
             ListingVersion.listing_id == listing.id, ListingVersion.version == version
@@ -821,6 +872,88 @@ def restore(session: Session, listing_id: str, version: int, admin: Account, now
         {"version": version, "new_version": listing.version},
         now=now,
     )
+
+
+def version_document(session: Session, listing_id: str, version: int) -> dict | None:
+    """Return a listing's document as version `version` published it (None: no such version)."""
+    return session.scalar(
+        select(ListingVersion.document).where(
+            ListingVersion.listing_id == listing_id, ListingVersion.version == version
+        )
+    )
+
+
+def _now_text(value) -> str:
+    shown = readable(value)
+    return (
+        _("Changed since you opened it: now %(value)s.", value=shown)
+        if shown
+        else _("Changed since you opened it: now empty.")
+    )
+
+
+def _check_unchanged(
+    session: Session, listing: Listing, current: dict, base_version: int, paths: list[str]
+) -> None:
+    """Raise ChangedSince naming the content paths (of `paths`) that changed between version
+    `base_version` of the listing and now."""
+    if listing.version == base_version:
+        return
+    then = version_document(session, listing.id, base_version)
+    moved = [
+        path for path in paths if then is None or _value_at(then, path) != _value_at(current, path)
+    ]
+    if moved:
+        values = {path: _value_at(current, path) for path in moved}
+        raise ChangedSince({path: [_now_text(value)] for path, value in values.items()}, values)
+
+
+def _check_seen(session: Session, listing_id: str, seen_version: int | None) -> None:
+    """Raise ChangedSince when the listing is no longer at the version a page showed."""
+    listing = session.get(Listing, listing_id)
+    if seen_version is None or listing is None or listing.version == seen_version:
+        return
+    raise ChangedSince(
+        {
+            "version": [
+                _(
+                    "The listing has changed since you opened this page (version %(seen)s, "
+                    "now %(now)s): look at it again.",
+                    seen=seen_version,
+                    now=listing.version,
+                )
+            ]
+        }
+    )
+
+
+def moved_fields(session: Session, submission: Submission) -> list[dict]:
+    """Return the fields of a pending submission that changed on the listing after it was
+    sent: `{field, then, now}`, the value each had when it was sent and has now."""
+    if submission.kind == "new" or submission.base_version is None:
+        return []
+    listing = session.get(Listing, submission.listing_id)
+    if listing is None or listing.version == submission.base_version:
+        return []
+    current = listings.load_document(session, listing.id)
+    base = _content_values(submission.base)
+    return [
+        {"field": path, "then": base.get(path), "now": _value_at(current, path)}
+        for path in _paths(submission.changes)
+        if base.get(path) != _value_at(current, path)
+    ]
+
+
+def _content_values(changes: dict) -> dict:
+    """Return canonical changes as content paths and values ("unknown" facts as None)."""
+    out = {}
+    for field, value in changes.items():
+        if field == "attributes":
+            for code, fact in value.items():
+                out[f"attributes.{code}"] = None if fact == UNKNOWN else fact
+        else:
+            out[field] = value
+    return out
 
 
 def checked_at(doc: dict) -> str | None:

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from resdir.search import SearchUnavailable
+from resdir.store import StoreBusy
 
 API_PREFIX = "/api/"
 RETRY_AFTER_SECONDS = 30  # how soon a client may try again while search is unavailable
@@ -64,6 +65,15 @@ def _unavailable(exc: SearchUnavailable):
     return response, status
 
 
+def _busy(exc: StoreBusy):
+    current_app.logger.warning("store busy: %s", exc)
+    response, status = envelope(
+        503, "busy", "Other changes were being saved at the same moment: send this again."
+    )
+    response.headers["Retry-After"] = str(exc.retry_after_seconds)
+    return response, status
+
+
 def _bug(exc: Exception):
     # The frames say where the bug is; the exception's message and the locals could hold a
     # person's profile, so neither is logged.
@@ -82,4 +92,5 @@ def register(blueprint: Blueprint) -> None:
     blueprint.errorhandler(HTTPException)(_http_error)
     blueprint.errorhandler(ApiError)(_api_error)
     blueprint.errorhandler(SearchUnavailable)(_unavailable)
+    blueprint.errorhandler(StoreBusy)(_busy)
     blueprint.errorhandler(Exception)(_bug)

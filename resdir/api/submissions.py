@@ -35,37 +35,57 @@ def _challenge(response: Response) -> Response:
     return response
 
 
+def _base_version() -> int | None:
+    """Return the listing version the client's changes were made against (`If-Match`, the
+    ETag of GET /api/v1/listings/<id>), or None; a 400 for an If-Match that names none."""
+    given = request.headers.get("If-Match")
+    if given is None:
+        return None
+    version = given.strip().removeprefix("W/").strip('"')
+    if not version.isdigit():
+        raise errors.ApiError(
+            400,
+            "bad_if_match",
+            'If-Match must be the ETag of the listing, such as "12" (its version).',
+            {"If-Match": ["not a listing's ETag"]},
+        )
+    return int(version)
+
+
 def _submit(
     account: Account, kind: str, listing_id: str | None, changes, prefix: str
 ) -> tuple[Response, int]:
     """Make the submission and answer 202 with where to follow it; 404, 403 or 422 when it
-    cannot be made (bad fields named by their dotted path under `prefix`)."""
-    with store.session() as session:
-        try:
-            submission = core.submit(session, account, kind, listing_id, changes, clock.now())
-        except core.UnknownListing as exc:
-            raise errors.ApiError(
-                404, "not_found", f"No listing has the id {listing_id!r}."
-            ) from exc
-        except core.NotAllowed as exc:
-            message = "This account may not change this listing (another organization's)."
-            raise errors.ApiError(403, "forbidden", message) from exc
-        except core.SubmissionError as exc:
-            raise errors.invalid(
-                {
-                    f"{prefix}{path}".removesuffix("._schema"): texts
-                    for path, texts in exc.fields.items()
-                }
-            ) from exc
-        session.commit()
-        url = url_for("api.submission_status", submission_id=submission.id)
-        body = {
-            "id": submission.id,
-            "status": submission.status,
-            "kind": submission.kind,
-            "listing_id": submission.listing_id,
-            "url": url,
+    cannot be made (bad fields named by their dotted path under `prefix`), 409 when the
+    listing changed in those fields after the version named by If-Match."""
+    base_version = _base_version()
+
+    def work(session):
+        return core.submit(session, account, kind, listing_id, changes, clock.now(), base_version)
+
+    try:
+        submission = store.write(work)
+    except core.UnknownListing as exc:
+        raise errors.ApiError(404, "not_found", f"No listing has the id {listing_id!r}.") from exc
+    except core.NotAllowed as exc:
+        message = "This account may not change this listing (another organization's)."
+        raise errors.ApiError(403, "forbidden", message) from exc
+    except core.SubmissionError as exc:
+        fields = {
+            f"{prefix}{path}".removesuffix("._schema"): texts for path, texts in exc.fields.items()
         }
+        if isinstance(exc, core.ChangedSince):
+            message = "The listing changed since the version you read: " + ", ".join(fields)
+            raise errors.ApiError(409, "changed_since", message, fields) from exc
+        raise errors.invalid(fields) from exc
+    url = url_for("api.submission_status", submission_id=submission.id)
+    body = {
+        "id": submission.id,
+        "status": submission.status,
+        "kind": submission.kind,
+        "listing_id": submission.listing_id,
+        "url": url,
+    }
     response = jsonify(body)
     response.headers["Location"] = url
     return response, 202

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, jsonify, render_template, request
 from marshmallow import ValidationError
+from sqlalchemy import select
 from werkzeug.exceptions import NotFound, UnsupportedMediaType
 
 from resdir import clock, store
@@ -15,6 +16,7 @@ from resdir.listings import load_document
 from resdir.matching import CursorError, HiddenReasonError, match
 from resdir.matching.profile import PlaceError, ProfileSchema
 from resdir.model import field_paths
+from resdir.store import Listing
 
 # A profile is a few hundred bytes; the largest valid one is under 4 KiB.
 MAX_BODY_BYTES = 16 * 1024
@@ -84,9 +86,13 @@ def listing(listing_id: str):
     """Return a published listing, as the canonical model describes it."""
     with store.session() as session:
         doc = load_document(session, listing_id)
+        version = session.scalar(select(Listing.version).where(Listing.id == listing_id))
     if doc is None or doc["status"] != "published":
         raise NotFound(f"No published listing has the id {listing_id!r}.")
-    return jsonify(doc)
+    response = jsonify(doc)
+    # The version, for an agency's If-Match: changes made against it are checked against it.
+    response.set_etag(str(version))
+    return response
 
 
 @blueprint.get("/v1/vocab")

@@ -3,7 +3,9 @@ every page carries."""
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, render_template
+
+from resdir.store import StoreBusy
 
 
 def content_security_policy(tile_url: str) -> str:
@@ -34,6 +36,12 @@ def _secure(response: Response) -> Response:
     return response
 
 
+def _busy(exc: StoreBusy):
+    # Writers that kept meeting each other: nothing was saved, and saying so beats a 500.
+    current_app.logger.warning("store busy: %s", exc)
+    return render_template("busy.html"), 503, {"Retry-After": str(exc.retry_after_seconds)}
+
+
 def init_app(app: Flask) -> None:
     """Register every blueprint, sessions with CSRF protection, and the security headers."""
     from resdir import api
@@ -53,4 +61,5 @@ def init_app(app: Flask) -> None:
     # would need one); their answers depend only on what was posted.
     for exempt in (api.blueprint, public.blueprint, peer.blueprint):
         auth.csrf.exempt(exempt)
+    app.register_error_handler(StoreBusy, _busy)
     app.after_request(_secure)

@@ -11,11 +11,11 @@ from datetime import datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from resdir import accounts, clock, store, submissions
+from resdir import accounts, clock, store, submissions, vocab
 from resdir.i18n import _
 from resdir.listings import load_document
 from resdir.store import AuditEntry, Listing, Organization, Submission
-from resdir.submissions import SubmissionError
+from resdir.submissions import ChangedSince, SubmissionError
 from resdir.web import listing_form
 from resdir.web.agency import (
     changes_in_words,
@@ -47,6 +47,10 @@ def action_names() -> dict[str, str]:
         "token_created": _("API token created"),
         "token_revoked": _("API token revoked"),
         "account_changed": _("Account changed"),
+        "password_changed": _("Password changed"),
+        "password_change_refused": _("Password change refused"),
+        "reset_issued": _("Password reset link issued"),
+        "password_reset": _("Password reset"),
         "submitted": _("Submitted"),
         "published": _("Published"),
         "rejected": _("Rejected"),
@@ -106,6 +110,27 @@ def queue():
     return render_template("admin/queue.html", kind=kind, kinds=kinds, **page)
 
 
+def moved_in_words(session, submission: Submission, doc: dict, now: datetime) -> list[dict]:
+    """Return the fields of a submission that changed on the listing after it was sent, in
+    words: `{label, then: [line], now: [line]}`."""
+    rows = []
+    for moved in submissions.moved_fields(session, submission):
+        name = moved["field"]
+        if name.startswith("attributes."):
+            code = name.removeprefix("attributes.")
+            label = vocab.ATTRIBUTES[code].label if code in vocab.ATTRIBUTES else code
+            then, now_ = (
+                [listing_form.fact_words(moved["then"])],
+                [listing_form.fact_words(moved["now"])],
+            )
+        else:
+            label = submissions.FIELD_LABELS.get(name, name)
+            then = listing_form.field_words(name, moved["then"], doc, now)
+            now_ = listing_form.field_words(name, moved["now"], doc, now)
+        rows.append({"label": str(label), "then": then, "now": now_})
+    return rows
+
+
 def _review_page(submission_id: str, status: int = 200, errors: dict | None = None, note=""):
     now = clock.now()
     with store.session() as session:
@@ -117,8 +142,8 @@ def _review_page(submission_id: str, status: int = 200, errors: dict | None = No
         row = submission_row(found, listings, now)
         row["organization"] = organizations.get(found.organization_id)
         rows = changes_in_words(session, found, now)
-        moved_on = listing is not None and found.base_version not in (None, listing.version)
         doc = load_document(session, listing.id) if listing is not None else None
+        moved = moved_in_words(session, found, doc, now) if doc else []
     checked = freshness(doc, now, current_app.config["STALE_DAYS"]) if doc else None
     return render_template(
         "admin/submission.html",
@@ -128,8 +153,9 @@ def _review_page(submission_id: str, status: int = 200, errors: dict | None = No
         pending=found.status == submissions.PENDING,
         correctable=found.kind in CORRECTABLE,
         listing_exists=listing is not None,
+        listing_version=listing.version if listing is not None else None,
         public=listing is not None and listing.status == "published",
-        moved_on=moved_on,
+        moved=moved,
         checked=checked,
         errors=errors or {},
         note=note,
@@ -143,33 +169,43 @@ def submission(submission_id: str):
     return _review_page(submission_id)
 
 
-def _decided(submission_id: str, decide) -> tuple[Submission | None, dict]:
-    """Run a decision on a submission and commit it; return it (None: not found) and the
-    problems that stopped it."""
-    with store.session() as session:
+def _seen_version() -> int | None:
+    """Return the listing version the decision's page showed (its form's `listing_version`)."""
+    seen = request.form.get("listing_version", "")
+    return int(seen) if seen.isdigit() else None
+
+
+def _decided(submission_id: str, decide) -> tuple[bool, dict, int]:
+    """Run a decision on a submission and commit it, again from the start if another writer
+    got there first; return whether the submission exists, the problems that stopped the
+    decision and the status to answer them with (409: the listing moved on, 422 otherwise)."""
+
+    def work(session) -> bool:
         found = session.get(Submission, submission_id)
-        if found is None:
-            return None, {}
-        try:
+        if found is not None:
             decide(session, found)
-        except SubmissionError as exc:
-            return found, {k: " ".join(v) for k, v in exc.fields.items()}
-        session.commit()
-        return found, {}
+        return found is not None
+
+    try:
+        return store.write(work), {}, 200
+    except SubmissionError as exc:
+        status = 409 if isinstance(exc, ChangedSince) else 422
+        return True, {k: " ".join(v) for k, v in exc.fields.items()}, status
 
 
 @blueprint.post("/submissions/<submission_id>/approve")
 @admin_required
 def approve(submission_id: str):
     """Publish a submission as it is."""
-    admin = current_account()
-    found, errors = _decided(
-        submission_id, lambda s, sub: submissions.approve(s, sub, admin, clock.now())
+    admin, seen = current_account(), _seen_version()
+    found, errors, status = _decided(
+        submission_id,
+        lambda s, sub: submissions.approve(s, sub, admin, clock.now(), seen_version=seen),
     )
-    if found is None:
+    if not found:
         return not_found()
     if errors:
-        return _review_page(submission_id, 422, {"decision": "; ".join(errors.values())})
+        return _review_page(submission_id, status, {"decision": "; ".join(errors.values())})
     flash(_("Published."))
     return redirect(url_for("admin.queue"))
 
@@ -180,15 +216,15 @@ def reject(submission_id: str):
     """Turn a submission down with a note the agency sees."""
     admin = current_account()
     note = request.form.get("note", "")
-    found, errors = _decided(
+    found, errors, status = _decided(
         submission_id, lambda s, sub: submissions.reject(s, sub, admin, note, clock.now())
     )
-    if found is None:
+    if not found:
         return not_found()
     if errors:
         message = errors.get("note") or "; ".join(errors.values())
         field = "note" if "note" in errors else "decision"
-        return _review_page(submission_id, 422, {field: message}, note)
+        return _review_page(submission_id, status, {field: message}, note)
     flash(_("Not accepted; the agency sees your note."))
     return redirect(url_for("admin.queue"))
 
@@ -224,29 +260,49 @@ def correct(submission_id: str):
         published, proposed = _proposal(session, found, now)
         listings, _organizations = _names(session, [found])
         row = submission_row(found, listings, now)
-    page = {"submission": row, "fields": editable_fields(), "choices": listing_form.choices()}
-    if request.method == "GET":
+        listing = session.get(Listing, found.listing_id)
+        version = listing.version if listing is not None else None
+    page = {
+        "submission": row,
+        "fields": editable_fields(),
+        "choices": listing_form.choices(),
+        "version": version,
+    }
+    seen = _seen_version()
+    if request.method == "GET" or (seen is not None and seen != version):
+        # A form opened before the listing moved on would put back what others changed since:
+        # it is shown again, as the listing is now.
         values, rows = listing_form.form_values(proposed)
-        return render_template("admin/correct.html", values=values, rows=rows, errors={}, **page)
+        moved = _("The listing has changed since you opened this form: here it is as it is now.")
+        errors, status = ({}, 200) if request.method == "GET" else ({"form": moved}, 409)
+        page |= {"values": values, "rows": rows, "errors": errors}
+        return render_template("admin/correct.html", **page), status
     values, rows = listing_form.posted_values(request.form)
     # What the admin changed from the proposal; the facts as a whole against the published
     # listing, since a correction replaces the proposal's facts.
     corrections, errors = listing_form.read_form(request.form, proposed, editable_fields())
     if published is not None and "attributes" in corrections:
         corrections["attributes"] = listing_form.read_facts(request.form, published)
+    status = 422
     if not errors:
         admin = current_account()
-        found, problems = _decided(
+        _found, problems, status = _decided(
             submission_id,
-            lambda s, sub: submissions.approve(s, sub, admin, clock.now(), corrections),
+            lambda s, sub: submissions.approve(
+                s, sub, admin, clock.now(), corrections, seen_version=seen
+            ),
         )
         if not problems:
             flash(_("Published as corrected."))
             return redirect(url_for("admin.queue"))
-        errors = listing_form.form_errors(problems)
+        errors = (
+            {"form": " ".join(problems.values())}
+            if status == 409
+            else listing_form.form_errors(problems)
+        )
     return render_template(
         "admin/correct.html", values=values, rows=rows, errors=errors, **page
-    ), 422
+    ), status
 
 
 def field_names(paths: list[str]) -> list[str]:
@@ -281,7 +337,7 @@ def history(listing_id: str):
             }
             for v in submissions.history(session, listing_id)
         ]
-        name, published = listing.name, listing.status == "published"
+        name, published, current = listing.name, listing.status == "published", listing.version
     changes = {
         "created": _("Created"),
         "updated": _("Updated"),
@@ -294,6 +350,7 @@ def history(listing_id: str):
         name=name,
         public=published,
         versions=versions,
+        current_version=current,
         changes=changes,
     )
 
@@ -303,21 +360,21 @@ def history(listing_id: str):
 def restore(listing_id: str):
     """Publish an earlier version of a listing again, as a new version."""
     version = request.form.get("version", "")
-    with store.session() as session:
+    seen, admin = _seen_version(), current_account()
+
+    def work(session) -> bool:
         if session.get(Listing, listing_id) is None:
+            return False
+        chosen = int(version) if version.isdigit() else -1
+        submissions.restore(session, listing_id, chosen, admin, clock.now(), seen)
+        return True
+
+    try:
+        if not store.write(work):
             return not_found()
-        try:
-            submissions.restore(
-                session,
-                listing_id,
-                int(version) if version.isdigit() else -1,
-                current_account(),
-                clock.now(),
-            )
-        except SubmissionError as exc:
-            flash("; ".join(t for texts in exc.fields.values() for t in texts))
-            return redirect(url_for("admin.history", listing_id=listing_id))
-        session.commit()
+    except SubmissionError as exc:
+        flash("; ".join(t for texts in exc.fields.values() for t in texts))
+        return redirect(url_for("admin.history", listing_id=listing_id))
     flash(_("Version %(version)s was published again.", version=version))
     return redirect(url_for("admin.history", listing_id=listing_id))
 

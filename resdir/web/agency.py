@@ -32,7 +32,7 @@ from resdir.i18n import _, ngettext
 from resdir.listings import load_document, load_documents
 from resdir.matching.explain import age
 from resdir.store import Listing, Submission
-from resdir.submissions import NotAllowed, SubmissionError, UnknownListing
+from resdir.submissions import ChangedSince, NotAllowed, SubmissionError, UnknownListing
 from resdir.web import listing_form, present
 from resdir.web.auth import current_account, forbidden, staff_required
 
@@ -215,20 +215,22 @@ def _refusal(listing: Listing | None):
     return None
 
 
-def _submit(kind: str, listing_id: str | None, changes: dict):
-    """Submit for the signed-in account; return the submission, or the page refusing it."""
+def _submit(kind: str, listing_id: str | None, changes: dict, base_version: int | None = None):
+    """Submit for the signed-in account (again from the start if another writer got there
+    first); return the submission, or the page refusing it."""
     account = current_account()
-    with store.session() as session:
-        try:
-            submission = submissions.submit(
-                session, account, kind, listing_id, changes, clock.now()
-            )
-        except UnknownListing:
-            return None, not_found()
-        except NotAllowed:
-            return None, forbidden()
-        session.commit()
-        return submission, None
+
+    def work(session):
+        return submissions.submit(
+            session, account, kind, listing_id, changes, clock.now(), base_version
+        )
+
+    try:
+        return store.write(work), None
+    except UnknownListing:
+        return None, not_found()
+    except NotAllowed:
+        return None, forbidden()
 
 
 def _told(submission: Submission, published: str, waiting: str) -> None:
@@ -304,11 +306,16 @@ def _pending_for(session, listing_id: str) -> list[dict]:
     return [submission_row(s, {}, clock.now()) for s in rows]
 
 
-def _send(kind: str, listing_id: str | None, changes: dict, done: str):
+def _send(
+    kind: str, listing_id: str | None, changes: dict, done: str, base_version: int | None = None
+):
     """Submit a form's changes: return the answer (the submission's page, with `done` said, or
-    a refusal) and no errors, or no answer and the errors to show beside the fields."""
+    a refusal) and no errors, or no answer and the errors to show beside the fields.
+    ChangedSince goes to the caller, which shows the form again as the listing is now."""
     try:
-        submission, refused = _submit(kind, listing_id, changes)
+        submission, refused = _submit(kind, listing_id, changes, base_version)
+    except ChangedSince:
+        raise
     except SubmissionError as exc:
         return None, listing_form.form_errors(exc.fields)
     if refused:
@@ -317,11 +324,25 @@ def _send(kind: str, listing_id: str | None, changes: dict, done: str):
     return redirect(url_for("agency.submission", submission_id=submission.id)), {}
 
 
+def moved_words(values: dict, doc: dict) -> dict[str, list[str]]:
+    """Return, by field, what others changed it to since a form was opened, in words."""
+    out = {}
+    for path, value in values.items():
+        if path.startswith("attributes."):
+            words = [listing_form.fact_words(value)]
+        else:
+            words = listing_form.field_words(path, value, doc, clock.now())
+        now = "; ".join(words) or _("empty")
+        out[path] = [_("Changed since you opened this form: now %(value)s.", value=now)]
+    return out
+
+
 @blueprint.route("/listings/<listing_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit(listing_id: str):
     """Change any field of a listing: checked as ingest checks a feed, errors beside each field,
     then sent for review."""
+    opened = request.form.get("listing_version", "")
     with store.session() as session:
         listing = session.get(Listing, listing_id)
         refused = _refusal(listing)
@@ -329,17 +350,35 @@ def edit(listing_id: str):
             return refused
         current = load_document(session, listing_id)
         pending = _pending_for(session, listing_id)
-    page = {"doc": current, "pending": pending, "nothing_changed": False}
+        version = listing.version
+        # What the person changed is read against the listing as their form showed it: the
+        # fields they left alone must not put back what others changed since.
+        base = opened.isdigit() and submissions.version_document(session, listing_id, int(opened))
+    page = {"doc": current, "pending": pending, "nothing_changed": False, "version": version}
     if request.method == "GET":
         values, rows = listing_form.form_values(current)
         return _form_page("agency/edit.html", values=values, rows=rows, errors={}, **page)
     values, rows = listing_form.posted_values(request.form)
-    changes, errors = listing_form.read_form(request.form, current, editable_fields())
+    base_version = int(opened) if base else version
+    changes, errors = listing_form.read_form(request.form, base or current, editable_fields())
     if not errors and not changes:
         page["nothing_changed"] = True
         return _form_page("agency/edit.html", 422, values=values, rows=rows, errors={}, **page)
     if not errors:
-        sent, errors = _send("edit", listing_id, changes, _("Your changes were sent for review."))
+        try:
+            sent, errors = _send(
+                "edit", listing_id, changes, _("Your changes were sent for review."), base_version
+            )
+        except ChangedSince as exc:
+            # Others changed some of the same fields meanwhile: the form comes back as the
+            # listing is now with the person's changes on it, and beside each of those fields
+            # what it holds now; sent again, it is read against now.
+            mine = submissions.proposed_document(current, "edit", changes, clock.now())
+            values, rows = listing_form.form_values(mine)
+            errors = listing_form.form_errors(moved_words(exc.now, current))
+            return _form_page(
+                "agency/edit.html", 409, values=values, rows=rows, errors=errors, **page
+            )
         if sent:
             return sent
     return _form_page("agency/edit.html", 422, values=values, rows=rows, errors=errors, **page)
@@ -539,18 +578,21 @@ def submit_upload(upload_id: str):
         path.rename(claimed)
     except FileNotFoundError:
         return _upload_page(404, error=gone)
-    with store.session() as session:
-        try:
-            for changes in kept["rows"]:
-                submissions.submit(session, account, "new", None, changes, now)
-        except (NotAllowed, SubmissionError) as exc:
-            session.rollback()
-            claimed.rename(path)
-            if isinstance(exc, NotAllowed):
-                return forbidden()
-            message = _("Nothing was submitted: %(problem)s", problem=str(exc))
-            return _upload_page(422, error=message)
-        session.commit()
+
+    def work(session) -> None:
+        for changes in kept["rows"]:
+            submissions.submit(session, account, "new", None, changes, now)
+
+    try:
+        store.write(work)
+    except (NotAllowed, SubmissionError, store.StoreBusy) as exc:
+        claimed.rename(path)
+        if isinstance(exc, NotAllowed):
+            return forbidden()
+        if isinstance(exc, store.StoreBusy):
+            raise
+        message = _("Nothing was submitted: %(problem)s", problem=str(exc))
+        return _upload_page(422, error=message)
     claimed.unlink(missing_ok=True)
     count = len(kept["rows"])
     flash(
