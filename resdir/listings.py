@@ -3,6 +3,9 @@
 Every write of a listing goes through `save`, which keeps three things in one transaction: the
 listing row and its attributes, a history version saying who changed which fields, and an outbox
 entry that the search index will consume. Unchanged content writes nothing, so loads are idempotent.
+A change is written only onto the version of the listing its session read: when another writer
+published one since, StaleDataError, and `resdir.store.write` runs the change again from the start.
+A confidential place is stored without its street, in the listing and everywhere else.
 """
 
 import hashlib
@@ -12,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from resdir import geo
 from resdir.store import (
@@ -26,6 +30,7 @@ from resdir.store import (
 )
 
 CHUNK = 500  # ids per IN clause: well inside SQLite's and PostgreSQL's parameter limits
+READ_VERSIONS = "resdir.read_versions"  # session.info: listing id -> the version first read
 PRECISION_RANK = {"source": 0, "address": 1, "postal_code": 2, "city": 3}
 # Taken together from the most precisely placed record, so the point and the address agree.
 PLACE_FIELDS = ("address", "location", "geocode_precision", "approximate_location")
@@ -156,13 +161,21 @@ def document(listing: Listing, attributes: list[ListingAttribute]) -> dict:
     return listing.document | {"attributes": facts}
 
 
+def _read(session: Session, listing: Listing) -> None:
+    """Remember the version of a listing this session first read: `save` writes onto it only
+    while it is still the version in the store."""
+    session.info.setdefault(READ_VERSIONS, {}).setdefault(listing.id, listing.version)
+
+
 def load_documents(session: Session, ids: list[str]) -> dict[str, dict]:
     """Return the full documents of stored listings by id (missing ids left out)."""
     found = {}
     for chunk in chunked(ids):
         rows = session.scalars(select(Listing).where(Listing.id.in_(chunk))).all()
         attributes = _attributes_of(session, [r.id for r in rows])
-        found |= {r.id: document(r, attributes.get(r.id, [])) for r in rows}
+        for row in rows:
+            _read(session, row)
+            found[row.id] = document(row, attributes.get(row.id, []))
     return found
 
 
@@ -171,6 +184,7 @@ def load_document(session: Session, listing_id_: str) -> dict | None:
     listing = session.get(Listing, listing_id_)
     if listing is None:
         return None
+    _read(session, listing)
     rows = session.scalars(
         select(ListingAttribute).where(ListingAttribute.listing_id == listing_id_)
     )
@@ -231,6 +245,16 @@ def save(session: Session, docs: list[dict], author: str, now: datetime) -> list
         for doc, digest in zip(docs, digests, strict=True)
         if doc["id"] not in stored or stored[doc["id"]].content_hash != digest
     ]
+    read = session.info.setdefault(READ_VERSIONS, {})
+    for doc, _ in changed:
+        listing = stored.get(doc["id"])
+        if listing is not None and read.get(listing.id, listing.version) != listing.version:
+            # Another writer published a version since this session read the listing: what
+            # this one would write was made from an older version.
+            raise StaleDataError(
+                f"listing {listing.id} is at version {listing.version}, "
+                f"read at version {read[listing.id]}"
+            )
     old_ids = [doc["id"] for doc, _ in changed if doc["id"] in stored]
     old_attributes = _attributes_of(session, old_ids)
     attributes, history, outbox, changes = [], [], [], {}
@@ -255,6 +279,7 @@ def save(session: Session, docs: list[dict], author: str, now: datetime) -> list
         listing.document = {k: v for k, v in doc.items() if k != "attributes"}
         listing.content_hash = digest
         listing.version += 1
+        read[listing.id] = listing.version
         listing.updated_at = now
         attributes.extend(
             {
