@@ -22,6 +22,7 @@ SPEC_KEYS = {
     "facts",
     "fellowship",
     "timezone",
+    "max_shrink",
     "examples",
 }
 
@@ -40,6 +41,8 @@ class SourceSpec:
     facts: dict[str, str] = field(default_factory=dict)  # attribute code -> "yes" | "no"
     fellowship: str | None = None  # a meeting feed's fellowship, where it reads type codes its way
     timezone: str | None = None  # for records that neither state a time zone nor can be placed
+    # The share of the source one full snapshot may unpublish (None: RESDIR_MAX_SHRINK's).
+    max_shrink: float | None = None
     examples: tuple[dict, ...] = ()  # acceptance examples: {"record": key, "expect": {...}}
 
 
@@ -74,6 +77,13 @@ def _spec(entry: dict, base: Path, where: str) -> SourceSpec:
     timezone = entry.get("timezone")
     if timezone is not None and timezone not in zoneinfo.available_timezones():
         raise SourceError(f"{where}: timezone {timezone!r} is not an IANA time zone name")
+    max_shrink = entry.get("max_shrink")
+    if max_shrink is not None and (
+        isinstance(max_shrink, bool)
+        or not isinstance(max_shrink, int | float)
+        or not 0 <= max_shrink <= 1
+    ):
+        raise SourceError(f"{where}: max_shrink must be a share between 0 and 1 (0.2 is 20%)")
     return SourceSpec(
         id=entry["id"],
         path=base / entry["path"],
@@ -85,6 +95,7 @@ def _spec(entry: dict, base: Path, where: str) -> SourceSpec:
         facts=facts,
         fellowship=entry.get("fellowship"),
         timezone=timezone,
+        max_shrink=max_shrink,
         examples=tuple(entry.get("examples", ())),
     )
 

@@ -1,10 +1,19 @@
-"""The ingest pipeline: read → normalize → validate → resolve duplicates → geocode → load.
+"""The ingest pipeline: read → normalize → validate → geocode → resolve duplicates → load.
 
 Each step is a small function over plain records. A source is loaded in one transaction, so a
 source that fails half way (a truncated file, a bad mapping) changes nothing; a bad record is
-quarantined with its problems and its raw form; every run writes its report.
+quarantined with its problems and its raw form; every run writes its report. Everything slow
+(reading, checking, geocoding with its rate limit, resolving) is done before the first write,
+so the store's one write lock (SQLite's) is held only while the source's rows are written.
+
+A full snapshot that would unpublish more than a share of what its source has (`MAX_SHRINK`,
+RESDIR_MAX_SHRINK, a manifest's `max_shrink`), or most of whose records were rejected, is far
+likelier a broken export than a source closing its services: it loads its new and changed
+records, unpublishes nothing and says so, unless the run allows it (`--allow-shrink`).
 """
 
+import hashlib
+import json
 import logging
 import re
 from collections import Counter, defaultdict
@@ -23,7 +32,6 @@ from ingest.normalize.places import normalize_location
 from ingest.normalize.text import yes_no
 from ingest.problems import Problem, Severity, SourceError, problem
 from ingest.readers import ReadOptions, detect
-from ingest.readers.files import KEY_SEPARATOR
 from ingest.record import Record, Stop
 from resdir import clock, geo, listings, submissions
 from resdir.model import ListingSchema, TransitStopSchema, field_paths
@@ -50,7 +58,19 @@ CONFIDENTIAL_KEYS = re.compile(
     r"location|zip|postal",
     re.IGNORECASE,
 )
-COUNTS = ("read", "accepted", "rejected", "created", "updated", "unchanged", "removed", "merged")
+COUNTS = (
+    "read",
+    "accepted",
+    "rejected",
+    "created",
+    "updated",
+    "unchanged",
+    "removed",
+    "held_back",
+    "merged",
+)
+MAX_SHRINK = 0.2  # share of a source's present records one full snapshot may unpublish
+HELD_BACK_LISTED = 1000  # keys of held-back records the report names (the count is always whole)
 
 
 @dataclass
@@ -64,6 +84,7 @@ class SourceReport:
     error: str | None = None
     counts: Counter = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
+    held_back: list[str] = field(default_factory=list)  # keys a full snapshot did not unpublish
 
     def as_dict(self) -> dict:
         """Return the report as JSON-ready data (DESIGN §8)."""
@@ -74,6 +95,7 @@ class SourceReport:
             "status": self.status,
             "error": self.error,
             **{name: self.counts[name] for name in COUNTS},
+            "held_back_records": self.held_back[:HELD_BACK_LISTED],
             "problem_counts": dict(Counter(p.type for p in self.problems).most_common()),
             "problems": [p.as_dict() for p in self.problems],
         }
@@ -240,8 +262,47 @@ def compare(
         changes.gone = [row for k, row in stored.items() if k not in seen and row.present]
     counts["created"] += len(changes.new)
     counts["updated"] += len(changes.changed)
-    counts["removed"] += len(changes.gone)
     return changes
+
+
+@dataclass(frozen=True)
+class Shrink:
+    """How much of its source one full snapshot may unpublish."""
+
+    limit: float = MAX_SHRINK  # a share of the source's present records
+    allowed: bool = False  # --allow-shrink: whatever the snapshot leaves out goes
+
+
+def hold_back(
+    changes: Changes, present: int, shrink: Shrink, report: SourceReport, key: Callable
+) -> None:
+    """Keep what a full snapshot left out published when the snapshot looks broken: it would
+    unpublish more than `shrink.limit` of the `present` records, or most of its records were
+    rejected. Count what is unpublished (`removed`) and what is not (`held_back`)."""
+    gone, counts = len(changes.gone), report.counts
+    reasons = []
+    if gone > shrink.limit * present:
+        reasons.append(f"{gone / present:.0%}, more than the {shrink.limit:.0%} allowed")
+    if counts["rejected"] > counts["accepted"]:
+        reasons.append(f"{counts['rejected']} of its {counts['read']} records were rejected")
+    if gone and reasons and not shrink.allowed:
+        report.held_back.extend(sorted(key(row) for row in changes.gone))
+        counts["held_back"] += gone
+        refusal = problem("snapshot-shrink", gone=gone, present=present, why="; ".join(reasons))
+        refusal.source = report.source
+        report.problems.append(refusal)
+        changes.gone = []
+    counts["removed"] += len(changes.gone)
+
+
+def rekey(stored: dict[str, Any], former_keys: dict[str, str]) -> None:
+    """Move stored records from the keys resdir gave them before keys held no address to the
+    keys their records have now (`Record.former_key`), keeping each record's listing."""
+    for key, former in former_keys.items():
+        if key not in stored and former in stored:
+            row = stored.pop(former)
+            row.record_key = key
+            stored[key] = row
 
 
 def load_listings(
@@ -250,12 +311,18 @@ def load_listings(
     docs: list[dict],
     resolution: dict[str, str],
     now: datetime,
-    counts: Counter,
+    report: SourceReport,
+    shrink: Shrink = Shrink(),
+    former_keys: dict[str, str] | None = None,
 ) -> None:
     """Write a source's documents: record by record, then the listings they feed."""
     query = select(ListingSource).where(ListingSource.source_id == spec.id)
     stored = {r.record_key: r for r in session.scalars(query)}
-    changes = compare(spec, stored, docs, "source_id", counts)
+    rekey(stored, former_keys or {})
+    present = sum(r.present for r in stored.values())
+    changes = compare(spec, stored, docs, "source_id", report.counts)
+    hold_back(changes, present, shrink, report, lambda row: row.record_key)
+    counts = report.counts
     new_rows = [
         {
             "source_id": spec.id,
@@ -311,10 +378,19 @@ def _save_organizations(session: Session, source_id: str, docs: list[dict]) -> N
     session.flush()
 
 
-def load_stops(session: Session, spec: SourceSpec, docs: list[dict], counts: Counter) -> None:
+def load_stops(
+    session: Session,
+    spec: SourceSpec,
+    docs: list[dict],
+    report: SourceReport,
+    shrink: Shrink = Shrink(),
+) -> None:
     """Write a GTFS source's stops, marking stops it no longer has as not present."""
     query = select(TransitStop).where(TransitStop.source_id == spec.id)
-    changes = compare(spec, {s.id: s for s in session.scalars(query)}, docs, "id", counts)
+    stored = {s.id: s for s in session.scalars(query)}
+    changes = compare(spec, stored, docs, "id", report.counts)
+    present = sum(s.present for s in stored.values())
+    hold_back(changes, present, shrink, report, lambda row: row.stop_id)
     rows = [
         (TransitStop(id=doc["id"], source_id=spec.id), doc, digest) for doc, digest in changes.new
     ]
@@ -341,13 +417,7 @@ def _save_source(session: Session, spec: SourceSpec, reader: str | None, *, fail
     session.flush()
 
 
-def _save_run(
-    session: Session,
-    spec: SourceSpec,
-    report: SourceReport,
-    started: datetime,
-    raws: dict[str, object],
-) -> None:
+def _save_run(session: Session, spec: SourceSpec, report: SourceReport, started: datetime) -> None:
     run = IngestRun(
         source_id=spec.id,
         path=str(spec.path),
@@ -374,7 +444,7 @@ def _save_run(
             line=p.line,
             field=p.field,
             message=p.message,
-            raw=raws.get(p.record) if p.severity is Severity.ERROR else None,
+            raw=p.raw if p.severity is Severity.ERROR else None,
         )
         for p in report.problems
     )
@@ -400,17 +470,92 @@ def quarantine_form(record: Record | Stop):
     return _redact(record.raw, CONFIDENTIAL_KEYS if confidential else PRIVATE_KEYS)
 
 
-def _unique_key(record: Record | Stop, seen: set[str], report: SourceReport) -> None:
-    """Make a repeated record key unique ("key--2", "key--3", ...), deterministically."""
-    key, n = record.key, 1
-    while record.key in seen:
-        n += 1
-        record.key = f"{key}{KEY_SEPARATOR}{n}"
-    seen.add(record.key)
-    if n > 1:
-        report.problems.append(
-            problem("duplicate-key", record=record.key, line=record.line, key=key, new=record.key)
-        )
+@dataclass
+class Batch:
+    """What a source's file holds, checked: documents and stops to load, and the stored keys of
+    records whose key changed (`Record.former_key`)."""
+
+    docs: list[dict] = field(default_factory=list)
+    stops: list[dict] = field(default_factory=list)
+    former_keys: dict[str, str] = field(default_factory=dict)  # key -> former key
+
+
+def _fingerprint(item: Record | Stop) -> str:
+    content = item.draft if isinstance(item, Record) else item.raw
+    text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def repeated(item: Record | Stop, firsts: dict[str, tuple[int | None, str]]) -> Problem | None:
+    """Return the problem of a record whose key an earlier record of the feed has, or None.
+
+    The same record twice (an export that repeats a row) is loaded once; two different records
+    under one key are a mistake in the source, and which of them it means cannot be guessed:
+    the first is loaded, and the other is quarantined for the source to give its own id.
+    `firsts` holds each key's first line and content, for the records still to come.
+    """
+    fingerprint = _fingerprint(item)
+    if item.key not in firsts:
+        firsts[item.key] = (item.line, fingerprint)
+        return None
+    line, first = firsts[item.key]
+    where = "an earlier record" if line is None else f"the record on line {line}"
+    if first == fingerprint:
+        return problem("repeated-record", first=where)
+    return problem("duplicate-key", key=item.key, first=where)
+
+
+def read_source(
+    spec: SourceSpec, report: SourceReport, on_item: Callable[[], None] | None = None
+) -> Batch:
+    """Read, normalize and validate a source's records; count and report them; raise
+    SourceError when the source cannot be read at all."""
+    batch = Batch()
+    firsts: dict[str, tuple[int | None, str]] = {}
+    reader = detect(spec.path, spec.format, spec.mapping)
+    report.reader = reader.name
+    for item in reader.read(spec.path, ReadOptions(mapping=spec.mapping)):
+        if isinstance(item, Problem):
+            item.source = spec.id
+            report.problems.append(item)
+            continue
+        report.counts["read"] += 1
+        doc, found = _check(item, spec, firsts)
+        for p in found:
+            p.source, p.record, p.line = spec.id, p.record or item.key, p.line or item.line
+        report.problems.extend(found)
+        if doc is None:
+            report.counts["rejected"] += 1
+            raw = quarantine_form(item)
+            for p in found:
+                p.raw = raw if p.severity is Severity.ERROR else None
+        else:
+            report.counts["accepted"] += 1
+            (batch.stops if isinstance(item, Stop) else batch.docs).append(doc)
+            if isinstance(item, Record) and item.former_key:
+                batch.former_keys[item.key] = item.former_key
+        if on_item:
+            on_item()
+    if report.counts["read"] == 0:
+        # An empty feed is far likelier a broken export than a service body closing
+        # everything; refusing it keeps a full-snapshot source from unpublishing its listings.
+        raise SourceError(f"{spec.path.name} holds no records; nothing was changed")
+    return batch
+
+
+def _check(
+    item: Record | Stop, spec: SourceSpec, firsts: dict[str, tuple[int | None, str]]
+) -> tuple[dict | None, list[Problem]]:
+    """Check one record: a repeated key rejects it, else it is normalized and validated."""
+    found = repeated(item, firsts)
+    if found:
+        return None, [found]
+    check = check_stop if isinstance(item, Stop) else check_record
+    try:
+        return check(item, spec)
+    except Exception:  # a bug must cost one record, not the whole run
+        logger.exception("%s: record %s could not be normalized", spec.id, item.key)
+        return None, [problem("invalid-record", detail=INTERNAL_ERROR)]
 
 
 def run_source(
@@ -419,68 +564,51 @@ def run_source(
     geocoder: geo.Geocoder,
     *,
     dry_run: bool = False,
+    shrink: Shrink = Shrink(),
     on_item: Callable[[], None] | None = None,
 ) -> SourceReport:
-    """Ingest one source in one transaction and return its report; never raises for bad input."""
+    """Ingest one source in one transaction and return its report; never raises for bad input.
+
+    The write lock is taken by the first write, after everything slow: reading and checking
+    every record, geocoding (whose cache entries are committed on their own, so that a failed
+    run does not ask the geocoder again), and resolving duplicates.
+    """
     report = SourceReport(spec.id, str(spec.path))
     started = clock.now()
-    docs, stops, raws, seen = [], [], {}, set()
     try:
-        reader = detect(spec.path, spec.format, spec.mapping)
-        report.reader = reader.name
-        for item in reader.read(spec.path, ReadOptions(mapping=spec.mapping)):
-            if isinstance(item, Problem):
-                item.source = spec.id
-                report.problems.append(item)
-                continue
-            report.counts["read"] += 1
-            _unique_key(item, seen, report)
-            check = check_stop if isinstance(item, Stop) else check_record
-            try:
-                doc, found = check(item, spec)
-            except Exception:  # a bug must cost one record, not the whole run
-                logger.exception("%s: record %s could not be normalized", spec.id, item.key)
-                doc, found = None, [problem("invalid-record", detail=INTERNAL_ERROR)]
-            for p in found:
-                p.source, p.record, p.line = spec.id, p.record or item.key, p.line or item.line
-            report.problems.extend(found)
-            if doc is None:
-                report.counts["rejected"] += 1
-                raws[item.key] = quarantine_form(item)
-            else:
-                report.counts["accepted"] += 1
-                (stops if isinstance(item, Stop) else docs).append(doc)
-            if on_item:
-                on_item()
-        if report.counts["read"] == 0:
-            # An empty feed is far likelier a broken export than a service body closing
-            # everything; refusing it keeps a full-snapshot source from unpublishing its listings.
-            raise SourceError(f"{spec.path.name} holds no records; nothing was changed")
+        batch = read_source(spec, report, on_item)
     except SourceError as exc:
         session.rollback()
         report.status, report.error = "failed", str(exc)
         report.counts = Counter()
         if not dry_run:
             _save_source(session, spec, report.reader, failed=True)
-            _save_run(session, spec, report, started, {})
+            _save_run(session, spec, report, started)
             session.commit()
         return report
-    _save_source(session, spec, report.reader)
+    docs, resolution = batch.docs, {}
     if docs:
         for found in mark_area_points(docs):
             found.source = spec.id
             report.problems.append(found)
-        resolution = resolver.resolve(session, spec.id, docs)
         for doc in docs:
+            asked = doc["location"] is None and doc.get("address")
             for p in geocode(doc, geocoder, session):
                 p.source, p.record = spec.id, doc["source_id"]
                 report.problems.append(p)
-        load_listings(session, spec, docs, resolution, clock.now(), report.counts)
-    if stops:
-        load_stops(session, spec, stops, report.counts)
+            if asked and dry_run:
+                session.rollback()
+            elif asked:  # a remote answer is cached whatever becomes of this run
+                session.commit()
+        resolution = resolver.resolve(session, spec.id, docs, batch.former_keys)
+    # From here on the source's rows are written: SQLite's write lock is held until the commit.
+    _save_source(session, spec, report.reader)
+    # Both, even with nothing accepted: what a full snapshot left out is gone from it.
+    load_listings(session, spec, docs, resolution, clock.now(), report, shrink, batch.former_keys)
+    load_stops(session, spec, batch.stops, report, shrink)
     if dry_run:
         session.rollback()
     else:
-        _save_run(session, spec, report, started, raws)
+        _save_run(session, spec, report, started)
         session.commit()
     return report

@@ -1,12 +1,15 @@
 """Define the typed taxonomy of ingest problems: a stable slug, a severity, a message template.
 
 A problem names its source, record key, line and field. `error` problems reject the record (it is
-quarantined with its raw form); `warning` problems record something fixed or dropped on the way;
-a `SourceError` means the whole source could not be read and fails alone.
+quarantined with its raw form), or, without a record, say what a run refused to do;
+`warning` problems record something fixed or dropped on the way; a `SourceError` means the whole
+source could not be read and fails alone.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -37,8 +40,24 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
     ("missing-name", E, "Missing name", "the record has no name; add one in the source"),
     ("missing-key", E, "Missing key", "the record has no id and none can be derived: {detail}"),
     ("invalid-record", E, "Invalid record", "{detail}"),
+    (
+        "duplicate-key",
+        E,
+        "Duplicate key",
+        "key {key!r} is already the key of {first}; this different record was not loaded "
+        "(give it an id of its own in the source)",
+    ),
+    ("repeated-record", E, "Repeated record", "the same record as {first} again; loaded once"),
+    # source-level errors: the run loaded what it could and refused the rest
+    (
+        "snapshot-shrink",
+        E,
+        "Snapshot held back",
+        "this full snapshot would unpublish {gone} of the source's {present} records "
+        "({why}); they stay published. Check the file; to unpublish them, ingest it again "
+        "with --allow-shrink",
+    ),
     # record-level warnings: accepted with a fix, a guess or a dropped value
-    ("duplicate-key", W, "Duplicate key", "key {key!r} appears again; this one was keyed {new!r}"),
     ("orphan-reference", W, "Broken reference", "{table} refers to {ref!r}, which is not there"),
     (
         "impossible-coordinate",
@@ -102,6 +121,8 @@ class Problem:
     record: str | None = None
     line: int | None = None
     field: str | None = None
+    # A rejected record's raw form as the quarantine keeps it (see pipeline.quarantine_form).
+    raw: Any = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def severity(self) -> Severity:

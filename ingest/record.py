@@ -60,6 +60,9 @@ class Record:
     raw: Any  # the source's own form of the record, kept verbatim for the quarantine
     line: int | None = None  # 1-based line or position in the file
     problems: list[Problem] = field(default_factory=list)
+    # The key resdir gave this record before keys stopped holding addresses (2026-12): a stored
+    # record under it is moved to `key`, keeping its listing.
+    former_key: str | None = None
 
 
 @dataclass

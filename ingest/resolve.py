@@ -109,11 +109,14 @@ def _score(a: Candidate, b: Candidate) -> float:
     return max((fuzz.token_sort_ratio(x, y) for x, y in pairs if x and y), default=0)
 
 
-def resolve(session: Session, source_id: str, docs: list[dict]) -> dict[str, str]:
+def resolve(
+    session: Session, source_id: str, docs: list[dict], former_keys: dict[str, str] | None = None
+) -> dict[str, str]:
     """Return, for each record key, the id of the listing it belongs to.
 
-    A key already stored keeps its listing; a new key joins the best-matching listing of another
-    source, or starts a listing of its own.
+    A key already stored keeps its listing, and so does a key whose former key is stored
+    (`Record.former_key`); a new key joins the best-matching listing of another source, or
+    starts a listing of its own.
     """
     stored = dict(
         session.execute(
@@ -122,6 +125,9 @@ def resolve(session: Session, source_id: str, docs: list[dict]) -> dict[str, str
             )
         ).all()
     )
+    for key, former in (former_keys or {}).items():
+        if key not in stored and former in stored:
+            stored[key] = stored[former]
     claimed = set(stored.values())
     new = [d for d in docs if d["source_id"] not in stored]
     result = {d["source_id"]: stored[d["source_id"]] for d in docs if d["source_id"] in stored}

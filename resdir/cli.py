@@ -4,6 +4,7 @@ import gc
 import json
 import os
 import re
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -128,10 +129,15 @@ def _update_index(reports, console: Console) -> None:
     "--report", "report_path", type=click.Path(path_type=Path), help="Write the JSON report here."
 )
 @click.option("--dry-run", is_flag=True, help="Read and check everything, write nothing.")
-def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run) -> None:
+@click.option(
+    "--allow-shrink",
+    is_flag=True,
+    help="Let a full snapshot unpublish more of its source than RESDIR_MAX_SHRINK allows.",
+)
+def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run, allow_shrink) -> None:
     """Ingest sources (files, folders or a manifest) into the store."""
     from ingest.manifest import specs_from_args
-    from ingest.pipeline import run_source
+    from ingest.pipeline import Shrink, run_source
     from ingest.problems import SourceError
 
     _require_tables()
@@ -159,12 +165,14 @@ def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run) -> None
     ) as progress:
         for spec in specs:
             task = progress.add_task(spec.id, total=None)
+            limit = current_app.config["MAX_SHRINK"] if spec.max_shrink is None else spec.max_shrink
             with store.session() as session:
                 report = run_source(
                     session,
                     spec,
                     geocoder,
                     dry_run=dry_run,
+                    shrink=Shrink(limit, allow_shrink),
                     on_item=lambda t=task: progress.advance(t),
                 )
             reports.append(report)
@@ -177,7 +185,17 @@ def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run) -> None
     failed = [r for r in reports if r.status == "failed"]
     for report in failed:
         click.echo(f"error: {report.source}: {report.error}", err=True)
-    if failed:
+    held = [r for r in reports if r.counts["held_back"]]
+    if held:
+        again = ["resdir", "ingest", *map(str, paths)]
+        for option, value in (("--format", fmt != "auto" and fmt), ("--mapping", mapping)):
+            again += [option, str(value)] if value else []
+        again += ["--source-id", source_id] if source_id else []
+        for report in held:
+            refusal = next(p.message for p in report.problems if p.type == "snapshot-shrink")
+            command = shlex.join([*again, "--allow-shrink"])
+            click.echo(f"error: {report.source}: {refusal}: {command}", err=True)
+    if failed or held:
         sys.exit(1)
 
 
@@ -256,15 +274,14 @@ def stats_command() -> None:
         table.add_row(label, str(row.get("published", 0)), str(row.get("unpublished", 0)))
     console.print(table)
     sources = Table(title="sources (latest run)", title_justify="left")
-    for name in ("source", "status", "read", "accepted", "rejected", "finished"):
+    shown = ("read", "accepted", "rejected", "held_back")
+    for name in ("source", "status", *shown, "finished"):
         sources.add_column(name)
     for source_id, status, run_counts, finished in runs:
         sources.add_row(
             source_id,
             status,
-            str(run_counts.get("read", 0)),
-            str(run_counts.get("accepted", 0)),
-            str(run_counts.get("rejected", 0)),
+            *(str(run_counts.get(name, 0)) for name in shown),
             finished.isoformat(timespec="seconds") if finished else "",
         )
     console.print(sources)

@@ -28,6 +28,10 @@ DEFAULTS = {
     "GEOCODER": "offline",
     "GEOCODER_MIN_DELAY_SECONDS": 1.0,  # Nominatim's usage policy: at most one request a second
     "GEOCODER_TIMEOUT_SECONDS": 10.0,
+    # The share (0 to 1) of a source's listings one full snapshot may unpublish: a snapshot that
+    # would unpublish more is held back (a manifest's max_shrink overrides it for its source;
+    # `resdir ingest --allow-shrink` lets one run through).
+    "MAX_SHRINK": 0.2,
     # Signs sessions. Unset: made once and kept in SECRET_KEY_FILE (default instance/secret_key),
     # so that sign-ins survive restarts and every worker of one host agrees.
     "SECRET_KEY": None,
@@ -85,6 +89,9 @@ def validate(config: dict) -> None:
     kinds = [k.strip() for k in str(config["AUTO_PUBLISH"]).split(",") if k.strip()]
     if any(kind not in AUTO_PUBLISH_KINDS for kind in kinds):
         errors.append(f"RESDIR_AUTO_PUBLISH may list only {', '.join(AUTO_PUBLISH_KINDS)}")
+    shrink = config["MAX_SHRINK"]
+    if isinstance(shrink, bool) or not isinstance(shrink, int | float) or not 0 <= shrink <= 1:
+        errors.append("RESDIR_MAX_SHRINK must be a share between 0 and 1 (0.2 is 20%)")
     if not isinstance(config["SEARCH_FALLBACK"], bool):
         errors.append("RESDIR_SEARCH_FALLBACK must be true or false")
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", str(config["ELASTICSEARCH_INDEX"])):

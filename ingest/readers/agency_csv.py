@@ -6,6 +6,7 @@ A complete example:
 
     [source]
     key = "Listing ID"        # a column, or a list of columns joined with ":" (required)
+                              # (a key never holds an address: see "Keys" below)
     kind = "service"          # or "meeting" (default "service")
     weekday_base = "iso"      # how numeric day columns count: "iso" or "sunday0" (optional)
 
@@ -62,11 +63,20 @@ How fields are filled:
 - A fact is "yes" or "no" when the whole trimmed cell matches one of its lists, case-insensitively;
   any other value is unknown and sets no fact. Its source is "<csv file name> column <column>".
 
+Keys: a row's key is its key cells joined with ":", except that a key never holds an address. A
+key column that also fills a street, a formatted address or a coordinate ("Street" in `key =
+["Name", "Street"]`) stands in the key as one digest of those cells ("Harbor House:at-9c1e...",
+in the place of the first of them), and a confidential row (`confidential_location` says yes)
+leaves them out altogether ("Safe Haven"), since a digest of a street names it to whoever tries
+every street of the area. Keys of other mappings are the
+cells as written, as they always were. A row keyed before this rule (2026-12) by its street
+keeps its listing: the pipeline moves the stored record to the new key (`Record.former_key`).
+
 The mapping is checked against the CSV header before any row is read: a missing or invalid file,
 a column the CSV lacks, an unknown section, option, draft path, attribute or need code, or no
 `key` fails the source with one line. A row with an empty key is yielded with a missing-key error
-(and quarantined); the pipeline makes a repeated key unique. Columns the mapping does not use are
-reported once each (unknown-column).
+(and quarantined); a key that repeats is a problem of the pipeline's. Columns the mapping does not
+use are reported once each (unknown-column).
 
 `mapping` may also name a mapping shipped in ingest/mappings/ by its stem ("icarol": the iCarol 211
 export format).
@@ -80,9 +90,10 @@ from pathlib import Path
 from typing import Any
 
 from ingest.normalize.hours import WEEKDAY_BASES
+from ingest.normalize.text import yes_no
 from ingest.problems import Problem, SourceError, problem
 from ingest.readers import Reader, ReadOptions
-from ingest.readers.files import csv_header, csv_rows, read_text, split_values
+from ingest.readers.files import address_digest, csv_header, csv_rows, read_text, split_values
 from ingest.record import Record
 from resdir import vocab
 
@@ -114,6 +125,8 @@ LIST_FIELDS = frozenset(
     }
 )  # fmt: skip
 PHONES, TAXONOMY = "phones", "taxonomy"
+# A key column filling one of these is an address (a city or ZIP code alone does not place a door).
+PLACE_FIELDS = ("address.street", "address.street2", "address.formatted", "location.")
 SOURCE_KEYS = "source_keys."  # source_keys.<any name>: one of the source's own ids
 PHONE_OPTIONS = {"column", "extension", "type", "description"}
 KEYWORD, RESDIR = "keyword", "resdir"
@@ -133,6 +146,7 @@ class Mapping:
     # column -> {casefolded value: need code}
     crosswalks: dict[str, dict[str, str]] = field(default_factory=dict)
     facts: dict[str, dict] = field(default_factory=dict)  # attribute -> {column, yes, no, note}
+    key_addresses: frozenset[str] = frozenset()  # key columns that fill a street or a point
 
     def columns(self) -> set[str]:
         """Return every CSV column the mapping reads."""
@@ -165,13 +179,40 @@ def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
     yield from (problem("unknown-column", value=c) for c in header if c and c not in used)
 
     for line, row in csv_rows(text):
-        key = KEY_JOINER.join(row.get(c, "") for c in mapping.key)
-        record = Record(key=key, draft=row_draft(row, mapping, path.name), raw=row, line=line)
-        if not any(row.get(c) for c in mapping.key):
+        draft = row_draft(row, mapping, path.name)
+        key, former = row_key(row, mapping, draft)
+        record = Record(key=key, draft=draft, raw=row, line=line, former_key=former)
+        if not key:
             record.key = f"line-{line}"
-            detail = f"{', '.join(repr(c) for c in mapping.key)} empty on line {line}"
+            columns = mapping.key
+            if any(row.get(c) for c in columns):  # a confidential place keyed by its street alone
+                columns = tuple(c for c in columns if c not in mapping.key_addresses)
+            detail = f"{_names(columns) or 'no column but the address'} empty on line {line}"
             record.problems.append(problem("missing-key", line=line, detail=detail))
         yield record
+
+
+def row_key(row: dict[str, str], mapping: Mapping, draft: dict) -> tuple[str, str | None]:
+    """Return a row's key ("" when it has none) and, when a street was taken out of it, the key
+    it had before (see "Keys" above)."""
+    cells = [row.get(c, "") for c in mapping.key]
+    if not any(cells):
+        return "", None
+    written = KEY_JOINER.join(cells)
+    places = [row.get(c, "") for c in mapping.key if c in mapping.key_addresses]
+    if not any(places):
+        return written, None
+    digest = (
+        None if yes_no(draft.get("confidential_location")) == "yes" else address_digest(*places)
+    )
+    parts, placed = [], False
+    for column, cell in zip(mapping.key, cells, strict=True):
+        if column not in mapping.key_addresses:
+            parts.append(cell)
+        elif digest and not placed:
+            parts.append(digest)
+            placed = True
+    return KEY_JOINER.join(parts) if any(parts) else "", written
 
 
 def row_draft(row: dict[str, str], mapping: Mapping, csv_name: str) -> dict[str, Any]:
@@ -315,8 +356,13 @@ def _parse(data: dict) -> Mapping:
         else:
             raise _Invalid(f"[fields] names unknown draft field {path!r}")
 
+    key = tuple(_column(c, "[source] key") for c in _listed(source["key"]))
+    places = {
+        c for path, columns in single.items() if path.startswith(PLACE_FIELDS) for c in columns
+    }
     return Mapping(
-        key=tuple(_column(c, "[source] key") for c in _listed(source["key"])),
+        key=key,
+        key_addresses=frozenset(places.intersection(key)),
         kind=kind,
         weekday_base=weekday_base,
         defaults=defaults,

@@ -1,6 +1,7 @@
 """Open source files the way real feeds need: BOMs, wrong encodings, padded headers, CR endings."""
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -14,6 +15,8 @@ from ingest.problems import Problem, SourceError, problem
 KEY_SEPARATOR = "--"  # joins key parts; a slug never contains it
 SNIFF_BYTES = 256 * 1024  # enough for the first record of any feed seen so far
 KEY_PART_LENGTH = 80  # a name can be a paragraph; its start identifies the record as well
+ADDRESS_DIGEST_PREFIX = "at-"
+ADDRESS_DIGEST_LENGTH = 16  # hex digits of SHA-256: 64 bits, no collision within any feed
 _SPACE = re.compile(r"\s*")
 FALLBACK_ENCODING = "cp1252"  # what Windows exports that are "not UTF-8" almost always are
 csv.field_size_limit(
@@ -87,6 +90,39 @@ def fold(text: Any) -> str:
 def slug(text: Any) -> str:
     """Return `text` as a lower-case, hyphenated key part ("Café  Ole!" -> "cafe-ole")."""
     return re.sub(r"[\W_]+", "-", fold(text)).strip("-")[:KEY_PART_LENGTH].strip("-")
+
+
+class AddressPart(str):
+    """A part of a record key that is an address: a key holds its digest, never the address."""
+
+
+def address_digest(*parts: Any) -> str:
+    """Return a stable digest standing for address parts in a record key ("at-5f0c...").
+
+    Padding, case and accents do not change it. A digest still names its address to whoever can
+    try every address of an area, so a confidential place's key holds none (see agency_csv).
+    """
+    text = "\x1f".join(" ".join(fold(p).split()) for p in parts if not blank(p))
+    return ADDRESS_DIGEST_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:ADDRESS_DIGEST_LENGTH]
+
+
+def slug_key(parts: list[Any], distinct: bool = False) -> tuple[str, str]:
+    """Return (key, former key) joining the slugs of `parts` with KEY_SEPARATOR.
+
+    In the key an `AddressPart` is its digest; the former key (resdir's before 2026-12) held
+    its slug. Empty parts are left out, and with `distinct` repeated ones too.
+    """
+    pairs = [
+        (address_digest(s) if isinstance(p, AddressPart) else s, s)
+        for p in parts
+        if not blank(p) and (s := slug(p))
+    ]
+    if distinct:
+        firsts: dict[str, str] = {}
+        for key, former in pairs:
+            firsts.setdefault(former, key)
+        pairs = [(key, former) for former, key in firsts.items()]
+    return KEY_SEPARATOR.join(k for k, _ in pairs), KEY_SEPARATOR.join(f for _, f in pairs)
 
 
 def read_head(path: Path) -> str:

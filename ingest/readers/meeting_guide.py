@@ -7,8 +7,10 @@ The 12 Step Meeting List (TSML) CSV has one meeting per row under columns named 
 
 Where each meeting key goes in the draft (`ingest.record`), values as the feed wrote them:
 
-- `slug` is the key (else the meeting's or Airtable record's `id`, else a slug of name, place,
-  day and time). A meeting held on several days (`day: [1, 3]`) is one record meeting on each.
+- `slug` is the key (else the meeting's or Airtable record's `id`, else the slugs of name,
+  location name, day and time, with a digest of the address where there is no location name: a
+  key never holds an address). A meeting held on several days (`day: [1, 3]`) is one record
+  meeting on each.
 - `day`, `time`, `end_time` -> `meeting`; numeric days count from 0 = Sunday (`weekday_base`).
 - `types` -> `taxonomy` terms of scheme "meeting_guide", one per item of a list; a string of
   types ("C,W", "[open]", "Open, Wheelchair Access") is one term as written, which
@@ -34,7 +36,7 @@ from typing import Any
 from ingest.problems import Problem, SourceError, problem
 from ingest.readers import Reader, ReadOptions
 from ingest.readers.files import (
-    KEY_SEPARATOR,
+    AddressPart,
     blank,
     compact,
     csv_header,
@@ -44,7 +46,7 @@ from ingest.readers.files import (
     load_json,
     read_head,
     read_text,
-    slug,
+    slug_key,
 )
 from ingest.record import Record
 
@@ -133,14 +135,14 @@ def _csv_meeting(row: dict[str, str]) -> dict[str, str]:
 
 
 def _records(items: Iterable[tuple[int, Any, Any]]) -> Iterator[Record]:
-    """Turn (line, raw, meeting) triples into records with keys unique within the source."""
+    """Turn (line, raw, meeting) triples into records keyed by slug, id or what identifies them."""
     for line, raw, meeting in items:
         if not isinstance(meeting, dict):
             key = f"line-{line}"
             found = problem("not-a-record", found=type(meeting).__name__, record=key, line=line)
             yield Record(key=key, draft={}, raw=raw, line=line, problems=[found])
             continue
-        base = _base_key(meeting, raw)
+        base, former = _base_key(meeting, raw)
         key = base or f"line-{line}"
         found: list[Problem] = []
         # A meeting held on several days ("day": [1, 2, 3, 4, 5]) is one listing that meets on
@@ -150,16 +152,24 @@ def _records(items: Iterable[tuple[int, Any, Any]]) -> Iterator[Record]:
             found.append(problem("missing-key", detail="no slug, id, name or time"))
         for p in found:
             p.record, p.line = key, line
-        yield Record(key=key, draft=draft, raw=raw, line=line, problems=found)
+        yield Record(
+            key=key,
+            draft=draft,
+            raw=raw,
+            line=line,
+            problems=found,
+            former_key=former if base and former != base else None,
+        )
 
 
-def _base_key(meeting: dict, raw: Any) -> str:
+def _base_key(meeting: dict, raw: Any) -> tuple[str, str]:
+    """Return the meeting's key and the key resdir gave it before keys held no address."""
     own = first(meeting.get("slug"), meeting.get("id"), _get(raw, "id"))
     if own is not None:
-        return str(own)
-    place = meeting.get("location") or meeting.get("formatted_address") or meeting.get("address")
-    parts = [meeting.get("name"), place, meeting.get("day"), meeting.get("time")]
-    return KEY_SEPARATOR.join(s for s in (slug(p) for p in parts if not blank(p)) if s)
+        return str(own), str(own)
+    address = first(meeting.get("formatted_address"), meeting.get("address"))
+    place = first(meeting.get("location"), AddressPart(address) if address else None)
+    return slug_key([meeting.get("name"), place, meeting.get("day"), meeting.get("time")])
 
 
 def _draft(m: dict, day: Any, found: list[Problem]) -> dict:

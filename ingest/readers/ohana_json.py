@@ -11,9 +11,9 @@ Two shapes share the family:
   ending in a comma, and a single object where a list belongs, are read as the exporter meant.
 
 Neither shape carries ids, so a record's key is built from what identifies the place and the
-service: the slugs of the organization (agency), location and service names and the street,
-joined by "--" (`KEY_SEPARATOR`, which a slug never contains). Re-reading a file yields the same
-keys (the pipeline makes a repeated key unique).
+service: the slugs of the organization (agency), location and service names and a digest of the
+street (a key never holds an address), joined by "--" (`KEY_SEPARATOR`, which a slug never
+contains). Re-reading a file yields the same keys; a key that repeats is a problem of its own.
 
 Values are kept as the source wrote them. Where the source holds a list for a single field (a
 CIP record with two street addresses), the first value is used and a warning says so. An item
@@ -23,7 +23,7 @@ is counted and quarantined.
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from typing import Any
 from ingest.problems import Problem, Severity, SourceError, problem
 from ingest.readers import Reader, ReadOptions
 from ingest.readers.files import (
-    KEY_SEPARATOR,
+    AddressPart,
     blank,
     compact,
     first,
@@ -39,7 +39,7 @@ from ingest.readers.files import (
     load_json,
     read_head,
     read_text,
-    slug,
+    slug_key,
 )
 from ingest.record import Record
 
@@ -93,13 +93,21 @@ def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
         raise SourceError(f"{path.name} is not Ohana JSON: expected services or organizations")
     for line, item in items:
         for parts, draft, raw, found in _drafts(item):
-            base = KEY_SEPARATOR.join(_distinct(slug(p) for p in parts if not blank(p)))
+            # An organization, its only location and its only service often share one name.
+            base, former = slug_key(parts, distinct=True)
             if not base and not any(p.severity is Severity.ERROR for p in found):
                 found.append(problem("missing-key", detail="no name or address"))
             key = base or f"line-{line}"
             for p in found:
                 p.record, p.line = key, line
-            yield Record(key=key, draft=draft, raw=raw, line=line, problems=found)
+            yield Record(
+                key=key,
+                draft=draft,
+                raw=raw,
+                line=line,
+                problems=found,
+                former_key=former if base and former != base else None,
+            )
 
 
 def _is_ohana(item: Any) -> bool:
@@ -160,7 +168,8 @@ def _drafts(item: Any) -> Iterator[tuple[list, dict, Any, list[Problem]]]:
         found: list[Problem] = []
         draft = _flat_draft(item, found)
         address = draft.get("address", {})
-        yield [item.get("agency"), item.get("name"), address.get("street")], draft, item, found
+        street = AddressPart(address["street"]) if address.get("street") else None
+        yield [item.get("agency"), item.get("name"), street], draft, item, found
 
 
 # --- flat CIP records ----------------------------------------------------------------------------
@@ -233,6 +242,7 @@ def _nested(org: dict) -> Iterator[tuple[list, dict, Any, list[Problem]]]:
         for service in services or [{}]:
             draft = _nested_draft(org, organization, loc, service)
             street = draft.get("address", {}).get("street")
+            street = AddressPart(street) if street else None
             parts = [org.get("name"), loc.get("name"), street, service.get("name")]
             yield parts, draft, org, []
 
@@ -327,11 +337,6 @@ def _dicts(value: Any) -> list[dict]:
 
 def _said(value: Any) -> list:
     return [v for v in _as_list(value) if not blank(v)]
-
-
-def _distinct(parts: Iterable[str]) -> list[str]:
-    # An organization, its only location and its only service often share one name.
-    return list(dict.fromkeys(p for p in parts if p))
 
 
 def _one(value: Any, field: str, found: list[Problem]) -> Any:

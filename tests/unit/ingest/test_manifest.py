@@ -49,6 +49,8 @@ def test_a_manifest_gives_paths_relative_to_itself(tmp_path):
         ('[[sources]]\nid = "a"\npath = "a"\nsnapshot = "some"\n', "snapshot must be"),
         ('[[sources]]\nid = "a"\npath = "a"\ntimezone = "PST"\n', "not an IANA time zone"),
         ('[[sources]]\nid = "a"\npath = "a"\nmaping = "x"\n', "unknown keys ['maping']"),
+        ('[[sources]]\nid = "a"\npath = "a"\nmax_shrink = 20\n', "max_shrink must be a share"),
+        ('[[sources]]\nid = "a"\npath = "a"\nmax_shrink = "20%"\n', "max_shrink must be a share"),
         (
             '[[sources]]\nid = "a"\npath = "a"\n[[sources]]\nid = "a"\npath = "b"\n',
             "source ids repeat",

@@ -1,7 +1,20 @@
-"""Pipeline steps on their own: the quarantine's form and area points."""
+"""Pipeline steps on their own: the quarantine's form, area points, repeated keys, shrinking."""
 
-from ingest.pipeline import mark_area_points, quarantine_form
-from ingest.record import Record
+from types import SimpleNamespace
+
+import pytest
+
+from ingest.pipeline import (
+    Changes,
+    Shrink,
+    SourceReport,
+    hold_back,
+    mark_area_points,
+    quarantine_form,
+    rekey,
+    repeated,
+)
+from ingest.record import Record, Stop
 
 
 def test_the_quarantine_never_keeps_volunteers_contact_details():
@@ -57,3 +70,53 @@ def test_points_shared_across_streets_are_area_centres(make_listing):
     assert {d["geocode_precision"] for d in docs} == {"postal_code"}
     assert all(d["approximate_location"] for d in docs)
     assert {d["geocode_precision"] for d in church} == {"source"}  # one building, three meetings
+
+
+def test_a_repeated_key_names_the_first_record_and_tells_a_copy_from_another_record():
+    firsts = {}
+    first = Record(key="noon", draft={"name": "Noon"}, raw={"slug": "noon"}, line=4)
+    again = Record(key="noon", draft={"name": "Noon"}, raw={"slug": "noon"}, line=9)
+    other = Record(key="noon", draft={"name": "Noon Too"}, raw={"slug": "noon"}, line=12)
+    assert repeated(first, firsts) is None
+    copy, clash = repeated(again, firsts), repeated(other, firsts)
+    assert (copy.type, copy.message) == (
+        "repeated-record",
+        "the same record as the record on line 4 again; loaded once",
+    )
+    assert (clash.type, clash.severity) == ("duplicate-key", "error")
+    assert "key 'noon' is already the key of the record on line 4" in clash.message
+    stop = Stop(key="S1", name="Hub", lat=1, lon=2, raw={"stop_id": "S1"})
+    assert repeated(stop, {}) is None
+
+
+def _gone(n: int) -> Changes:
+    return Changes(gone=[SimpleNamespace(record_key=f"r{i}") for i in range(n)])
+
+
+@pytest.mark.parametrize(
+    ("gone", "rejected", "allowed", "removed"),
+    [
+        (20, 0, False, 20),  # exactly the share: an ordinary run
+        (21, 0, False, 0),  # more: held back
+        (21, 0, True, 21),  # --allow-shrink
+        (1, 60, False, 0),  # few gone, but most records were rejected
+        (0, 60, False, 0),  # nothing to hold back: no refusal
+    ],
+)
+def test_a_full_snapshot_unpublishes_at_most_its_share(gone, rejected, allowed, removed):
+    report = SourceReport("s", "s.json")
+    report.counts.update(read=100, accepted=100 - rejected, rejected=rejected)
+    changes = _gone(gone)
+    hold_back(changes, 100, Shrink(0.2, allowed), report, lambda row: row.record_key)
+    assert report.counts["removed"] == removed == len(changes.gone)
+    assert report.counts["held_back"] == len(report.held_back) == gone - removed
+    refusals = [p for p in report.problems if p.type == "snapshot-shrink"]
+    assert len(refusals) == (gone > removed)
+
+
+def test_stored_records_move_from_their_former_keys():
+    row = SimpleNamespace(record_key="harbor:1-pier-rd")
+    stored = {"harbor:1-pier-rd": row, "kept": SimpleNamespace(record_key="kept")}
+    rekey(stored, {"harbor:at-1": "harbor:1-pier-rd", "new:at-2": "absent"})
+    assert set(stored) == {"harbor:at-1", "kept"}
+    assert stored["harbor:at-1"] is row and row.record_key == "harbor:at-1"

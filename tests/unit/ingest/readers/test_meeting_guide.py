@@ -59,7 +59,7 @@ def test_every_meeting_of_every_feed_is_a_record(feeds, name, count):
     assert JSON_READER.sniff(feeds / name)
     records = read_records(feeds / name)
     assert len(records) == count
-    # one slug repeats in the San Jose feed (the pipeline keys it apart)
+    # one slug repeats in the San Jose feed (the pipeline quarantines the second meeting)
     assert len({r.key for r in records}) == count - (name == "aasanjose.test.json")
     assert all(
         r.draft["kind"] == "meeting" and r.draft["weekday_base"] == "sunday0" for r in records
@@ -110,7 +110,7 @@ def test_san_jose_keys_are_stable_across_three_snapshots(feeds):
 
 
 @pytest.mark.shared_data
-def test_san_jose_repeated_slug_is_passed_on_for_the_pipeline_to_key_apart(feeds):
+def test_san_jose_repeated_slug_is_passed_on_for_the_pipeline_to_judge(feeds):
     records = read_records(feeds / "aasanjose.test.json")
     twins = [r for r in records if r.raw["slug"] == "pass-it-on-group"]
     assert [(r.key, r.line) for r in twins] == [
