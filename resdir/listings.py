@@ -31,6 +31,7 @@ from resdir.store import (
 
 CHUNK = 500  # ids per IN clause: well inside SQLite's and PostgreSQL's parameter limits
 READ_VERSIONS = "resdir.read_versions"  # session.info: listing id -> the version first read
+WITHHELD = "[not kept]"  # what stands where a confidential place's street was written
 PRECISION_RANK = {"source": 0, "address": 1, "postal_code": 2, "city": 3}
 # Taken together from the most precisely placed record, so the point and the address agree.
 PLACE_FIELDS = ("address", "location", "geocode_precision", "approximate_location")
@@ -64,13 +65,25 @@ def _freshness(document: dict) -> str:
     return document.get("last_verified_at") or document.get("updated_at") or ""
 
 
+def _withheld(value, street: str):
+    """Return a value with every mention of a street withheld, in every string it holds."""
+    if isinstance(value, str):
+        return value.replace(street, WITHHELD)
+    if isinstance(value, dict):
+        return {k: _withheld(v, street) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_withheld(v, street) for v in value]
+    return value
+
+
 def _without_door(doc: dict) -> dict:
     """Return a document (or changes to one) without what finds a place's door: the street,
-    and a point not already an area's centre (replaced by its ZIP or city centre)."""
+    wherever it is written (an older record key held it), and a point not already an area's
+    centre (replaced by its ZIP or city centre)."""
     out = dict(doc)
     address = doc.get("address")
     if isinstance(address, dict) and address.get("street"):
-        out["address"] = {**address, "street": None}
+        out = _withheld({**out, "address": {**address, "street": None}}, address["street"])
     if doc.get("location") and doc.get("geocode_precision") not in geo.AREA_PRECISIONS:
         place = geo.gazetteer_place(out.get("address") or {})
         out["location"] = place and {"lat": round(place.lat, 6), "lon": round(place.lon, 6)}

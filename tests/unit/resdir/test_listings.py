@@ -1,5 +1,6 @@
 """Saving listings: versions, history, outbox, attributes, and merging records of two sources."""
 
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -95,3 +96,45 @@ def test_stop_count_leaves_out_stops_gone_from_their_feed(app):
         session.add_all([stop("1", True), stop("2", True), stop("3", False)])
         session.commit()
         assert listings.stop_count(session) == 2
+
+
+def test_a_listing_made_confidential_keeps_its_street_nowhere_not_even_in_an_old_key(
+    app, make_listing
+):
+    key = "Secret Safe House:742 Evergreen Terrace"  # how an older agency mapping keyed rows
+    address = {
+        "street": "742 Evergreen Terrace",
+        "city": "San Francisco",
+        "region": "CA",
+        "postal_code": "94110",
+        "country": "US",
+    }
+    public = make_listing(key=key, name="Secret Safe House", address=address)
+    with app.app_context(), store.session() as session:
+        listings.save(session, [public], "ingest:test", NOW)
+        session.add(store.Source(id="test"))
+        session.flush()
+        session.add(
+            store.ListingSource(
+                source_id="test",
+                record_key="rec",
+                listing_id=public["id"],
+                document=public,
+                content_hash="h",
+                present=True,
+            )
+        )
+        session.flush()
+        listings.save(session, [public | {"confidential_location": True}], "agency", NOW)
+        session.commit()
+        kept = [
+            *session.scalars(select(store.ListingVersion.document)),
+            *session.scalars(select(store.ListingSource.document)),
+            *session.scalars(select(store.Listing.document)),
+        ]
+    assert len(kept) == 4
+    assert not any("Evergreen" in json.dumps(doc) for doc in kept)
+    current = kept[-1]
+    assert current["address"] == {**address, "street": None}
+    assert current["geocode_precision"] == "postal_code" and current["approximate_location"]
+    assert current["location"] != public["location"]  # the door's point is not kept either
