@@ -63,11 +63,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
     app.config["SQLALCHEMY_URL"] = config.database_url(app.config["DATABASE"], app.instance_path)
 
-    from resdir import cli, clock, i18n, store, web
+    from resdir import cli, clock, i18n, limits, store, web
 
     clock.init_app(app)
     i18n.init_app(app)
     store.init_app(app)
     cli.init_app(app)
     web.init_app(app)
+    limits.init_app(app)
     return app

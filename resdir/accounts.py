@@ -1,10 +1,12 @@
-"""Keep the accounts of admins and agency staff: invitations, passwords, sign-in with its rate
-limit, API tokens, and the audit log of who did what.
+"""Keep the accounts of admins and agency staff: invitations, passwords and their reset links,
+sign-in with its rate limit, the signed-in sessions, API tokens, and the audit log of who did what.
 
-Secrets are never stored or logged as they are: passwords as argon2id hashes, invitation links and
-API tokens as the sha256 of a random token shown once. Every function here works in the caller's
-session and leaves the commit to it, refusals included: a refused sign-in is an audit entry the
-caller must commit, since the rate limit counts them.
+Secrets are never stored or logged as they are: passwords as argon2id hashes; invitation and
+reset links, sessions' ids and API tokens as the sha256 of a random token shown once. Every
+function here works in the caller's session and leaves the commit to it, refusals included (a
+refused sign-in is an audit entry the caller commits), but for one: before a password is
+checked, `authenticate` and `change_password` commit the count of the attempt (with whatever
+the session held), so that concurrent attempts see it while the hash is computed.
 """
 
 import hashlib
@@ -16,12 +18,20 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from resdir import clock
+from resdir import clock, limits
 from resdir.i18n import _, ngettext
-from resdir.store import Account, ApiToken, AuditEntry, Invitation, Organization
+from resdir.store import (
+    Account,
+    ApiToken,
+    AuditEntry,
+    Invitation,
+    Organization,
+    PasswordReset,
+    SignIn,
+)
 
 AUDIT_ACTIONS = frozenset(
     {
@@ -33,6 +43,10 @@ AUDIT_ACTIONS = frozenset(
         "token_created",
         "token_revoked",
         "account_changed",
+        "password_changed",
+        "password_change_refused",
+        "reset_issued",
+        "password_reset",
         "submitted",
         "published",
         "rejected",
@@ -50,6 +64,7 @@ EMAIL_MAX_LENGTH = 320
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 TOKEN_BYTES = 32
 TOKEN_PREFIX_LENGTH = 8  # shown beside a token's name to tell tokens apart
+SIGN_IN_KEY = "sign-in:{email} {address}"  # the key attempts are counted under (resdir.limits)
 ORGANIZATIONS_SHOWN = 20  # organizations offered when a name matches several
 # Detail keys refused by audit(): the log must never hold a secret.
 SECRET_DETAIL_KEYS = frozenset({"password", "password_hash", "token", "token_hash", "secret"})
@@ -68,16 +83,16 @@ class AccountError(Exception):
 
 
 class TooManyAttempts(AccountError):
-    """A sign-in refused by the rate limit; `retry_after` is the wait in seconds."""
+    """A password check refused by the rate limit; `retry_after` is the wait in seconds."""
 
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: int, field: str = "email"):
         minutes = max(1, -(-retry_after // 60))
         message = ngettext(
             "Too many failed sign-ins. Try again in %(num)s minute.",
             "Too many failed sign-ins. Try again in %(num)s minutes.",
             minutes,
         )
-        super().__init__("email", message)
+        super().__init__(field, message)
         self.retry_after = retry_after
 
 
@@ -131,8 +146,9 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _account_by_email(session: Session, email: str) -> Account | None:
-    return session.scalar(select(Account).where(Account.email == email))
+def account_by_email(session: Session, email: str) -> Account | None:
+    """Return the account of an email address (any case), or None."""
+    return session.scalar(select(Account).where(Account.email == normalize_email(email)))
 
 
 def audit(
@@ -182,7 +198,7 @@ def invite(
         organization_id = None
     elif not organization_id or session.get(Organization, organization_id) is None:
         raise AccountError("organization", _("Choose the organization this person works for."))
-    account = _account_by_email(session, email)
+    account = account_by_email(session, email)
     if account is not None and account.password_hash is not None:
         raise AccountError("email", _("%(email)s already has an account.", email=email))
     if account is None:
@@ -262,7 +278,7 @@ def accept_invitation(
     ).rowcount
     if claimed != 1:
         raise AccountError("token", _("This invitation has been used already."))
-    account = _account_by_email(session, invitation.email)
+    account = account_by_email(session, invitation.email)
     if account is None:
         account = Account(email=invitation.email, created_at=now, verified=False)
         session.add(account)
@@ -282,54 +298,53 @@ def accept_invitation(
     return account
 
 
-def _retry_after(session: Session, email: str, remote_addr: str | None, now: datetime) -> int:
-    """Return the seconds until a sign-in for the email from the address may be tried (0: now).
+def _attempt_key(email: str, remote_addr: str | None) -> str:
+    return SIGN_IN_KEY.format(email=email, address=limits.client_address(remote_addr))
 
-    Refusals are counted in the audit log, so the limit holds across processes and restarts.
-    Those refused by the limit itself are not counted: the block lifts once the window has
-    passed over the failed attempts, however often someone knocks meanwhile.
+
+def _claim_attempt(
+    session: Session, email: str, remote_addr: str | None, now: datetime, field: str = "email"
+) -> None:
+    """Count one password check for the email from the address, or raise TooManyAttempts.
+
+    Counted per (email, address), so that guesses from elsewhere never lock the owner out, nor
+    one person's typing the others behind the same address; counted before the check, in a
+    row that one UPDATE raises only while below the limit, and committed at once, so that a
+    burst of concurrent guesses gets no more checks than the limit and none waits on another's
+    hash.
     """
     config = current_app.config
-    limit, window = config["LOGIN_ATTEMPTS"], timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
-    refused = (
-        select(AuditEntry.at)
-        .where(
-            AuditEntry.action == "sign_in_refused",
-            AuditEntry.at > now - window,
-            func.coalesce(AuditEntry.detail["reason"].as_string(), "") != RATE_LIMITED,
-        )
-        .order_by(AuditEntry.at.desc())
-        .limit(limit)
+    wait = limits.claim(
+        session,
+        _attempt_key(email, remote_addr),
+        config["LOGIN_ATTEMPTS"],
+        timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]),
+        now,
     )
-    waits = [0]
-    conditions = [AuditEntry.target == f"account:{email}"]
-    if remote_addr:
-        conditions.append(AuditEntry.remote_addr == remote_addr)
-    for condition in conditions:
-        times = session.scalars(refused.where(condition)).all()
-        if len(times) >= limit:
-            # The block lifts when the oldest of the last `limit` refusals leaves the window.
-            wait = _utc(times[-1]) + window - now
-            waits.append(max(1, -(-int(wait.total_seconds() * 1000) // 1000)))
-    return max(waits)
+    session.commit()
+    if wait:
+        target = f"account:{email}"
+        detail = {"reason": RATE_LIMITED}
+        audit(session, email, "sign_in_refused", target, detail, remote_addr, now)
+        raise TooManyAttempts(wait, field)
 
 
 def authenticate(
     session: Session, email: str, password: str, remote_addr: str | None, now: datetime
 ) -> Account:
     """Return the account whose email and password these are; audit the sign-in or the
-    refusal. Raise TooManyAttempts past the rate limit, AccountError otherwise."""
+    refusal. Raise TooManyAttempts past the rate limit, AccountError otherwise. Commits the
+    count of the attempt before the password is checked."""
     email = normalize_email(email)
     if not email:
         raise AccountError("email", _("Enter your email address."))
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise AccountError("email", _("Enter an email address such as name@example.org."))
     if not password:
         raise AccountError("password", _("Enter your password."))
     target = f"account:{email}"
-    wait = _retry_after(session, email, remote_addr, now)
-    if wait:
-        audit(session, email, "sign_in_refused", target, {"reason": RATE_LIMITED}, remote_addr, now)
-        raise TooManyAttempts(wait)
-    account = _account_by_email(session, email)
+    _claim_attempt(session, email, remote_addr, now)
+    account = account_by_email(session, email)
     stored = account.password_hash if account is not None else None
     # A hash is checked whether or not the account exists, so the time taken reveals nothing.
     matched = _verify(stored or _dummy_hash(), password) and stored is not None
@@ -350,13 +365,212 @@ def authenticate(
         )
     if HASHER.check_needs_rehash(stored):
         account.password_hash = HASHER.hash(password)
+    limits.forget(session, _attempt_key(email, remote_addr))
     audit(session, email, "sign_in", target, None, remote_addr, now)
     return account
 
 
-def sign_out(session: Session, account: Account, remote_addr: str | None, now: datetime) -> None:
-    """Audit a sign-out."""
+def start_sign_in(session: Session, account: Account, now: datetime) -> str:
+    """Open a signed-in session for the account; return the id its cookie carries (the store
+    keeps its hash), good for the app's PERMANENT_SESSION_LIFETIME at most."""
+    # The account's sessions that have ended or expired are of no more use: forget them.
+    session.execute(
+        delete(SignIn).where(
+            SignIn.account_id == account.id,
+            or_(SignIn.ended_at.is_not(None), SignIn.expires_at <= now),
+        )
+    )
+    sign_in_id = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(
+        SignIn(
+            id_hash=digest(sign_in_id),
+            account_id=account.id,
+            created_at=now,
+            expires_at=now + current_app.permanent_session_lifetime,
+        )
+    )
+    return sign_in_id
+
+
+def signed_in_account(session: Session, sign_in_id: str, now: datetime) -> Account | None:
+    """Return the account of a session's id while the session lasts (not ended, not expired)
+    and the account may sign in; else None."""
+    if not sign_in_id:
+        return None
+    return session.scalar(
+        select(Account)
+        .join(SignIn, SignIn.account_id == Account.id)
+        .where(
+            SignIn.id_hash == digest(sign_in_id),
+            SignIn.ended_at.is_(None),
+            SignIn.expires_at > now,
+            Account.active.is_(True),
+            Account.password_hash.is_not(None),
+        )
+    )
+
+
+def end_sign_ins(session: Session, account_id: int, now: datetime, keep: str | None = None) -> int:
+    """End every open session of the account but the one whose id is `keep`; return how many
+    ended."""
+    condition = [SignIn.account_id == account_id, SignIn.ended_at.is_(None)]
+    if keep:
+        condition.append(SignIn.id_hash != digest(keep))
+    return session.execute(update(SignIn).where(*condition).values(ended_at=now)).rowcount
+
+
+def sign_out(
+    session: Session,
+    account: Account,
+    sign_in_id: str | None,
+    remote_addr: str | None,
+    now: datetime,
+) -> None:
+    """End the session whose id this is, every copy of its cookie with it; audit it."""
+    if sign_in_id:
+        session.execute(
+            update(SignIn)
+            .where(SignIn.id_hash == digest(sign_in_id), SignIn.ended_at.is_(None))
+            .values(ended_at=now)
+        )
     audit(session, account.email, "sign_out", f"account:{account.email}", None, remote_addr, now)
+
+
+def change_password(
+    session: Session,
+    account: Account,
+    sign_in_id: str | None,
+    current: str,
+    password: str,
+    now: datetime,
+    remote_addr: str | None = None,
+) -> int:
+    """Set a new password for the account when `current` is its password; end every other
+    session of it (the one whose id is `sign_in_id` goes on); return how many ended.
+
+    A wrong current password counts towards the sign-in limit, so that a session left open
+    cannot be used to guess the password; commits its count before the check.
+    """
+    if not current:
+        raise AccountError("current_password", _("Enter your current password."))
+    _check_password(password or "", account.email)
+    if password == current:
+        raise AccountError("password", _("Choose a password other than your current one."))
+    _claim_attempt(session, account.email, remote_addr, now, "current_password")
+    row = session.get(Account, account.id)
+    target = f"account:{row.email}"
+    if not _verify(row.password_hash or _dummy_hash(), current):
+        detail = {"reason": "wrong_password"}
+        audit(session, row.email, "password_change_refused", target, detail, remote_addr, now)
+        raise AccountError("current_password", _("This is not your current password."))
+    limits.forget(session, _attempt_key(row.email, remote_addr))
+    row.password_hash = HASHER.hash(password)
+    ended = end_sign_ins(session, row.id, now, keep=sign_in_id)
+    detail = {"sessions_ended": ended}
+    audit(session, row.email, "password_changed", target, detail, remote_addr, now)
+    return ended
+
+
+def issue_reset(
+    session: Session,
+    account: Account,
+    issued_by: Account | None,
+    now: datetime,
+    remote_addr: str | None = None,
+) -> str:
+    """Issue a one-time link for a joined, active account to choose a new password; return its
+    token (only its hash is kept). An earlier link for the account stops working."""
+    if issued_by is not None and issued_by.role != "admin":
+        raise AccountError(None, _("Only an administrator can issue a password reset link."))
+    if issued_by is not None and issued_by.id == account.id:
+        raise AccountError(None, _("Change your own password on your account page."))
+    if account.password_hash is None:
+        raise AccountError(
+            None,
+            _("%(email)s has not joined yet: send a new invitation instead.", email=account.email),
+        )
+    if not account.active:
+        raise AccountError(
+            None, _("%(email)s is turned off: turn the account on first.", email=account.email)
+        )
+    _withdraw_resets(session, account.id, now)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(
+        PasswordReset(
+            token_hash=digest(token),
+            account_id=account.id,
+            issued_by=issued_by.id if issued_by else None,
+            created_at=now,
+            expires_at=now + timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"]),
+        )
+    )
+    actor = issued_by.email if issued_by else SYSTEM
+    audit(session, actor, "reset_issued", f"account:{account.email}", None, remote_addr, now)
+    return token
+
+
+def _withdraw_resets(session: Session, account_id: int, now: datetime) -> None:
+    session.execute(
+        update(PasswordReset)
+        .where(
+            PasswordReset.account_id == account_id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+
+
+def reset_for(session: Session, token: str, now: datetime) -> tuple[PasswordReset, Account]:
+    """Return the reset link of a token and its account while the link can be used; else
+    AccountError."""
+    reset = session.get(PasswordReset, digest(token or ""))
+    if reset is None:
+        raise AccountError(
+            "token", _("This reset link is not valid: check that it was copied whole.")
+        )
+    if reset.used_at is not None:
+        raise AccountError(
+            "token",
+            _("This reset link was used already: sign in, or ask an administrator for a new one."),
+        )
+    account = session.get(Account, reset.account_id)
+    if _utc(reset.expires_at) <= now or not account.active:
+        raise AccountError(
+            "token", _("This reset link has expired: ask an administrator for a new one.")
+        )
+    return reset, account
+
+
+def use_reset(
+    session: Session, token: str, password: str, now: datetime, remote_addr: str | None = None
+) -> Account:
+    """Set a new password by a reset link, which is used up; every session of the account
+    ends."""
+    reset, account = reset_for(session, token, now)
+    _check_password(password or "", account.email)
+    # One statement claims the link, so that two requests racing with it cannot both use it.
+    claimed = session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.token_hash == reset.token_hash, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        raise AccountError("token", _("This reset link has been used already."))
+    account.password_hash = HASHER.hash(password)
+    ended = end_sign_ins(session, account.id, now)
+    limits.forget(session, _attempt_key(account.email, remote_addr))
+    detail = {"sessions_ended": ended}
+    audit(
+        session,
+        account.email,
+        "password_reset",
+        f"account:{account.email}",
+        detail,
+        remote_addr,
+        now,
+    )
+    return account
 
 
 def create_token(
@@ -454,12 +668,15 @@ def change_account(
     if active is not None and active != account.active:
         account.active = changes["active"] = active
         if not active:
-            # A link sent before must not bring a turned-off account back.
+            # A link sent before must not bring a turned-off account back, nor a session opened
+            # before come back with the account turned on again.
             session.execute(
                 update(Invitation)
                 .where(Invitation.email == account.email, Invitation.used_at.is_(None))
                 .values(expires_at=now)
             )
+            _withdraw_resets(session, account.id, now)
+            end_sign_ins(session, account.id, now)
     if changes:
         target = f"account:{account.email}"
         audit(session, admin.email, "account_changed", target, changes, remote_addr, now)
@@ -486,6 +703,16 @@ def pending_invitations(session: Session, now: datetime) -> list[tuple[Invitatio
         .order_by(Invitation.expires_at)
     )
     return [(invitation, name) for invitation, name in rows]
+
+
+def pending_resets(session: Session, now: datetime) -> dict[int, datetime]:
+    """Return when each account's reset link that can still be used expires, by account id."""
+    rows = session.execute(
+        select(PasswordReset.account_id, PasswordReset.expires_at).where(
+            PasswordReset.used_at.is_(None), PasswordReset.expires_at > now
+        )
+    )
+    return dict(rows.all())
 
 
 def organizations_matching(session: Session, text: str) -> list[Organization]:

@@ -319,17 +319,18 @@ def reindex_command() -> None:
 
 
 QUERY_STRING = re.compile(r"\?\S*")
-INVITATION_TOKEN = re.compile(r"(/invite/)[^\s/?]+")  # an invitation link is a one-time secret
+# Invitation and password reset links are one-time secrets.
+INVITATION_TOKEN = re.compile(r"(/(?:invite|reset)/)[^\s/?]+")
 
 
 def loggable(line: str) -> str:
-    """Return a request line fit for a log: no query string, no invitation token."""
+    """Return a request line fit for a log: no query string, no invitation or reset token."""
     return INVITATION_TOKEN.sub(r"\1[token]", QUERY_STRING.sub("", line))
 
 
 class PathOnlyRequestHandler(WSGIRequestHandler):
     """Log each request's path without its query string (a search URL carries a profile) or
-    an invitation's token."""
+    an invitation's or reset link's token."""
 
     def log_request(self, code="-", size="-") -> None:
         """Log the request line with the query string and any invitation token cut out."""
@@ -365,19 +366,30 @@ def serve_command(host, port) -> None:
     "--organization", "organization_id", metavar="ORG_ID", help="Invite staff of this organization."
 )
 @click.option(
+    "--reset",
+    is_flag=True,
+    help="Give a joined account a one-time link to choose a new password instead.",
+)
+@click.option(
     "--base-url",
     default="http://127.0.0.1:5000",
     show_default=True,
     help="The site's address as people open it.",
 )
-def invite_command(email, as_admin, organization_id, base_url) -> None:
-    """Invite an administrator or an organization's staff: print the one-time link to pass on
-    (the first administrator is invited this way)."""
+def invite_command(email, as_admin, organization_id, reset, base_url) -> None:
+    """Invite an administrator or an organization's staff, or (--reset) let an account choose a
+    new password: print the one-time link to pass on (the first administrator is invited this
+    way)."""
     from flask import url_for
 
     from resdir import accounts
 
     _require_tables()
+    if reset:
+        if as_admin or organization_id:
+            raise click.UsageError("--reset takes neither --admin nor --organization")
+        _reset_link(email, base_url)
+        return
     if as_admin == bool(organization_id):
         raise click.UsageError("give either --admin or --organization ORG_ID")
     role = "admin" if as_admin else "staff"
@@ -393,6 +405,31 @@ def invite_command(email, as_admin, organization_id, base_url) -> None:
     click.echo(
         f"invitation for {accounts.normalize_email(email)} ({role}): "
         f"the link works once, for {days} days"
+    )
+    click.echo(link)
+
+
+def _reset_link(email: str, base_url: str) -> None:
+    """Issue a password reset link for the account of `email` and print it."""
+    from flask import url_for
+
+    from resdir import accounts
+
+    with store.session() as session:
+        account = accounts.account_by_email(session, email)
+        if account is None:
+            raise click.ClickException(f"no account has the email {email}")
+        try:
+            token = accounts.issue_reset(session, account, None, clock.now())
+        except accounts.AccountError as exc:
+            raise click.ClickException(exc.message) from exc
+        session.commit()
+    with current_app.test_request_context(base_url=base_url):
+        link = url_for("auth.reset", token=token, _external=True)
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    click.echo(
+        f"password reset for {account.email}: the link works once, for {hours} hours; "
+        "every session of the account ends when it is used"
     )
     click.echo(link)
 

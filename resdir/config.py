@@ -47,10 +47,16 @@ DEFAULTS = {
     # capacity, verify (comma-separated; empty: everything is reviewed).
     "AUTO_PUBLISH": "capacity,verify",
     "INVITATION_DAYS": 7,  # how long an invitation link works
-    # Sign-in attempts refused for an email, or from one address, within the window: beyond
-    # this, sign-in answers 429 until the window has passed.
+    "PASSWORD_RESET_HOURS": 24,  # how long a password reset link works
+    # Sign-in attempts for one email from one address (an IPv6 /64) within the window: beyond
+    # this, sign-in answers 429 until the window has passed; a successful one starts afresh.
     "LOGIN_ATTEMPTS": 5,
     "LOGIN_WINDOW_MINUTES": 15,
+    # Requests to the public JSON API from one address (an IPv6 /64): "120/minute",
+    # "1000 per hour", or "off". Counted in each process's "memory" (a gunicorn worker counts
+    # apart) or in the "database", which every worker and host shares at one write a request.
+    "API_RATE_LIMIT": "120/minute",
+    "API_RATE_LIMIT_STORAGE": "memory",
 }
 AUTO_PUBLISH_KINDS = ("capacity", "verify")
 SEARCH_ENGINES = ("embedded", "elasticsearch")
@@ -83,7 +89,13 @@ def validate(config: dict) -> None:
     ):
         if not isinstance(config[key], int | float) or config[key] < 0:
             errors.append(f"RESDIR_{key} must be a number of seconds")
-    for key in ("STALE_DAYS", "INVITATION_DAYS", "LOGIN_ATTEMPTS", "LOGIN_WINDOW_MINUTES"):
+    for key in (
+        "STALE_DAYS",
+        "INVITATION_DAYS",
+        "PASSWORD_RESET_HOURS",
+        "LOGIN_ATTEMPTS",
+        "LOGIN_WINDOW_MINUTES",
+    ):
         if not isinstance(config[key], int) or isinstance(config[key], bool) or config[key] < 1:
             errors.append(f"RESDIR_{key} must be a whole number of at least 1")
     kinds = [k.strip() for k in str(config["AUTO_PUBLISH"]).split(",") if k.strip()]

@@ -39,6 +39,10 @@ UNAVAILABLE = (
     "Elasticsearch is unreachable and no embedded index can stand in; Retry-After says when "
     "to try again"
 )
+RATE_LIMITED = (
+    "Too many requests from this address (RESDIR_API_RATE_LIMIT); Retry-After says when to try "
+    "again"
+)
 BEARER = "bearer"  # the security scheme of the agency API: an account's API token
 SUBMISSION_ERRORS = {
     400: "The body is not valid JSON",
@@ -60,6 +64,7 @@ OPERATIONS = {
             413: "The body is too large",
             415: "The body is not sent as application/json",
             422: "Fields not valid, or a place not known: fields names each by its path",
+            429: RATE_LIMITED,
             503: UNAVAILABLE,
         },
     },
@@ -69,14 +74,15 @@ OPERATIONS = {
         "errors": {
             400: "The cursor is not one this API handed out",
             422: "Parameters not valid: fields names each by its query name",
+            429: RATE_LIMITED,
             503: UNAVAILABLE,
         },
     },
     "api.listing": {
         "response": ListingSchema,
-        "errors": {404: "No published listing has this id"},
+        "errors": {404: "No published listing has this id", 429: RATE_LIMITED},
     },
-    "api.vocab": {"response": VocabularySchema, "errors": {}},
+    "api.vocab": {"response": VocabularySchema, "errors": {429: RATE_LIMITED}},
     "api.create_submission": {
         "body": SubmissionRequestSchema,
         "response": SubmissionAcceptedSchema,
@@ -160,7 +166,7 @@ def _operation(view, rule, spec: dict) -> dict:
             "description": f"{phrase}: {text}",
             "content": _json(ErrorEnvelopeSchema),
         }
-        if error == HTTPStatus.SERVICE_UNAVAILABLE:
+        if error in (HTTPStatus.SERVICE_UNAVAILABLE, HTTPStatus.TOO_MANY_REQUESTS):
             responses[str(error)]["headers"] = {
                 "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
             }

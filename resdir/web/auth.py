@@ -1,10 +1,14 @@
-"""Serve sign-in, sign-out, joining by invitation, a person's API tokens and the admins' account
-list; give other blueprints the signed-in account and the guards of their pages and API.
+"""Serve sign-in, sign-out, joining by invitation, password changes and reset links, a person's
+API tokens and the admins' account list; give other blueprints the signed-in account and the
+guards of their pages and API.
 
 Sessions are flask-login's in Flask's signed cookie, bound to the browser and address that signed
-in ("strong" protection), never remembered past the browser's session. Every form carries a CSRF
-token (flask-wtf's CSRFProtect); the JSON API is exempt, its writes carry a Bearer token instead.
-Pages here hold tokens and one-time links: none is cached (`Cache-Control: no-store`).
+in ("strong" protection), never remembered past the browser's session. The cookie names a session
+kept in the store (resdir.accounts.start_sign_in), checked on every request: signing out, a
+password change or reset ends it server-side, so a copy of the cookie replayed later is signed
+out too. Every form carries a CSRF token (flask-wtf's CSRFProtect); the JSON API is exempt, its
+writes carry a Bearer token instead. Pages here hold tokens and one-time links: none is cached
+(`Cache-Control: no-store`).
 """
 
 from functools import wraps
@@ -45,11 +49,16 @@ ACCOUNT_CHANGES = {
 
 
 class SignedIn(UserMixin):
-    """The person signed in, as flask-login sees them: an active account that has joined."""
+    """The person signed in, as flask-login sees them: an active account that has joined, in
+    the session whose id the cookie carries."""
 
-    def __init__(self, account: Account):
+    def __init__(self, account: Account, sign_in_id: str):
         self.account = account
-        self.id = account.id
+        self.sign_in_id = sign_in_id
+
+    def get_id(self) -> str:
+        """Return what the cookie keeps: the session's id, not the account's."""
+        return self.sign_in_id
 
     @property
     def is_active(self) -> bool:
@@ -58,13 +67,12 @@ class SignedIn(UserMixin):
 
 
 @login_manager.user_loader
-def _load(user_id: str) -> SignedIn | None:
-    # Read every request, so a role change or a turned-off account takes effect at once.
-    if not user_id.isdigit():
-        return None
+def _load(sign_in_id: str) -> SignedIn | None:
+    # Read every request, so that a session ended elsewhere (a sign-out, a password change or
+    # reset), a role change or a turned-off account takes effect at once.
     with store.session() as db:
-        account = db.get(Account, int(user_id))
-    return SignedIn(account) if account is not None and account.active else None
+        account = accounts.signed_in_account(db, sign_in_id, clock.now())
+    return SignedIn(account, sign_in_id) if account is not None else None
 
 
 def current_account() -> Account | None:
@@ -72,6 +80,10 @@ def current_account() -> Account | None:
     if not has_request_context() or not current_user.is_authenticated:
         return None
     return current_user.account
+
+
+def _current_sign_in() -> str | None:
+    return current_user.sign_in_id if current_user.is_authenticated else None
 
 
 def home_path(account: Account) -> str:
@@ -149,11 +161,14 @@ def api_account() -> Account:
     return account
 
 
-def _sign_in(account: Account) -> None:
-    # A fresh session on sign-in: nothing from before (a CSRF token, a half-done form) carries
+def _sign_in(db, account: Account) -> None:
+    """Open a session for the account in the store (committed) and in the cookie."""
+    sign_in_id = accounts.start_sign_in(db, account, clock.now())
+    db.commit()
+    # A fresh cookie on sign-in: nothing from before (a CSRF token, a half-done form) carries
     # over into the signed-in one.
     session.clear()
-    login_user(SignedIn(account), remember=False)
+    login_user(SignedIn(account, sign_in_id), remember=False)
 
 
 @blueprint.after_request
@@ -191,18 +206,17 @@ def login():
             if isinstance(exc, TooManyAttempts):
                 return page, 429, {"Retry-After": str(exc.retry_after)}
             return page, 422
-        db.commit()
-    _sign_in(account)
+        _sign_in(db, account)
     return redirect(target or home_path(account))
 
 
 @blueprint.post("/logout")
 def logout():
-    """Sign out and forget the session."""
+    """Sign out: end the session in the store, so no copy of its cookie works, and forget it."""
     account = current_account()
     if account is not None:
         with store.session() as db:
-            accounts.sign_out(db, account, request.remote_addr, clock.now())
+            accounts.sign_out(db, account, _current_sign_in(), request.remote_addr, clock.now())
             db.commit()
     logout_user()
     session.clear()
@@ -244,8 +258,44 @@ def join(token: str):
             request.remote_addr,
             now,
         )
-        db.commit()
-    _sign_in(account)
+        _sign_in(db, account)
+    return redirect(home_path(account))
+
+
+@blueprint.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """Choose a new password by a reset link an admin issued; every earlier session of the
+    account ends, and this browser is signed in."""
+    now = clock.now()
+    with store.session() as db:
+        try:
+            _reset, account = accounts.reset_for(db, token, now)
+        except AccountError as exc:
+            return render_template("auth/reset.html", invalid=exc.message), 404
+        page = {"email": account.email, "errors": {}}
+        if request.method == "GET":
+            return render_template("auth/reset.html", **page)
+        password = request.form.get("password", "")
+        if password != request.form.get("password_again", ""):
+            page["errors"]["password_again"] = _("The two passwords are not the same.")
+            return render_template("auth/reset.html", **page), 422
+        try:
+            account = accounts.use_reset(db, token, password, now, request.remote_addr)
+        except AccountError as exc:
+            if exc.field == "token":
+                return render_template("auth/reset.html", invalid=exc.message), 404
+            page["errors"][exc.field] = exc.message
+            return render_template("auth/reset.html", **page), 422
+        accounts.audit(
+            db,
+            account.email,
+            "sign_in",
+            f"account:{account.email}",
+            {"via": "password_reset"},
+            request.remote_addr,
+            now,
+        )
+        _sign_in(db, account)
     return redirect(home_path(account))
 
 
@@ -253,7 +303,7 @@ def _account_page(db, account: Account, status: int = 200, **extra):
     organization = (
         db.get(Organization, account.organization_id) if account.organization_id else None
     )
-    page = {"errors": {}, "token_name": "", "new_token": None} | extra
+    page = {"errors": {}, "token_name": "", "new_token": None, "password_changed": None} | extra
     return render_template(
         "auth/account.html",
         account=account,
@@ -270,7 +320,8 @@ def account():
     me = current_account()
     with store.session() as db:
         if request.method == "GET":
-            return _account_page(db, me)
+            ended = request.args.get("password_changed", type=int)
+            return _account_page(db, me, password_changed=ended)
         name = request.form.get("name", "")
         try:
             row, token = accounts.create_token(db, me, name, clock.now(), request.remote_addr)
@@ -278,6 +329,36 @@ def account():
             return _account_page(db, me, 422, errors={exc.field: exc.message}, token_name=name)
         db.commit()
         return _account_page(db, me, 201, new_token={"name": row.name, "token": token})
+
+
+@blueprint.post("/account/password")
+@staff_required
+def change_password():
+    """Change the signed-in account's password, the current one first; the account's other
+    sessions end, this one goes on."""
+    me, form = current_account(), request.form
+    with store.session() as db:
+        if form.get("password", "") != form.get("password_again", ""):
+            errors = {"password_again": _("The two passwords are not the same.")}
+            return _account_page(db, me, 422, errors=errors)
+        try:
+            ended = accounts.change_password(
+                db,
+                me,
+                _current_sign_in(),
+                form.get("current_password", ""),
+                form.get("password", ""),
+                clock.now(),
+                request.remote_addr,
+            )
+        except AccountError as exc:
+            db.commit()  # a wrong current password is audited
+            page = _account_page(db, me, 422, errors={exc.field: exc.message})
+            if isinstance(exc, TooManyAttempts):
+                return page[0], 429, {"Retry-After": str(exc.retry_after)}
+            return page
+        db.commit()
+    return redirect(url_for("auth.account", password_changed=ended) + "#change-password")
 
 
 @blueprint.post("/account/tokens/<int:token_id>/revoke")
@@ -295,11 +376,12 @@ def revoke_token(token_id: int):
 
 
 def _accounts_page(db, status: int = 200, **extra):
-    page = {"errors": {}, "form": {}, "candidates": [], "invited": None} | extra
+    page = {"errors": {}, "form": {}, "candidates": [], "invited": None, "reset": None} | extra
     return render_template(
         "admin/accounts.html",
         accounts=accounts.list_accounts(db),
         invitations=accounts.pending_invitations(db, clock.now()),
+        resets=accounts.pending_resets(db, clock.now()),
         roles={"admin": _("Administrator"), "staff": _("Agency staff")},
         me=current_account(),
         **page,
@@ -379,6 +461,26 @@ def change_account(account_id: int):
             return _accounts_page(db, 422, errors={"change": exc.message})
         db.commit()
     return redirect(url_for("auth.admin_accounts") + f"#account-{account_id}")
+
+
+@blueprint.post("/admin/accounts/<int:account_id>/reset")
+@admin_required
+def reset_link(account_id: int):
+    """Issue a one-time link for an account to choose a new password (shown this once, to pass
+    on); the account's sessions end when it is used."""
+    with store.session() as db:
+        account = db.get(Account, account_id)
+        if account is None:
+            return _accounts_page(db, 404, errors={"change": _("There is no such account.")})
+        try:
+            token = accounts.issue_reset(
+                db, account, current_account(), clock.now(), request.remote_addr
+            )
+        except AccountError as exc:
+            return _accounts_page(db, 422, errors={"change": exc.message})
+        db.commit()
+        link = url_for("auth.reset", token=token, _external=True)
+        return _accounts_page(db, 201, reset={"email": account.email, "link": link})
 
 
 def _csrf_refused(exc: CSRFError):

@@ -378,8 +378,9 @@ def test_openapi_document_is_generated_from_the_schemas(client):
     assert match["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Profile"
     }
-    assert sorted(match["responses"]) == ["200", "400", "413", "415", "422", "503"]
+    assert sorted(match["responses"]) == ["200", "400", "413", "415", "422", "429", "503"]
     assert "Retry-After" in match["responses"]["503"]["headers"]
+    assert "Retry-After" in match["responses"]["429"]["headers"]
     assert match["summary"] == views.match_profile.__doc__.splitlines()[0]
     schemas = doc["components"]["schemas"]
     # Every profile field, as the schema that validates requests names it.

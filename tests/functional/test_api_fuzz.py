@@ -36,6 +36,13 @@ schema = schemathesis.openapi.from_wsgi(
 )
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limit(seed_app):
+    """Switch the API's rate limit off: this module sends hundreds of requests from one address
+    on purpose (tests/functional/test_api_limits.py tests the limit)."""
+    seed_app.config["API_RATE_LIMIT"] = "off"
+
+
 @schema.parametrize()
 @FUZZ
 def test_no_server_error_and_every_response_fits_its_schema(case, seed_app):

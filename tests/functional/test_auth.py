@@ -1,10 +1,13 @@
-"""Drive sign-in, invitations, API tokens and the admins' account list through the test client,
-with CSRF protection on as in production: every POST carries the token its page gave."""
+"""Drive sign-in, invitations, sessions, password changes and reset links, API tokens and the
+admins' account list through the test client, with CSRF protection on as in production: every POST
+carries the token its page gave."""
 
 import json
 import logging
 import re
 import stat
+import threading
+from collections import Counter
 from datetime import timedelta
 from html import unescape
 
@@ -15,13 +18,15 @@ from resdir import accounts, create_app, store
 from resdir.api.errors import ApiError
 from resdir.cli import loggable
 from resdir.web import auth
-from tests.clock import NOW
+from tests.clock import NOW, clock_at
 
 PASSWORD = "seven cedar lanterns"
 CSRF_REFUSED = "This form could not be sent"
 WRONG = "The email address or the password is not right."
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 EVIL = "https://evil.example/steal"
+NEW_PASSWORD = "nine quiet harbours"
+GUESSERS = 12  # concurrent wrong guesses, against the limit of 5
 
 
 def _app(database, **config):
@@ -253,9 +258,195 @@ def test_the_sixth_failed_sign_in_is_refused_across_two_app_instances(app, tmp_p
         assert _sign_in(client, "ana@example.org", "not the password").status_code == 422
     refused = _sign_in(other, "ana@example.org", PASSWORD)
     assert refused.status_code == 429
-    assert 850 < int(refused.headers["Retry-After"]) <= 900
+    assert int(refused.headers["Retry-After"]) == 900  # the clock stands still: a whole window
     assert "Too many failed sign-ins. Try again in 15 minutes." in refused.get_data(as_text=True)
     assert other.get("/account").status_code == 302
+    # Fifteen minutes on, the window has passed.
+    with clock_at(app, NOW + timedelta(minutes=15)):
+        assert _sign_in(staff, "ana@example.org").status_code == 302
+
+
+def _guesser(app, address: str):
+    """Return a client from `address` holding the sign-in page's CSRF token."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client, _csrf(client, "/login")
+
+
+def test_concurrent_wrong_guesses_get_no_more_checks_than_the_limit(app, staff):
+    _submit(staff, "/account", {}, "/logout")
+    guessers = [_guesser(app, "203.0.113.66") for _ in range(GUESSERS)]
+    start = threading.Barrier(GUESSERS)
+    statuses = Counter()
+    lock = threading.Lock()
+
+    def guess(client, token: str, n: int) -> None:
+        form = {"csrf_token": token, "email": "ana@example.org", "password": f"guess {n}"}
+        start.wait()
+        status = client.post("/login", data=form).status_code
+        with lock:
+            statuses[status] += 1
+
+    threads = [
+        threading.Thread(target=guess, args=(client, token, n))
+        for n, (client, token) in enumerate(guessers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == {422: 5, 429: GUESSERS - 5}
+    reasons = Counter(e.detail["reason"] for e in _audit(app) if e.action == "sign_in_refused")
+    assert reasons == {"wrong_password": 5, "rate_limited": GUESSERS - 5}
+    # The owner, from another address, signs in all the same.
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+    assert _sign_in(owner, "ana@example.org").headers["Location"] == "/agency"
+    assert owner.get("/account").status_code == 200
+
+
+def test_one_person_typing_wrong_does_not_lock_out_the_others_behind_the_address(app, staff):
+    _submit(staff, "/account", {}, "/logout")
+    bo = app.test_client()
+    _join(app, bo, "bo@example.org", "staff", "org-b")
+    _submit(bo, "/account", {}, "/logout")
+    for _n in range(6):
+        _sign_in(staff, "ana@example.org", "not the password")
+    assert _sign_in(staff, "ana@example.org").status_code == 429
+    assert _sign_in(bo, "bo@example.org").status_code == 302
+
+
+def test_a_session_cookie_replayed_after_sign_out_is_signed_out(app, staff):
+    copy = staff.get_cookie("session").value
+    assert _submit(staff, "/account", {}, "/logout").status_code == 302
+    replayed = app.test_client()
+    replayed.set_cookie("session", copy)
+    asked = replayed.get("/account")
+    assert (asked.status_code, asked.headers["Location"]) == (302, "/login?next=/account")
+    assert replayed.get("/agency").status_code == 302
+    with app.app_context(), store.session() as session:
+        [row] = session.scalars(select(store.SignIn)).all()
+    assert row.ended_at is not None and copy not in row.id_hash
+
+
+def test_a_session_expires_on_the_apps_clock(app, staff):
+    assert staff.get("/account").status_code == 200
+    with clock_at(app, NOW + app.permanent_session_lifetime):
+        assert staff.get("/account").status_code == 302
+
+
+def _change_password(client, current: str, new: str, again: str | None = None):
+    form = {"current_password": current, "password": new, "password_again": again or new}
+    return _submit(client, "/account", form, "/account/password")
+
+
+def test_changing_the_password_signs_out_every_other_session(app, staff):
+    elsewhere = app.test_client()
+    assert _sign_in(elsewhere, "ana@example.org").status_code == 302
+    copy = app.test_client()  # the same session as `staff`, in another cookie jar
+    copy.set_cookie("session", staff.get_cookie("session").value)
+    page = staff.get("/account").get_data(as_text=True)
+    assert 'action="/account/password"' in page and 'autocomplete="current-password"' in page
+    wrong = _change_password(staff, "not the password", NEW_PASSWORD)
+    assert wrong.status_code == 422
+    assert "This is not your current password." in wrong.get_data(as_text=True)
+    differ = _change_password(staff, PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "!")
+    assert "The two passwords are not the same." in differ.get_data(as_text=True)
+    assert elsewhere.get("/account").status_code == 200  # nothing changed yet
+    changed = _change_password(staff, PASSWORD, NEW_PASSWORD)
+    assert changed.headers["Location"] == "/account?password_changed=1#change-password"
+    body = staff.get(changed.headers["Location"]).get_data(as_text=True)
+    assert "Your password is changed." in body
+    assert "1 other browser signed in to your account was signed out." in body
+    assert staff.get("/account").status_code == 200 and copy.get("/account").status_code == 200
+    assert elsewhere.get("/account").status_code == 302
+    assert _sign_in(elsewhere, "ana@example.org").status_code == 422
+    assert _sign_in(elsewhere, "ana@example.org", NEW_PASSWORD).status_code == 302
+    actions = [e.action for e in _audit(app) if e.action.startswith("password")]
+    assert actions == ["password_change_refused", "password_changed"]
+
+
+def _reset_link(admin, account_id: int):
+    response = _submit(admin, "/admin/accounts", {}, f"/admin/accounts/{account_id}/reset")
+    body = response.get_data(as_text=True)
+    found = re.search(r'id="reset-link" class="secret" value="([^"]+)"', body)
+    return response, found.group(1).removeprefix("http://localhost") if found else None
+
+
+def test_an_admin_reset_link_is_shown_once_works_once_and_ends_every_session(app, admin, staff):
+    with app.app_context(), store.session() as session:
+        ana = accounts.account_by_email(session, "ana@example.org")
+    other = app.test_client()
+    assert _sign_in(other, "ana@example.org").status_code == 302
+    response, path = _reset_link(admin, ana.id)
+    assert response.status_code == 201
+    assert "Password reset link for ana@example.org" in response.get_data(as_text=True)
+    assert path.startswith("/reset/")
+    token = path.removeprefix("/reset/")
+    listed = admin.get("/admin/accounts").get_data(as_text=True)
+    assert token not in listed and "Reset link open until 2026-12-04 18:00 (UTC)" in listed
+    with app.app_context(), store.engine().connect() as connection:
+        for table in inspect(connection).get_table_names():
+            for values in connection.execute(text(f'SELECT * FROM "{table}"')):
+                assert not any(token in str(value) for value in values), table
+    assert staff.get("/account").status_code == 200  # issuing alone ends nothing
+    holder = app.test_client()
+    page = holder.get(path)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert "For ana@example.org." in page.get_data(as_text=True)
+    form = {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD + "!"}
+    assert _submit(holder, path, form).status_code == 422
+    form["password_again"] = NEW_PASSWORD
+    done = _submit(holder, path, form)
+    assert (done.status_code, done.headers["Location"]) == (302, "/agency")
+    assert holder.get("/account").status_code == 200
+    assert staff.get("/account").status_code == 302 and other.get("/account").status_code == 302
+    again = app.test_client().get(path)
+    assert again.status_code == 404
+    assert "This reset link was used already" in again.get_data(as_text=True)
+    assert _sign_in(other, "ana@example.org").status_code == 422
+    assert _sign_in(other, "ana@example.org", NEW_PASSWORD).status_code == 302
+    entries = [(e.action, e.actor) for e in _audit(app) if "reset" in e.action]
+    assert entries == [("reset_issued", "root@example.org"), ("password_reset", "ana@example.org")]
+
+
+def test_a_reset_link_expires_and_is_only_for_others_accounts(app, admin, staff):
+    with app.app_context(), store.session() as session:
+        ana = accounts.account_by_email(session, "ana@example.org")
+        root = accounts.account_by_email(session, "root@example.org")
+    _response, path = _reset_link(admin, ana.id)
+    with clock_at(app, NOW + timedelta(hours=app.config["PASSWORD_RESET_HOURS"])):
+        expired = app.test_client().get(path)
+    assert expired.status_code == 404
+    assert "This reset link has expired" in expired.get_data(as_text=True)
+    own, _path = _reset_link(admin, root.id)
+    assert own.status_code == 422
+    assert "Change your own password on your account page." in own.get_data(as_text=True)
+    assert _reset_link(admin, 999)[0].status_code == 404
+    refused = _submit(staff, "/account", {}, f"/admin/accounts/{root.id}/reset")
+    assert refused.status_code == 403
+    assert app.test_client().get("/reset/not-a-token").status_code == 404
+
+
+def test_the_invite_command_prints_a_reset_link(app, staff):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["invite", "Ana@Example.org", "--reset"])
+    assert result.exit_code == 0, result.output
+    assert "password reset for ana@example.org: the link works once, for 24 hours" in (
+        result.output
+    )
+    link = result.output.split()[-1]
+    assert link.startswith("http://127.0.0.1:5000/reset/")
+    holder = app.test_client()
+    form = {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    assert _submit(holder, link.removeprefix("http://127.0.0.1:5000"), form).status_code == 302
+    assert staff.get("/account").status_code == 302
+    [issued] = [e for e in _audit(app) if e.action == "reset_issued"]
+    assert issued.actor == "system"
+    usage = runner.invoke(args=["invite", "ana@example.org", "--reset", "--admin"])
+    assert usage.exit_code != 0 and "--reset takes neither" in usage.output
+    unknown = runner.invoke(args=["invite", "nobody@example.org", "--reset"])
+    assert unknown.exit_code != 0 and "no account has the email" in unknown.output
 
 
 def test_forms_without_the_csrf_token_are_refused(app, admin, staff):
@@ -264,14 +455,21 @@ def test_forms_without_the_csrf_token_are_refused(app, admin, staff):
         row, _token = accounts.create_token(session, ana, "sync", NOW)
         session.commit()
     token = _invite(app, "ivy@example.org")
+    with app.app_context(), store.session() as session:
+        reset = accounts.issue_reset(session, ana, None, NOW)
+        session.commit()
     anonymous = app.test_client()
+    new = {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
     posts = [
         (anonymous, "/login", {"email": "ana@example.org", "password": PASSWORD}),
         (anonymous, f"/invite/{token}", {"name": "I", "password": PASSWORD * 2}),
+        (anonymous, f"/reset/{reset}", new),
         (staff, "/account", {"name": "another"}),
+        (staff, "/account/password", {"current_password": PASSWORD, **new}),
         (staff, f"/account/tokens/{row.id}/revoke", {}),
         (admin, "/admin/accounts", {"email": "x@example.org", "role": "admin"}),
         (admin, f"/admin/accounts/{ana.id}", {"change": "deactivate"}),
+        (admin, f"/admin/accounts/{ana.id}/reset", {}),
         (staff, "/logout", {}),
     ]
     for client, path, data in posts:
@@ -288,7 +486,9 @@ def test_forms_without_the_csrf_token_are_refused(app, admin, staff):
         assert session.get(store.Account, ana.id).active
         emails = set(session.scalars(select(store.Invitation.email)))
         assert emails == {"root@example.org", "ana@example.org", "ivy@example.org"}
+        assert session.scalars(select(store.PasswordReset.used_at)).all() == [None]
     assert staff.get("/account").status_code == 200
+    assert _sign_in(anonymous, "ana@example.org").status_code == 302  # the password is as it was
 
 
 def test_the_public_forms_need_no_csrf_token(app):
@@ -427,9 +627,12 @@ def test_the_audit_log_names_each_action_and_holds_no_secret(app, admin, caplog)
         assert secret not in written and secret not in logged
 
 
-def test_the_development_server_logs_no_invitation_token():
+def test_the_development_server_logs_no_invitation_or_reset_token():
     line = '"GET /invite/AbC-123_x?next=/a HTTP/1.1" 200 -'
     assert loggable(line) == '"GET /invite/[token] HTTP/1.1" 200 -'
+    assert loggable('"POST /reset/AbC-123_x HTTP/1.1" 302 -') == (
+        '"POST /reset/[token] HTTP/1.1" 302 -'
+    )
 
 
 def test_a_session_is_bound_to_its_browser_and_never_remembered(app, tmp_path):

@@ -1,5 +1,5 @@
-"""Test accounts on a real SQLite store: invitations, passwords, the sign-in limit, API tokens,
-roles and the audit log."""
+"""Test accounts on a real SQLite store: invitations, passwords and reset links, the sign-in
+limit, sessions, API tokens, roles and the audit log."""
 
 import hashlib
 from datetime import UTC, datetime, timedelta
@@ -243,28 +243,204 @@ def test_the_sixth_attempt_within_the_window_is_refused_even_with_the_password(
 ):
     make_account()
     for minute in range(5):
-        _fail(db, "ana@example.org", f"198.51.100.{minute}", NOW + timedelta(minutes=minute))
+        _fail(db, "ana@example.org", ADDRESS, NOW + timedelta(minutes=minute))
     at = NOW + timedelta(minutes=5)
     with pytest.raises(TooManyAttempts) as refused:
-        accounts.authenticate(db, "ana@example.org", PASSWORD, "192.0.2.1", at)
+        accounts.authenticate(db, "ana@example.org", PASSWORD, ADDRESS, at)
     db.commit()
-    # The oldest of the five leaves the 15-minute window at NOW + 15 min: ten minutes from `at`.
+    # The window opened with the first attempt, at NOW: it ends ten minutes after `at`.
     assert refused.value.retry_after == 600
     assert refused.value.message == "Too many failed sign-ins. Try again in 10 minutes."
     assert refused.value.field == "email"
     assert _audit(db, "sign_in_refused")[-1].detail == {"reason": "rate_limited"}
     # Knocking while blocked does not extend the block.
     later = NOW + timedelta(minutes=15, seconds=1)
-    assert accounts.authenticate(db, "ana@example.org", PASSWORD, "192.0.2.1", later).id
+    assert accounts.authenticate(db, "ana@example.org", PASSWORD, ADDRESS, later).id
 
 
-def test_the_limit_counts_an_address_across_emails(db, make_account):
+def test_guesses_from_elsewhere_never_lock_the_owner_out(db, make_account):
+    make_account()
+    for _n in range(10):
+        _fail(db, "ana@example.org", ADDRESS, NOW)
+    with pytest.raises(TooManyAttempts):
+        accounts.authenticate(db, "ana@example.org", PASSWORD, ADDRESS, NOW)
+    db.commit()
+    assert accounts.authenticate(db, "ana@example.org", PASSWORD, "192.0.2.1", NOW).id
+    # Five wrong and five refused: the limit checked no more hashes than it allows.
+    reasons = [e.detail["reason"] for e in _audit(db, "sign_in_refused")]
+    assert reasons == ["wrong_password"] * 5 + ["rate_limited"] * 6
+
+
+def test_guesses_at_other_emails_do_not_lock_out_the_accounts_behind_one_address(db, make_account):
     make_account()
     for n in range(5):
         _fail(db, f"guess{n}@example.org", ADDRESS, NOW)
+    assert accounts.authenticate(db, "ana@example.org", PASSWORD, ADDRESS, NOW).id
+
+
+def test_one_ipv6_network_counts_as_one_address(db, make_account):
+    make_account()
+    for host in range(5):
+        _fail(db, "ana@example.org", f"2001:db8:1:2::{host + 1}", NOW)
+    with pytest.raises(TooManyAttempts):
+        accounts.authenticate(db, "ana@example.org", PASSWORD, "2001:db8:1:2:ffff::9", NOW)
+    db.commit()
+    assert accounts.authenticate(db, "ana@example.org", PASSWORD, "2001:db8:1:3::1", NOW).id
+
+
+def test_a_successful_sign_in_starts_the_count_afresh(db, make_account):
+    make_account()
+    for _round in range(3):
+        for _n in range(4):
+            _fail(db, "ana@example.org", ADDRESS, NOW)
+        assert accounts.authenticate(db, "ana@example.org", PASSWORD, ADDRESS, NOW).id
+        db.commit()
+    assert db.scalars(select(store.RateCounter)).all() == []
+
+
+def test_a_session_lasts_until_it_ends_or_expires(app, db, make_account):
+    account = make_account()
+    first = accounts.start_sign_in(db, account, NOW)
+    second = accounts.start_sign_in(db, account, NOW)
+    db.commit()
+    assert first != second
+    assert db.get(store.SignIn, hashlib.sha256(first.encode()).hexdigest()) is not None
+    assert accounts.signed_in_account(db, first, NOW).email == "ana@example.org"
+    assert accounts.signed_in_account(db, first + "x", NOW) is None
+    assert accounts.signed_in_account(db, "", NOW) is None
+    accounts.sign_out(db, account, first, ADDRESS, NOW)
+    db.commit()
+    assert accounts.signed_in_account(db, first, NOW) is None
+    assert accounts.signed_in_account(db, second, NOW).id == account.id
+    # At most PERMANENT_SESSION_LIFETIME after signing in, on the app's clock.
+    lifetime = app.permanent_session_lifetime
+    assert lifetime == timedelta(hours=12)
+    assert accounts.signed_in_account(db, second, NOW + lifetime - timedelta(seconds=1))
+    assert accounts.signed_in_account(db, second, NOW + lifetime) is None
+    # Sessions that ended or expired are forgotten at the account's next sign-in.
+    accounts.start_sign_in(db, account, NOW + lifetime)
+    db.commit()
+    assert len(db.scalars(select(store.SignIn)).all()) == 1
+
+
+def test_changing_the_password_ends_the_other_sessions(db, make_account):
+    account = make_account()
+    here, elsewhere = (accounts.start_sign_in(db, account, NOW) for _ in range(2))
+    db.commit()
+    new = "nine quiet harbours"
+    with pytest.raises(AccountError) as wrong:
+        accounts.change_password(db, account, here, "not the password", new, NOW, ADDRESS)
+    db.commit()
+    assert (wrong.value.field, wrong.value.message) == (
+        "current_password",
+        "This is not your current password.",
+    )
+    with pytest.raises(AccountError, match="at least 12") as short:
+        accounts.change_password(db, account, here, PASSWORD, "short", NOW, ADDRESS)
+    assert short.value.field == "password"
+    with pytest.raises(AccountError, match="other than your current"):
+        accounts.change_password(db, account, here, PASSWORD, PASSWORD, NOW, ADDRESS)
+    assert accounts.signed_in_account(db, elsewhere, NOW) is not None  # nothing changed yet
+    ended = accounts.change_password(db, account, here, PASSWORD, new, NOW, ADDRESS)
+    db.commit()
+    assert ended == 1
+    assert accounts.signed_in_account(db, here, NOW).id == account.id
+    assert accounts.signed_in_account(db, elsewhere, NOW) is None
+    with pytest.raises(AccountError, match="not right"):
+        accounts.authenticate(db, "ana@example.org", PASSWORD, ADDRESS, NOW)
+    assert accounts.authenticate(db, "ana@example.org", new, ADDRESS, NOW).id == account.id
+    entries = [(e.action, e.detail) for e in _audit(db) if e.action.startswith("password")]
+    assert entries == [
+        ("password_change_refused", {"reason": "wrong_password"}),
+        ("password_changed", {"sessions_ended": 1}),
+    ]
+
+
+def test_wrong_current_passwords_count_towards_the_sign_in_limit(db, make_account):
+    account = make_account()
+    here = accounts.start_sign_in(db, account, NOW)
+    new = "nine quiet harbours"
+    for _n in range(5):
+        with pytest.raises(AccountError, match="not your current password"):
+            accounts.change_password(db, account, here, "a guess at it", new, NOW, ADDRESS)
+        db.commit()
+    with pytest.raises(TooManyAttempts) as refused:
+        accounts.change_password(db, account, here, PASSWORD, new, NOW, ADDRESS)
+    assert refused.value.field == "current_password"
     with pytest.raises(TooManyAttempts):
         accounts.authenticate(db, "ana@example.org", PASSWORD, ADDRESS, NOW)
-    assert accounts.authenticate(db, "ana@example.org", PASSWORD, "192.0.2.1", NOW).id
+
+
+def test_a_reset_link_is_hashed_expires_works_once_and_ends_every_session(app, db, make_account):
+    staff = make_account()
+    admin = make_account("root@example.org", "admin", None)
+    sessions = [accounts.start_sign_in(db, staff, NOW) for _ in range(2)]
+    first = accounts.issue_reset(db, staff, admin, NOW, ADDRESS)
+    token = accounts.issue_reset(db, staff, admin, NOW)  # the earlier link stops working
+    db.commit()
+    assert accounts.pending_resets(db, NOW) == {
+        staff.id: (NOW + timedelta(hours=24)).replace(tzinfo=None)
+    }
+    with pytest.raises(AccountError, match="expired"):
+        accounts.reset_for(db, first, NOW)
+    row = db.get(store.PasswordReset, hashlib.sha256(token.encode()).hexdigest())
+    assert len(token) == 43 and (row.issued_by, row.account_id) == (admin.id, staff.id)
+    with store.engine().connect() as connection:
+        stored = connection.execute(text("SELECT * FROM password_resets")).all()
+    assert len(stored) == 2 and token not in str(stored)
+    hours = app.config["PASSWORD_RESET_HOURS"]
+    with pytest.raises(AccountError, match="expired"):
+        accounts.reset_for(db, token, NOW + timedelta(hours=hours))
+    with pytest.raises(AccountError, match="not valid"):
+        accounts.reset_for(db, token + "x", NOW)
+    with pytest.raises(AccountError, match="at least 12"):
+        accounts.use_reset(db, token, "short", NOW)
+    later = NOW + timedelta(hours=hours, seconds=-1)
+    new = "nine quiet harbours"
+    assert accounts.use_reset(db, token, new, later, ADDRESS).id == staff.id
+    db.commit()
+    assert all(accounts.signed_in_account(db, s, later) is None for s in sessions)
+    with pytest.raises(AccountError, match="used already"):
+        accounts.use_reset(db, token, "another long password", later)
+    assert accounts.authenticate(db, "ana@example.org", new, ADDRESS, later).id == staff.id
+    issued = [(e.actor, e.target) for e in _audit(db, "reset_issued")]
+    assert issued == [("root@example.org", "account:ana@example.org")] * 2
+    [used] = _audit(db, "password_reset")
+    assert (used.actor, used.detail, used.remote_addr) == (
+        "ana@example.org",
+        {"sessions_ended": 2},
+        ADDRESS,
+    )
+
+
+def test_a_reset_link_is_for_joined_active_accounts_and_from_admins(db, make_account):
+    staff = make_account()
+    admin = make_account("root@example.org", "admin", None)
+    accounts.invite(db, "ivy@example.org", "staff", "org-a", admin, NOW)
+    ivy = accounts.account_by_email(db, "IVY@example.org")
+    with pytest.raises(AccountError, match="Only an administrator"):
+        accounts.issue_reset(db, admin, staff, NOW)
+    with pytest.raises(AccountError, match="your own password"):
+        accounts.issue_reset(db, admin, admin, NOW)
+    with pytest.raises(AccountError, match="not joined yet"):
+        accounts.issue_reset(db, ivy, admin, NOW)
+    token = accounts.issue_reset(db, staff, None, NOW)  # the command line
+    accounts.change_account(db, staff.id, admin, NOW, active=False)
+    with pytest.raises(AccountError, match="turned off"):
+        accounts.issue_reset(db, staff, admin, NOW)
+    with pytest.raises(AccountError, match="expired"):
+        accounts.use_reset(db, token, "nine quiet harbours", NOW)
+    assert [e.actor for e in _audit(db, "reset_issued")] == ["system"]
+
+
+def test_turning_an_account_off_ends_its_sessions_for_good(db, make_account):
+    staff = make_account()
+    admin = make_account("root@example.org", "admin", None)
+    session_id = accounts.start_sign_in(db, staff, NOW)
+    accounts.change_account(db, staff.id, admin, NOW, active=False)
+    assert accounts.signed_in_account(db, session_id, NOW) is None
+    accounts.change_account(db, staff.id, admin, NOW, active=True)
+    assert accounts.signed_in_account(db, session_id, NOW) is None
 
 
 def test_an_api_token_is_kept_hashed_and_found_until_revoked(app, db, make_account):
