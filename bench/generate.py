@@ -61,6 +61,7 @@ from sqlalchemy import insert, select
 
 from resdir import create_app, listings, store, vocab
 from resdir.geo import haversine_km
+from resdir.model import COST_PERIODS
 from resdir.store import Organization, Source, TransitStop
 
 SOURCE = "synthetic"
@@ -961,7 +962,8 @@ class _Directory:
             "kind": kind,
             "amount": amount,
             "currency": "USD" if amount is not None else None,
-            "period": period,
+            # A fee per ride or per event says so in its words; the model's periods are fewer.
+            "period": period if period in COST_PERIODS else None,
             "text": text,
         }
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from resdir import geo, listings, vocab
 from resdir.accounts import audit, may_edit
 from resdir.i18n import _, _l, label
-from resdir.model import ListingSchema, field_paths
+from resdir.model import MAX_CAPACITY, ListingSchema, field_paths
 from resdir.store import (
     Account,
     Listing,
@@ -140,8 +140,8 @@ class UnknownListing(LookupError):
 class CapacityChangeSchema(Schema):
     """Beds or seats available now; the server stamps the time (`as_of`)."""
 
-    available = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
-    total = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
+    available = fields.Integer(strict=True, required=True, validate=validate.Range(0, MAX_CAPACITY))
+    total = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, MAX_CAPACITY))
     unit = fields.String(validate=validate.OneOf(vocab.CAPACITY_UNITS))
 
     @validates_schema

@@ -45,13 +45,25 @@ RATE_LIMITED = (
 )
 BEARER = "bearer"  # the security scheme of the agency API: an account's API token
 SUBMISSION_ERRORS = {
-    400: "The body is not valid JSON",
+    400: "The body is not valid JSON, or If-Match is not a listing's ETag",
     401: "No API token, or one not valid (revoked, or its account turned off)",
     403: "The listing belongs to another organization",
     404: "No listing has this id",
     413: "The body is too large",
     415: "The body is not sent as application/json",
+    409: "The listing changed after the version If-Match names, in fields these changes touch "
+    "(code changed_since): fields says what each holds now",
     422: "Fields not valid: fields names each by its dotted path",
+    503: "Other changes to the same listing kept being saved at the same moment (code busy); "
+    "Retry-After says when to send it again",
+}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "description": "The ETag of GET /api/v1/listings/{listing_id} the changes were made "
+    "against: a field someone changed since is refused (409) rather than overwritten",
+    "schema": {"type": "string"},
 }
 # Endpoint -> the schemas of its request and response, the errors it answers, and (agency
 # routes) its success status and the token it needs.
@@ -72,7 +84,9 @@ OPERATIONS = {
         "query": SearchQuerySchema,
         "response": MatchResponseSchema,
         "errors": {
-            400: "The cursor is not one this API handed out",
+            400: "The cursor is not one this API handed out, or the URL holds a profile's "
+            "barriers, values, languages, gender or age (code profile_in_url): POST those to "
+            "/api/v1/match",
             422: "Parameters not valid: fields names each by its query name",
             429: RATE_LIMITED,
             503: UNAVAILABLE,
@@ -80,6 +94,7 @@ OPERATIONS = {
     },
     "api.listing": {
         "response": ListingSchema,
+        "etag": True,
         "errors": {404: "No published listing has this id", 429: RATE_LIMITED},
     },
     "api.vocab": {"response": VocabularySchema, "errors": {429: RATE_LIMITED}},
@@ -88,6 +103,7 @@ OPERATIONS = {
         "response": SubmissionAcceptedSchema,
         "status": 202,
         "token": True,
+        "if_match": True,
         "errors": SUBMISSION_ERRORS,
     },
     "api.edit_listing": {
@@ -95,6 +111,7 @@ OPERATIONS = {
         "response": SubmissionAcceptedSchema,
         "status": 202,
         "token": True,
+        "if_match": True,
         "errors": SUBMISSION_ERRORS,
     },
     "api.submission_status": {
@@ -159,6 +176,13 @@ def _operation(view, rule, spec: dict) -> dict:
         success["headers"] = {
             "Location": {"description": "Where to read its status", "schema": {"type": "string"}}
         }
+    if spec.get("etag"):
+        success["headers"] = {
+            "ETag": {
+                "description": "The listing's version, for If-Match on the agency API",
+                "schema": {"type": "string"},
+            }
+        }
     responses = {str(status): success}
     for error, text in spec["errors"].items():
         phrase = HTTPStatus(error).phrase
@@ -180,6 +204,8 @@ def _operation(view, rule, spec: dict) -> dict:
     ]
     if "query" in spec:
         parameters.append({"in": "query", "schema": spec["query"]})
+    if spec.get("if_match"):
+        parameters.append(IF_MATCH)
     operation = {"summary": summary, "responses": responses}
     if description.strip():
         operation["description"] = " ".join(description.split())

@@ -1,10 +1,11 @@
-"""Read a shareable search URL's query into the same profile `POST /api/v1/match` takes.
+"""Read a search query into the same profile `POST /api/v1/match` takes.
 
-`near=94110&needs=housing,childcare&barriers=no_vehicle,mobility:require
-&values=secular:require&mode=transit&max_minutes=45&from=...&to=...` becomes
-`{"location": {"postal_code": "94110"}, "needs": [...], "barriers": {...}, "values": {...},
-"travel": {...}, "when": {...}}`, which the profile schema then validates; its errors are named
-back by the query parameter a person can fix (`query_name`).
+`near=94110&needs=housing,childcare&mode=transit&max_minutes=45&from=...&to=...` becomes
+`{"location": {"postal_code": "94110"}, "needs": [...], "travel": {...}, "when": {...}}`, which
+the profile schema then validates; its errors are named back by the query parameter a person can
+fix (`query_name`). A URL carries only that shareable part (`profile_params` finds the rest in
+one); a posted form read the same way adds `barriers=no_vehicle,mobility:require`,
+`values=secular:require`, languages, gender and age.
 """
 
 import re
@@ -12,7 +13,7 @@ import re
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from resdir.api.schemas import SearchQuerySchema
+from resdir.api.schemas import PROFILE_PARAMS, FormQuerySchema
 
 LIST_PARAMS = ("needs", "barriers", "values", "languages")
 ZIP = re.compile(r"^\s*\d{5}(-\d{4})?\s*$")
@@ -60,6 +61,12 @@ def _place(near: str) -> dict:
     return {"address": near}
 
 
+def profile_params(args: MultiDict) -> list[str]:
+    """Return the parameters of a URL's query that belong to a person's profile, which a URL
+    must not carry (barriers, values, languages, gender, age), even empty."""
+    return [name for name in PROFILE_PARAMS if name in args]
+
+
 def profile_from_query(args: MultiDict) -> tuple[dict, dict]:
     """Return the profile a search URL's query describes (empty parameters are absent), and the
     marshmallow messages, by parameter, of those unknown or of the wrong type (left out)."""
@@ -69,7 +76,7 @@ def profile_from_query(args: MultiDict) -> tuple[dict, dict]:
         if given:
             raw[key] = ",".join(given) if key in LIST_PARAMS else given[0]
     try:
-        params, errors = SearchQuerySchema().load(raw), {}
+        params, errors = FormQuerySchema().load(raw), {}
     except ValidationError as exc:
         # The readable parameters still go through the profile's checks, so that one answer
         # names every bad parameter.

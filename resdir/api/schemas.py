@@ -22,7 +22,8 @@ def _list_param(description: str, example: str) -> fields.String:
 
 
 class SearchQuerySchema(Schema):
-    """The query of `GET /api/v1/search`: the profile as a shareable URL."""
+    """The query of `GET /api/v1/search`: the shareable part of a profile as a URL, where, what
+    and when (DESIGN §13); barriers, values, languages, gender and age are POSTed to /match."""
 
     near = fields.String(
         metadata={
@@ -33,16 +34,6 @@ class SearchQuerySchema(Schema):
     needs = _list_param(
         "Need codes, comma-separated: a category or category.subcategory", "housing"
     )
-    barriers = _list_param(
-        "Barrier codes, comma-separated; code:require for a strict one", "no_vehicle,mobility"
-    )
-    values = _list_param(
-        "code:strength pairs, comma-separated; strength is require, prefer or avoid",
-        "secular:require,faith_based:avoid",
-    )
-    languages = _list_param("ISO 639 codes the person speaks, comma-separated", "es")
-    gender = fields.String(validate=validate.OneOf(vocab.GENDERS))
-    age = fields.Integer()
     mode = fields.String(
         validate=validate.OneOf(vocab.TRAVEL_MODES), metadata={"description": "Travel mode"}
     )
@@ -61,6 +52,30 @@ class SearchQuerySchema(Schema):
     show_hidden = fields.String(
         metadata={"description": "A hidden code: list what it hid instead of what fits"}
     )
+
+
+class FormQuerySchema(SearchQuerySchema):
+    """The same query with a profile's private parts, as the pages read a posted form: never
+    read from a URL."""
+
+    barriers = _list_param(
+        "Barrier codes, comma-separated; code:require for a strict one", "no_vehicle,mobility"
+    )
+    values = _list_param(
+        "code:strength pairs, comma-separated; strength is require, prefer or avoid",
+        "secular:require,faith_based:avoid",
+    )
+    languages = _list_param("ISO 639 codes the person speaks, comma-separated", "es")
+    gender = fields.String(validate=validate.OneOf(vocab.GENDERS))
+    age = fields.Integer()
+
+
+# The parameters a URL may not carry: a person's profile, which proxies and servers log.
+PROFILE_PARAMS = tuple(
+    name
+    for name in FormQuerySchema._declared_fields
+    if name not in SearchQuerySchema._declared_fields
+)
 
 
 class ReasonSchema(Schema):

@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotFound, UnsupportedMediaType
 
 from resdir import clock, store
 from resdir.api import errors, openapi
-from resdir.api.query import profile_from_query, query_name
+from resdir.api.query import profile_from_query, profile_params, query_name
 from resdir.api.vocabulary import vocabulary
 from resdir.listings import load_document
 from resdir.matching import CursorError, HiddenReasonError, match
@@ -20,6 +20,10 @@ from resdir.store import Listing
 
 # A profile is a few hundred bytes; the largest valid one is under 4 KiB.
 MAX_BODY_BYTES = 16 * 1024
+PROFILE_IN_URL = (
+    "A person's barriers, values, languages, gender and age are never put in a URL: proxies and "
+    "servers log URLs. POST the profile to /api/v1/match instead."
+)
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 errors.register(blueprint)
@@ -75,7 +79,12 @@ def match_profile():
 
 @blueprint.get("/v1/search")
 def search():
-    """Match the profile a shareable URL's query describes (the same as POST /api/v1/match)."""
+    """Match the shareable part of a profile a URL's query describes (where, what, when), as
+    POST /api/v1/match does; a URL with barriers, values, languages, gender or age is a 400."""
+    private = profile_params(request.args)
+    if private:
+        told = "Not in a URL: POST the profile to /api/v1/match."
+        raise errors.ApiError(400, "profile_in_url", PROFILE_IN_URL, {n: [told] for n in private})
     raw, bad = profile_from_query(request.args)
     profile = validated_profile(raw, query_name, field_paths(bad))
     return jsonify(run_match(profile, query_name))

@@ -14,8 +14,10 @@ from resdir.analysis import query_tokens
 from resdir.i18n import _, _l
 from resdir.matching import plan as plans
 from resdir.matching.plan import Condition, MatchPlan
+from resdir.model import WholeNumber, in_years, language_code
 
 MAX_WINDOW = timedelta(days=14)
+MAX_AGE = 120  # a person's age in years
 ADDRESS_ZIP = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
 ADDRESS_CITY = re.compile(r"([A-Za-z .'-]+),\s*([A-Za-z]{2})\b")
 
@@ -41,7 +43,7 @@ class TravelSchema(Schema):
     """How the person travels and how far they can go."""
 
     mode = fields.String(load_default="any", validate=validate.OneOf(vocab.TRAVEL_MODES))
-    max_minutes = fields.Integer(validate=validate.Range(1, 240))
+    max_minutes = WholeNumber(validate=validate.Range(1, 240))
     max_km = fields.Float(validate=validate.Range(0.1, 300))
 
     @validates_schema
@@ -51,11 +53,12 @@ class TravelSchema(Schema):
 
 
 class WhenSchema(Schema):
-    """When the person is free: a window, an instant, or now."""
+    """When the person is free: a window, an instant, or now; instants within the years a
+    listing's dates may have (`resdir.model.in_years`), so that time arithmetic never overflows."""
 
-    from_ = fields.AwareDateTime(data_key="from")
-    to = fields.AwareDateTime()
-    at = fields.AwareDateTime()
+    from_ = fields.AwareDateTime(data_key="from", validate=in_years)
+    to = fields.AwareDateTime(validate=in_years)
+    at = fields.AwareDateTime(validate=in_years)
     open_now = fields.Boolean()
 
     @validates_schema
@@ -101,19 +104,17 @@ class ProfileSchema(Schema):
         fields.String(validate=validate.OneOf(vocab.need_codes())), validate=validate.Length(max=20)
     )
     barriers = BarriersField(metadata={"description": "list of codes, or code -> strength"})
-    languages = fields.List(
-        fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")), validate=validate.Length(max=10)
-    )
+    languages = fields.List(fields.String(validate=language_code), validate=validate.Length(max=10))
     values = fields.Dict(
         keys=fields.String(validate=validate.OneOf(vocab.VALUES)),
         values=fields.String(validate=validate.OneOf(vocab.STRENGTHS)),
     )
     gender = fields.String(validate=validate.OneOf(vocab.GENDERS))
-    age = fields.Integer(validate=validate.Range(0, 120))
+    age = WholeNumber(validate=validate.Range(0, MAX_AGE))
     travel = fields.Nested(TravelSchema)
     when = fields.Nested(WhenSchema)
     q = fields.String(validate=validate.Length(max=200))
-    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    limit = WholeNumber(load_default=20, validate=validate.Range(1, 100))
     cursor = fields.String(validate=validate.Length(max=200))
     show_hidden = fields.String(
         validate=validate.Length(max=100),

@@ -174,7 +174,12 @@ def _private_items(chosen: MultiDict) -> list[str]:
 
 def share_link(pairs: list[tuple[str, str]]) -> dict:
     """Return the share link of a search, with only what the person chose to share (`pairs`:
-    SHARED_FIELDS, PRIVATE_FIELDS only when chosen one by one), and what it holds in words."""
+    SHARED_FIELDS, PRIVATE_FIELDS only when chosen one by one), and what it holds in words.
+
+    The shareable part is the query, which works without JavaScript. The private part is the
+    fragment, which a browser never sends: the search page's script posts it with the form, so
+    that it reaches no server log, proxy or Referer (DESIGN §13).
+    """
     chosen = MultiDict(pairs)
     items = []
     if chosen.get("near"):
@@ -194,8 +199,12 @@ def share_link(pairs: list[tuple[str, str]]) -> dict:
         when = present.time_choice_text(chosen.get("when"), chosen.get("day"))
         items.append(_("Time: %(when)s", when=when))
     items.extend(_private_items(chosen))
+    shared = [(k, v) for k, v in pairs if k not in PRIVATE_FIELDS]
+    private = [(k, v) for k, v in pairs if k in PRIVATE_FIELDS]
     url = url_for("public.search", _external=True)
-    return {"url": f"{url}?{urlencode(pairs)}" if pairs else url, "items": items}
+    url += f"?{urlencode(shared)}" if shared else ""
+    url += f"#{urlencode(private)}" if private else ""
+    return {"url": url, "items": items}
 
 
 def match_page(chosen: MultiDict, cursor: str, now: datetime) -> tuple[dict, int]:

@@ -36,6 +36,18 @@ from ingest.readers.files import csv_header, read_text
 from ingest.record import Record
 from resdir import vocab
 from resdir.i18n import _, label, language
+from resdir.model import (
+    MAX_AGE,
+    MAX_CAPACITY,
+    MAX_CODE_LENGTH,
+    MAX_COST_AMOUNT,
+    MAX_EMAIL_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_POSTAL_CODE_LENGTH,
+    MAX_TEXT_LENGTH,
+    MAX_URL_LENGTH,
+    POSTAL_CODE,
+)
 from resdir.submissions import SubmissionError, proposed_document
 from resdir.web import present
 from resdir.web.present import ACCESS_FACTS, APPROACH_FACTS, POLICY_FACTS, capital, locale
@@ -119,6 +131,19 @@ SINGLE_NAMES = frozenset(
     }
 )
 LIST_NAMES = frozenset({"subcategories", "eligibility.genders"})
+# The longest entry each box takes: the model's bounds, told here in the person's language
+# before the schema would refuse it (phone rows: PHONE_LENGTHS; documents: one per line).
+LENGTHS = {
+    **dict.fromkeys(("name", "alternate_name", "location_name"), MAX_NAME_LENGTH),
+    **dict.fromkeys(("description", "transportation", "next_steps"), MAX_TEXT_LENGTH),
+    **dict.fromkeys(("schedule.text", "cost.text", "eligibility.text"), MAX_TEXT_LENGTH),
+    **dict.fromkeys(("url", "online.url"), MAX_URL_LENGTH),
+    "email": MAX_EMAIL_LENGTH,
+    "online.phone": MAX_NAME_LENGTH,
+    **{f"address.{part}": MAX_NAME_LENGTH for part in ADDRESS_PARTS},
+    "address.postal_code": MAX_POSTAL_CODE_LENGTH,
+}
+PHONE_LENGTHS = {"extension": MAX_CODE_LENGTH, "description": MAX_NAME_LENGTH}
 
 
 def _is_field(name: str) -> bool:
@@ -280,10 +305,19 @@ def _intervals(form: MultiDict, errors: dict[str, str]) -> list[dict]:
     return [found[k] for k in sorted(found, key=lambda k: (k[0], k[1]))]
 
 
-def _whole(text: str | None, name: str, errors: dict[str, str], message: str) -> int | None:
+def _too_large(name: str, most: int, errors: dict[str, str]) -> None:
+    errors[name] = _("Enter a number no larger than %(most)s.", most=most)
+
+
+def _whole(
+    text: str | None, name: str, errors: dict[str, str], message: str, most: int
+) -> int | None:
     value = number(text) if text else None
     if text and (value is None or value < 0 or not value.is_integer()):
         errors[name] = message
+        return None
+    if value is not None and value > most:
+        _too_large(name, most, errors)
         return None
     return None if value is None else int(value)
 
@@ -293,7 +327,28 @@ def _amount(text: str | None, errors: dict[str, str]) -> float | None:
     if text and (value is None or value < 0):
         errors["cost.amount"] = _("Enter an amount, such as 25 or 12.50.")
         return None
+    if value is not None and value > MAX_COST_AMOUNT:
+        _too_large("cost.amount", MAX_COST_AMOUNT, errors)
+        return None
     return value
+
+
+def _lengths(form: MultiDict, errors: dict[str, str]) -> None:
+    """Tell each box whose entry is longer than the model takes, and a ZIP code that is none."""
+    boxes = [(name, clean_text(form.get(name)), most) for name, most in LENGTHS.items()]
+    boxes += [
+        (f"phones.{n}.{part}", clean_text(form.get(f"phones.{n}.{part}")), most)
+        for n in range(MAX_ROWS)
+        for part, most in PHONE_LENGTHS.items()
+    ]
+    documents = (form.get("eligibility.required_documents") or "").splitlines()
+    boxes += [("eligibility.required_documents", clean_text(d), MAX_NAME_LENGTH) for d in documents]
+    for name, text, most in boxes:
+        if text and len(text) > most:
+            errors[name] = _("Use at most %(num)s characters.", num=most)
+    postal_code = clean_text(form.get("address.postal_code"))
+    if postal_code and "address.postal_code" not in errors and not POSTAL_CODE.match(postal_code):
+        errors["address.postal_code"] = _("Enter a ZIP code, such as 94110.")
 
 
 def _currency(amount: float | None, previous: dict) -> str | None:
@@ -305,11 +360,9 @@ def _currency(amount: float | None, previous: dict) -> str | None:
 
 def _eligibility(form: MultiDict, errors: dict[str, str]) -> dict:
     age_message = _("Enter an age in years, such as 18, or leave it empty.")
-    low = _whole(
-        clean_text(form.get("eligibility.min_age")), "eligibility.min_age", errors, age_message
-    )
-    high = _whole(
-        clean_text(form.get("eligibility.max_age")), "eligibility.max_age", errors, age_message
+    low, high = (
+        _whole(clean_text(form.get(name)), name, errors, age_message, MAX_AGE)
+        for name in ("eligibility.min_age", "eligibility.max_age")
     )
     if low is not None and high is not None and low > high:
         errors["eligibility.min_age"] = _("The youngest age is above the oldest.")
@@ -331,7 +384,13 @@ def read_capacity(
     (the published capacity) must say how many are open."""
     message = _("Enter a whole number, 0 or more, or leave it empty.")
     counts = {
-        key: _whole(clean_text(form.get(f"capacity.{key}")), f"capacity.{key}", errors, message)
+        key: _whole(
+            clean_text(form.get(f"capacity.{key}")),
+            f"capacity.{key}",
+            errors,
+            message,
+            MAX_CAPACITY,
+        )
         for key in ("available", "total")
     }
     if counts["available"] is None and counts["total"] is None:
@@ -366,8 +425,9 @@ def _category(
     subcategories = [s for s in kinds if f"{category}.{s}" in chosen]
     if len(subcategories) < len(set(chosen)):
         errors["subcategories"] = _("Choose kinds of the category chosen above only.")
-    if set(subcategories) == set(current.get("subcategories") or []):
-        subcategories = list(current["subcategories"])  # the same kinds, in the listing's order
+    published = current.get("subcategories") or []  # none for a new listing
+    if set(subcategories) == set(published):
+        subcategories = list(published)  # the same kinds, in the listing's order
     return category, subcategories
 
 
@@ -464,6 +524,7 @@ def read_form(
         )
     read["capacity"] = read_capacity(form, errors, doc.get("capacity"))
     read["attributes"] = read_facts(form, current)
+    _lengths(form, errors)
     changes = {
         name: read[name] for name in fields if name in read and _changed(current, name, read[name])
     }

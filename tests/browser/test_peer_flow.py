@@ -371,3 +371,68 @@ def test_a_share_link_of_where_and_needs_opens_the_public_search_with_those(
     expect(fresh_page.get_by_label(BARRIER[1], exact=True)).not_to_be_checked()
     expect(fresh_page.get_by_label(VALUE[1], exact=True)).to_have_value("")
     assert fresh_page.evaluate("() => sessionStorage.length") == 0
+
+
+def test_a_share_link_with_her_situation_posts_it_and_no_address_carries_it(
+    page, fresh_page, page_without_js, live_app
+):
+    open_page(page, "/peer")
+    _fill_profile(page, {BARRIER[0]: "Require", "on_moud": "Prefer"}, VALUE)
+    page.locator("summary", has_text="Share link").click()
+    parts = page.locator("#share, #share-sensitive")
+    for part in ("Where", "Needs", "Situation"):
+        parts.get_by_label(part, exact=True).check()
+    _settle(
+        page,
+        lambda: page.locator("#share-sensitive").get_by_label("What matters", exact=True).check(),
+        ("share", "values"),
+    )
+    share = urlsplit(page.locator("#share-url").input_value())
+    # Where and what in the query; her situation and values in the fragment, which a browser
+    # never sends: the search page's script posts them.
+    assert parse_qsl(share.query) == [("near", ZIP), ("needs", NEED[0])]
+    assert parse_qsl(share.fragment) == [
+        ("barriers", f"{BARRIER[0]}:require"),
+        ("barriers", "on_moud"),
+        ("values", f"{VALUE[0]}:require"),
+    ]
+    expect(page.locator(".share .warning")).to_be_visible()
+
+    start = len(live_app.log_lines)
+    sent = []
+    fresh_page.on("request", lambda r: sent.append((r.method, r.url, r.post_data or "")))
+    with fresh_page.expect_response(
+        lambda r: r.request.method == "POST" and urlsplit(r.url).path == "/search"
+    ):
+        fresh_page.goto(share.geturl())
+    expect(fresh_page.locator("main h1")).to_have_text("Places that fit")
+    profile = {
+        "location": {"postal_code": ZIP},
+        "needs": [NEED[0]],
+        "barriers": {BARRIER[0]: "require", "on_moud": "prefer"},
+        "values": {VALUE[0]: "require"},
+    }
+    api = _match(live_app, profile)
+    assert api["results"], "a profile with places to show"
+    expect(fresh_page.locator("li.result h3 a")).to_have_text([r["name"] for r in api["results"]])
+    fresh_page.locator("summary", has_text="Filters").click()
+    expect(fresh_page.get_by_label(vocab.BARRIERS["on_moud"].label, exact=True)).to_be_checked()
+    expect(fresh_page.get_by_label(VALUE[1], exact=True)).to_have_value(f"{VALUE[0]}:require")
+    assert urlsplit(fresh_page.url).fragment == ""
+    [posted] = [body for method, _url, body in sent if method == "POST"]
+    assert ("barriers", "on_moud") in parse_qsl(posted)
+    for _method, url, _body in sent:
+        for secret in (BARRIER[0], "on_moud", VALUE[0]):
+            assert secret not in url, url
+    lines = live_app.log_lines[start:]
+    assert any('"POST /search HTTP/1.1" 200' in line for line in lines), lines
+    for line in lines:
+        for secret in (BARRIER[0], "on_moud", VALUE[0]):
+            assert secret not in line, line
+
+    # Without JavaScript the link opens with its shareable part alone.
+    open_page(page_without_js, share.geturl())
+    plain = _match(live_app, {"location": {"postal_code": ZIP}, "needs": [NEED[0]]})
+    expect(page_without_js.locator("li.result h3 a")).to_have_text(
+        [r["name"] for r in plain["results"]]
+    )

@@ -275,12 +275,13 @@ def test_a_share_link_holds_only_the_parts_ticked(client):
         in text(html)
     )
     assert "Careful: anyone who sees this link" not in html
-    # Her situation only when ticked, and then with a warning.
+    # Her situation only when ticked, and then with a warning; in the fragment, which a browser
+    # never sends to a server (the search page's script posts it).
     ticked = client.post("/peer", data=her_form(("share", "where"), ("share", "barriers")))
     html = ticked.get_data(as_text=True)
     url = unescape(re.search(r'id="share-url" readonly value="([^"]+)"', html)[1])
     assert url == (
-        "http://localhost/search?near=94110&barriers=no_vehicle&barriers=needs_childcare"
+        "http://localhost/search?near=94110#barriers=no_vehicle&barriers=needs_childcare"
         "&barriers=on_moud"
     )
     assert "Situation: No car, Needs childcare, On methadone, buprenorphine or naltrexone" in text(

@@ -217,7 +217,9 @@ def test_bad_fields_are_each_named_by_their_dotted_path(directory, client):
         headers=bearer(directory, "ana"),
     )
     assert _error(response, 422)["fields"] == {
-        "changes.available": ["Must be greater than or equal to 0."]
+        "changes.available": [
+            "Must be greater than or equal to 0 and less than or equal to 100000."
+        ]
     }
     response = client.post(
         "/api/v1/submissions", json={"kind": "teleport"}, headers=bearer(directory, "ana")

@@ -2,12 +2,51 @@
    - "Use my location" buttons ([data-locate=<input id>]) put "lat,lon" into the input.
    - "Print" buttons ([data-print]) print the page.
    - The results map (#map, when Leaflet is loaded) shows the numbered results that have a
-     street address, and the person's place; tiles only when the site names a tile server. */
+     street address, and the person's place; tiles only when the site names a tile server.
+   - A share link's private part (situation, what matters, languages) is its fragment
+     ("#barriers=on_moud"), which a browser never sends: on the search page it is set on the
+     filter form, taken out of the address, and the form is posted, so it reaches no log.
+     Without this file such a link opens with its shareable part (the query) alone. */
 (function () {
   "use strict";
 
   // About 100 m: enough to find what is near, no more precise than a person needs to share.
   var COORDINATE_DECIMALS = 3;
+  // What a share link may carry in its fragment: the fields the search form posts, never GETs.
+  var PRIVATE_FIELDS = ["barriers", "values", "languages"];
+
+  function choose(form, name, value) {
+    var found = false;
+    form.querySelectorAll('[name="' + name + '"]').forEach(function (control) {
+      if (control.type === "checkbox" && control.value === value) {
+        control.checked = found = true;
+      } else if (control.tagName === "SELECT") {
+        Array.prototype.forEach.call(control.options, function (option) {
+          if (option.value === value) { control.value = value; found = true; }
+        });
+      }
+    });
+    if (!found) {
+      // A choice this form has no control for ("no_vehicle:require"): posted as it is.
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = name;
+      hidden.value = value;
+      form.appendChild(hidden);
+    }
+  }
+
+  function postSharedFragment(form) {
+    var pairs = [];
+    new URLSearchParams(window.location.hash.slice(1)).forEach(function (value, name) {
+      if (PRIVATE_FIELDS.indexOf(name) >= 0 && value) { pairs.push([name, value]); }
+    });
+    if (!pairs.length) { return; }
+    // Out of the address, so that the history and a copied address do not keep them either.
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    pairs.forEach(function (pair) { choose(form, pair[0], pair[1]); });
+    form.submit();
+  }
 
   function locate(button) {
     var input = document.getElementById(button.dataset.locate);
@@ -64,6 +103,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    var search = document.querySelector('form.search-form[method="post"]');
+    if (search) {
+      postSharedFragment(search);
+    }
     if (navigator.geolocation) {
       document.querySelectorAll("[data-locate]").forEach(locate);
     }
