@@ -291,31 +291,34 @@ def stats_command() -> None:
 @click.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rebuild the search index from the store (searches use the old one until it is done)."""
+    """Rebuild the search indexes from the store: the engine's, then its fallback's (searches
+    use the old ones until each is done)."""
     from resdir import search
 
     _require_tables()
     console = _console()
-    engine = search.engine()
+    for engine in search.engines():
 
-    def progress(docs, total):
-        return track(
-            docs,
-            total=total,
-            description=f"indexing ({engine.name})",
-            console=console,
-            disable=not console.is_terminal or bool(os.environ.get("CI")),
-            transient=True,
-        )
+        def progress(docs, total, name=engine.name):
+            return track(
+                docs,
+                total=total,
+                description=f"indexing ({name})",
+                console=console,
+                disable=not console.is_terminal or bool(os.environ.get("CI")),
+                transient=True,
+            )
 
-    started = time.perf_counter()
-    try:
-        with store.session() as session:
-            count = search.rebuild(engine, session, progress)
-    except (search.SearchUnavailable, search.DocumentsRefused) as exc:
-        raise click.ClickException(f"reindex failed, the old index still serves: {exc}") from exc
-    seconds = time.perf_counter() - started
-    click.echo(f"indexed {count} published listings ({engine.name}) in {seconds:.1f} s")
+        started = time.perf_counter()
+        try:
+            with store.session() as session:
+                count = search.rebuild(engine, session, progress)
+        except (search.SearchUnavailable, search.DocumentsRefused) as exc:
+            raise click.ClickException(
+                f"reindex failed, the old index still serves: {exc}"
+            ) from exc
+        seconds = time.perf_counter() - started
+        click.echo(f"indexed {count} published listings ({engine.name}) in {seconds:.1f} s")
 
 
 QUERY_STRING = re.compile(r"\?\S*")

@@ -22,7 +22,13 @@ DEFAULTS = {
     "ELASTICSEARCH_USERNAME": "",
     "ELASTICSEARCH_PASSWORD": "",
     "ELASTICSEARCH_CA_CERTS": "",
+    # Per request of command-line work (rebuilds, ingest's sync); bulk loads wait longer.
     "ELASTICSEARCH_TIMEOUT_SECONDS": 10.0,
+    # A search's whole work on the cluster (the outbox sync before it, the query, the
+    # documents) ends within this, or the search degrades: well inside a worker's timeout.
+    "ELASTICSEARCH_BUDGET_SECONDS": 1.0,
+    # After a failed call, a process's searches skip the cluster for this long, then try again.
+    "ELASTICSEARCH_RECHECK_SECONDS": 5.0,
     # "offline" (ZIP and city centroids shipped with the zipcodes package), or
     # "nominatim:<url>" / "pelias:<url>" for a self-hosted geocoder behind a cache and rate limit.
     "GEOCODER": "offline",
@@ -59,6 +65,7 @@ DEFAULTS = {
     "API_RATE_LIMIT_STORAGE": "memory",
 }
 AUTO_PUBLISH_KINDS = ("capacity", "verify")
+MAX_BUDGET_SECONDS = 10  # a third of gunicorn's default worker timeout
 SEARCH_ENGINES = ("embedded", "elasticsearch")
 GEOCODER_PATTERN = re.compile(r"^(offline|(nominatim|pelias):https?://\S+)$")
 
@@ -86,9 +93,16 @@ def validate(config: dict) -> None:
         "GEOCODER_MIN_DELAY_SECONDS",
         "GEOCODER_TIMEOUT_SECONDS",
         "ELASTICSEARCH_TIMEOUT_SECONDS",
+        "ELASTICSEARCH_RECHECK_SECONDS",
     ):
         if not isinstance(config[key], int | float) or config[key] < 0:
             errors.append(f"RESDIR_{key} must be a number of seconds")
+    budget = config["ELASTICSEARCH_BUDGET_SECONDS"]
+    if not isinstance(budget, int | float) or not 0 < budget <= MAX_BUDGET_SECONDS:
+        errors.append(
+            f"RESDIR_ELASTICSEARCH_BUDGET_SECONDS must be more than 0 and at most "
+            f"{MAX_BUDGET_SECONDS} seconds (a search must end well inside a worker's timeout)"
+        )
     for key in (
         "STALE_DAYS",
         "INVITATION_DAYS",

@@ -84,18 +84,22 @@ def result(doc: dict, sdoc: dict, plan, evaluation, profile: dict, stale_days: i
 
 
 def _search(engine, session: Session, plan, offset: int, limit: int, reveal: str | None):
-    """Return a page (and one more id, to know if another follows) and its search documents."""
-    search.sync(engine, session)
-    found = engine.search(plan, offset, limit + 1, reveal)
-    return found, engine.documents(found.ids[:limit])
+    """Return a page (and one more id, to know if another follows) and its search documents,
+    within the search budget (RESDIR_ELASTICSEARCH_BUDGET_SECONDS)."""
+    with search.budget(current_app.config["ELASTICSEARCH_BUDGET_SECONDS"]):
+        search.sync(engine, session)
+        found = engine.search(plan, offset, limit + 1, reveal)
+        return found, engine.documents(found.ids[:limit])
 
 
 def match(profile: dict, session: Session, now: datetime) -> dict:
     """Return the listings that fit a validated profile, best first, with what was hidden;
     a listing verified more than the app's RESDIR_STALE_DAYS ago says "call to confirm".
 
-    While Elasticsearch is unreachable the embedded index answers, if the store has one, and
-    the answer says it is `degraded`; without one, SearchUnavailable propagates.
+    While Elasticsearch is unreachable, or does not answer within the search budget, the
+    embedded index answers, if the store has one, and the answer says it is `degraded`; without
+    one, SearchUnavailable propagates. An index the store is too busy to bring up to date
+    answers as it stands.
     """
     plan = compile_plan(profile, now, search.load_stops(session))
     offset, limit = decode_cursor(profile.get("cursor")), profile["limit"]

@@ -6,15 +6,25 @@ with the qualifying listings in score order, the hidden counts by reason and fac
 its position in the store's `index_state`, so an engine that was down catches up where it
 stopped. With Elasticsearch configured and the store in SQLite, the embedded index is kept too,
 as the fallback that answers while the cluster is unreachable.
+
+Any number of workers and processes sync at once: each outbox entry is a version of its listing,
+an index never takes an older version over a newer one, and positions only move forward. A
+search runs within a budget (`budget`): the engines' calls give up when it is spent, and nothing
+waits long for the store's write lock.
 """
 
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from resdir import geo, listings, store
@@ -24,11 +34,22 @@ from resdir.search.documents import build
 EXTENSION = "resdir.search"
 _STOPS: dict = {}  # database URL -> (version of its stops, Stops)
 SYNC_BATCH = 2000
+# Within a search: smaller batches, so that a backlog (after an outage) is applied a batch at a
+# time by the searches that follow, each within its budget, each batch's position kept.
+SEARCH_SYNC_BATCH = 100
 STOP_GRID_DEGREES = 0.01  # ~1 km cells: a stop within 800 m is in a cell's neighbourhood
+# Within a search, how long to wait for the store's write lock (held for seconds by an ingest)
+# before answering from the index as it stands.
+LOCK_WAIT_SECONDS = 0.25
+_DEADLINE: ContextVar[float | None] = ContextVar("search_deadline", default=None)
 
 
 class SearchUnavailable(RuntimeError):
     """The search engine cannot be reached (or keeps failing) for now; the outbox waits."""
+
+
+class StoreBusy(RuntimeError):
+    """Another writer holds the store's write lock, and the search that wanted it cannot wait."""
 
 
 class DocumentsRefused(RuntimeError):
@@ -50,16 +71,27 @@ class CandidateSet:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
+@dataclass
+class Changes:
+    """The outbox entries after an index's position, as writes: each listing once, with the
+    last entry that changed it as its version."""
+
+    last: int  # the last outbox entry they hold
+    docs: list[tuple[dict, int]]  # (search document, version) of listings published now
+    gone: list[tuple[str, int]]  # (listing id, version) of listings no longer published
+
+    def __len__(self) -> int:
+        return len(self.docs) + len(self.gone)
+
+
 class SearchEngine(Protocol):
     """What every search engine does."""
 
     name: str
 
-    def index(self, docs: list[dict]) -> None:
-        """Add or replace search documents."""
-
-    def delete(self, ids: list[str]) -> None:
-        """Remove listings from the index."""
+    def catch_up(self, session: Session) -> int:
+        """Apply the next outbox entries this index has not seen (`pending`) and move its
+        position past them; return how many listings changed (0: nothing to do now)."""
 
     def rebuild(self, docs: Iterable[dict], position: int) -> None:
         """Replace the whole index with these documents, which hold the outbox up to
@@ -77,9 +109,6 @@ class SearchEngine(Protocol):
 
     def position(self) -> int:
         """Return the last outbox entry this engine has applied."""
-
-    def advance(self, position: int) -> None:
-        """Record the last outbox entry applied."""
 
 
 class Stops:
@@ -112,6 +141,54 @@ class Stops:
         return self.nearest_metres(point) is not None
 
 
+@contextmanager
+def budget(seconds: float) -> Iterator[None]:
+    """Run a search's engine work within `seconds`: each Elasticsearch call waits at most what
+    is left, and the store's write lock is waited for at most LOCK_WAIT_SECONDS."""
+    token = _DEADLINE.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def remaining() -> float | None:
+    """Return the seconds left of the running search's budget (None: no search, no budget)."""
+    deadline = _DEADLINE.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
+def _locked(exc: OperationalError) -> bool:
+    return "locked" in str(exc.orig) or "busy" in str(exc.orig)
+
+
+@contextmanager
+def writing(db: Engine, patient: bool = False) -> Iterator[Connection]:
+    """Begin a store transaction that holds the write lock from its start (SQLite: BEGIN
+    IMMEDIATE), so that two writers take turns and each reads what the other committed; within
+    a search's budget, unless `patient`, wait for the lock at most LOCK_WAIT_SECONDS, then
+    raise StoreBusy."""
+    if db.dialect.name != "sqlite":
+        with db.begin() as connection:
+            yield connection
+        return
+    hurried = remaining() is not None and not patient
+    with db.connect() as connection:
+        waits = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        if hurried:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(LOCK_WAIT_SECONDS * 1000)}")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except OperationalError as exc:
+            if hurried and _locked(exc):
+                raise StoreBusy("another writer holds the store") from exc
+            raise
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {waits}")
+        yield connection
+        connection.commit()
+
+
 def load_stops(session: Session) -> Stops:
     """Return the present transit stops of the store (kept while the stops do not change)."""
     present = select(store.TransitStop.lat, store.TransitStop.lon).where(store.TransitStop.present)
@@ -122,10 +199,11 @@ def load_stops(session: Session) -> Stops:
             ).where(store.TransitStop.present)
         ).one()
     )
-    cached = _STOPS.get(session.bind.url)
+    url = session.get_bind().engine.url
+    cached = _STOPS.get(url)
     if cached is None or cached[0] != version:
         rows = session.execute(present).all()
-        cached = _STOPS[session.bind.url] = (version, Stops([(lat, lon) for lat, lon in rows]))
+        cached = _STOPS[url] = (version, Stops([(lat, lon) for lat, lon in rows]))
     return cached[1]
 
 
@@ -136,27 +214,42 @@ def search_document(doc: dict, stops: Stops) -> dict:
     return build(doc, metres)
 
 
-def read_position(db: Engine, key: str) -> int:
+def read_position(bind: Engine | Connection, key: str) -> int:
     """Return the last outbox entry the index named `key` has applied (0: none)."""
-    with db.connect() as connection:
+    with bind.connect() if isinstance(bind, Engine) else nullcontext(bind) as connection:
         found = connection.scalar(
             select(store.IndexState.position).where(store.IndexState.engine == key)
         )
     return found or 0
 
 
-def write_position(db: Engine, key: str, position: int | None) -> None:
-    """Record the last outbox entry the index named `key` has applied (None: forget it)."""
+def last_entry(db: Engine) -> int:
+    """Return the outbox's last entry (0: empty)."""
+    with db.connect() as connection:
+        return connection.scalar(select(func.max(store.OutboxEntry.seq))) or 0
+
+
+def advance_position(connection: Connection, key: str, position: int) -> None:
+    """Record that the index named `key` has applied the outbox up to `position`, unless it
+    is recorded further already: a slower worker never moves a position back."""
     table = store.IndexState.__table__
-    with db.begin() as connection:
-        if position is None:
-            connection.execute(table.delete().where(table.c.engine == key))
-            return
-        changed = connection.execute(
-            update(table).where(table.c.engine == key).values(position=position)
-        ).rowcount
-        if not changed:
-            connection.execute(insert(table).values(engine=key, position=position))
+    dialect = sqlite if connection.dialect.name == "sqlite" else postgresql
+    statement = dialect.insert(table).values(engine=key, position=position)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.engine],
+            set_={"position": statement.excluded.position},
+            where=table.c.position < statement.excluded.position,
+        )
+    )
+
+
+def set_position(connection: Connection, key: str, position: int | None) -> None:
+    """Record exactly where the index named `key` stands, as a rebuild does (None: forget it)."""
+    table = store.IndexState.__table__
+    connection.execute(delete(table).where(table.c.engine == key))
+    if position is not None:
+        advance_position(connection, key, position)
 
 
 def published_documents(session: Session, stops: Stops, ids: list[str]) -> Iterable[dict]:
@@ -169,28 +262,39 @@ def published_documents(session: Session, stops: Stops, ids: list[str]) -> Itera
                 yield search_document(doc, stops)
 
 
+def pending(session: Session, position: int) -> Changes | None:
+    """Return the next outbox entries after `position` as index writes (None: there are none)."""
+    rows = session.execute(
+        select(store.OutboxEntry.seq, store.OutboxEntry.listing_id)
+        .where(store.OutboxEntry.seq > position)
+        .order_by(store.OutboxEntry.seq)
+        .limit(SYNC_BATCH if remaining() is None else SEARCH_SYNC_BATCH)
+    ).all()
+    if not rows:
+        return None
+    versions = {listing_id: seq for seq, listing_id in rows}  # the last entry of each wins
+    docs = list(published_documents(session, load_stops(session), list(versions)))
+    live = {d["id"] for d in docs}
+    return Changes(
+        rows[-1][0],
+        [(d, versions[d["id"]]) for d in docs],
+        [(i, v) for i, v in versions.items() if i not in live],
+    )
+
+
 def sync(engine: SearchEngine, session: Session) -> int:
-    """Apply the outbox entries the engine has not seen; return how many listings changed."""
-    stops = None
+    """Apply the outbox entries the engine has not seen; return how many listings changed.
+
+    Within a search's budget, stop when it is spent: the search answers from the index as it
+    stands (an Elasticsearch search then degrades), and the next one goes on from there.
+    """
     changed = 0
-    while True:
-        position = engine.position()
-        rows = session.execute(
-            select(store.OutboxEntry.seq, store.OutboxEntry.listing_id)
-            .where(store.OutboxEntry.seq > position)
-            .order_by(store.OutboxEntry.seq)
-            .limit(SYNC_BATCH)
-        ).all()
-        if not rows:
-            return changed
-        stops = stops or load_stops(session)
-        ids = list(dict.fromkeys(listing_id for _, listing_id in rows))
-        live = list(published_documents(session, stops, ids))
-        engine.index(live)
-        indexed = {d["id"] for d in live}
-        engine.delete([i for i in ids if i not in indexed])
-        engine.advance(rows[-1][0])
-        changed += len(ids)
+    while applied := engine.catch_up(session):
+        changed += applied
+        left = remaining()
+        if left is not None and left <= 0:
+            break
+    return changed
 
 
 Progress = Callable[[Iterable[dict], int], Iterable[dict]]

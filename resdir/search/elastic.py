@@ -8,9 +8,16 @@ every earlier condition"; the qualifying listings as a post filter, with facets 
 them; the score as function_score decays and filter weights shaped as `resdir.matching.rules`
 computes it. Elasticsearch scores are 32-bit floats, so the rules re-score the leading hits
 exactly, fetching further (search_after) until no hit left behind could still reach the page.
+
+Within a search's budget (`resdir.search.budget`) every call waits at most what is left of it and
+is not retried; a call that fails marks the cluster down for RESDIR_ELASTICSEARCH_RECHECK_SECONDS,
+during which this process's searches go straight to the fallback.
 """
 
 import logging
+import os
+import re
+import socket
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -18,6 +25,7 @@ from contextlib import contextmanager
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from resdir import vocab
 from resdir.matching import plan as plans
@@ -28,8 +36,13 @@ from resdir.search import (
     CandidateSet,
     DocumentsRefused,
     SearchUnavailable,
+    StoreBusy,
+    advance_position,
+    pending,
     read_position,
-    write_position,
+    remaining,
+    set_position,
+    writing,
 )
 
 log = logging.getLogger(__name__)
@@ -84,11 +97,18 @@ BUILD_SETTINGS = {
     "number_of_replicas": 0,
 }
 SHARDS = 1  # scores are not BM25, so one shard ranks as many would; split it when it grows
+# How long a deleted document's version is remembered (Elasticsearch's default is 60 s): a write
+# older than the delete, from a worker that lagged behind, is refused for that long.
+GC_DELETES = "1h"
 BULK_CHUNK = 1000
 BULK_RETRIES = 5  # per document rejected with 429 (the cluster is busy), with backoff
+# Command-line work only (rebuilds, ingest's sync): a search's calls fit its budget instead.
 BULK_TIMEOUT_SECONDS = 120
+RETRIES = 2  # by the client, for command-line work
+HEALTH_WAIT = "60s"  # for a rebuilt index's shards to start
 UNAVAILABLE = (401, 403, 408, 429)  # with every 5xx: the cluster cannot serve us now
 RETRY_STATUSES = (429, 502, 503, 504)  # retried by the client before giving up
+CONFLICT = 409  # a write older than the indexed version: refused, as it should be
 FETCH_MARGIN = 20  # hits fetched beyond the page, for the exact re-scoring
 TIE_BATCH = 1000  # hits fetched at once when scores near the page's end are too close to call
 # A 32-bit score is within this of the rules' score; a hit scored this much below the page's
@@ -115,7 +135,7 @@ def client(config: dict) -> Elasticsearch:
     return Elasticsearch(
         config["ELASTICSEARCH_URL"],
         request_timeout=config["ELASTICSEARCH_TIMEOUT_SECONDS"],
-        max_retries=2,
+        max_retries=RETRIES,
         retry_on_status=RETRY_STATUSES,
         retry_on_timeout=True,
         **options,
@@ -136,31 +156,75 @@ def search_document(source: dict) -> dict:
     return {k: v for k, v in source.items() if k not in DERIVED}
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
 class ElasticEngine:
     """Search on an Elasticsearch cluster, through an alias; positions live in the store."""
 
     name = "elasticsearch"
 
-    def __init__(self, es: Elasticsearch, alias: str, db: Engine):
+    def __init__(
+        self, es: Elasticsearch, alias: str, db: Engine, timeout: float, recheck_seconds: float
+    ):
         self.es = es
         self.alias = alias
         self.db = db
-        self._index: str | None = None  # the index behind the alias, as last resolved
+        self.timeout = timeout
+        self.recheck_seconds = recheck_seconds
+        self._down_until = 0.0  # monotonic time until which searches do not try the cluster
+        # The indexes rebuilds make (and the first, empty one): any not behind the alias is an
+        # orphan, unless its build is still running.
+        self._built = re.compile(rf"{re.escape(alias)}-(\d{{14}}-[0-9a-f]{{8}}|initial)")
 
     @classmethod
     def from_config(cls, config: dict, db: Engine) -> "ElasticEngine":
         """Return the engine of an app's configuration."""
-        return cls(client(config), config["ELASTICSEARCH_INDEX"], db)
+        return cls(
+            client(config),
+            config["ELASTICSEARCH_INDEX"],
+            db,
+            config["ELASTICSEARCH_TIMEOUT_SECONDS"],
+            config["ELASTICSEARCH_RECHECK_SECONDS"],
+        )
+
+    def _client(self, bulk: bool = False) -> Elasticsearch:
+        """Return the client for the next call. Within a search: one that waits at most what is
+        left of its budget and never retries, and none while the cluster is marked down.
+        Otherwise (the command line) the configured one, or a patient one for bulk loads."""
+        left = remaining()
+        if left is None:
+            return self.es.options(request_timeout=BULK_TIMEOUT_SECONDS) if bulk else self.es
+        if time.monotonic() < self._down_until:
+            raise SearchUnavailable(
+                f"Elasticsearch failed less than {self.recheck_seconds:g} s ago; not tried yet"
+            )
+        if left <= 0:
+            raise SearchUnavailable("the search's time for Elasticsearch ran out")
+        return self.es.options(
+            request_timeout=min(left, self.timeout), max_retries=0, retry_on_timeout=False
+        )
 
     @contextmanager
     def _reachable(self) -> Iterator[None]:
-        """Turn "cannot reach or use the cluster now" into SearchUnavailable."""
+        """Turn "cannot reach or use the cluster now" into SearchUnavailable, and remember it
+        for RESDIR_ELASTICSEARCH_RECHECK_SECONDS (this process's searches do not wait for the
+        cluster again meanwhile)."""
         try:
             yield
         except TransportError as exc:
+            self._down_until = time.monotonic() + self.recheck_seconds
             raise SearchUnavailable(f"Elasticsearch is unreachable: {exc}") from exc
         except ApiError as exc:
             if exc.meta.status in UNAVAILABLE or exc.meta.status >= 500:
+                self._down_until = time.monotonic() + self.recheck_seconds
                 # Its status and error type only: a reason may quote the query, which holds
                 # what a person told about themselves, and this message is logged.
                 raise SearchUnavailable(
@@ -177,7 +241,7 @@ class ElasticEngine:
         """Return the index the alias points at, or None when there is none."""
         with self._reachable():
             try:
-                found = self.es.indices.get_alias(name=self.alias)
+                found = self._client().indices.get_alias(name=self.alias)
             except NotFoundError:
                 return None
         return next(iter(found))
@@ -186,12 +250,15 @@ class ElasticEngine:
         stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
         return f"{self.alias}-{stamp}-{uuid.uuid4().hex[:8]}"
 
-    def _create(self, index: str, settings: dict, aliased: bool) -> None:
-        body = {"settings": {"number_of_shards": SHARDS, **settings}, "mappings": MAPPING}
+    def _create(self, index: str, settings: dict, aliased: bool, meta: dict | None = None) -> None:
+        body = {
+            "settings": {"number_of_shards": SHARDS, "gc_deletes": GC_DELETES, **settings},
+            "mappings": {"_meta": meta, **MAPPING} if meta else MAPPING,
+        }
         if aliased:
             body["aliases"] = {self.alias: {}}
         with self._reachable():
-            self.es.indices.create(index=index, **body)
+            self._client().indices.create(index=index, **body)
 
     def _live_index(self) -> str:
         """Return the index behind the alias, creating an empty one the first time: the outbox,
@@ -209,31 +276,58 @@ class ElasticEngine:
                 raise SearchUnavailable(
                     f"index {first} exists without the alias {self.alias}; run resdir reindex"
                 )
-        self._index = index
         return index
+
+    def _uuid(self, index: str) -> str:
+        with self._reachable():
+            found = self._client().indices.get_settings(index=index, name="index.uuid")
+        return found[index]["settings"]["index"]["uuid"]
+
+    def _remove_orphans(self) -> None:
+        """Delete the indexes interrupted rebuilds left (named as rebuilds name them, not behind
+        the alias), except those whose build still runs in a process of this host."""
+        with self._reachable():
+            found = self._client().indices.get(
+                index=f"{self.alias}-*", expand_wildcards="all", allow_no_indices=True
+            )
+        here = socket.gethostname()
+        for index, entry in found.items():
+            if not self._built.fullmatch(index) or self.alias in entry.get("aliases", {}):
+                continue
+            builder = (entry.get("mappings", {}).get("_meta") or {}).get("build") or {}
+            if builder.get("host") == here and _alive(builder.get("pid", 0)):
+                log.info("index %s is being built by process %s", index, builder["pid"])
+                continue
+            log.info("deleting index %s, left by an interrupted rebuild", index)
+            with self._reachable():
+                self._client().indices.delete(index=index, ignore_unavailable=True)
+            with writing(self.db) as connection:
+                set_position(connection, self._key(index), None)
 
     # -- writing -----------------------------------------------------------------------------
 
     def _bulk(self, actions: Iterable[dict]) -> list[tuple[str, int, str]]:
-        """Send actions in chunks; return the documents refused, each with status and reason."""
+        """Send actions in chunks; return the documents refused, each with status and reason
+        (a delete of what is not there, or a write older than the indexed one, is no refusal)."""
         refused = []
-        es = self.es.options(request_timeout=BULK_TIMEOUT_SECONDS)
+        hurried = remaining() is not None
         with self._reachable():
             for ok, item in helpers.streaming_bulk(
-                es,
+                self._client(bulk=True),
                 actions,
                 chunk_size=BULK_CHUNK,
-                max_retries=BULK_RETRIES,
+                max_retries=0 if hurried else BULK_RETRIES,  # a search cannot wait for backoff
                 initial_backoff=1,
                 raise_on_error=False,
             ):
                 if not ok:
                     (result,) = item.values()
-                    if result.get("status") == 404 and "error" not in result:
-                        continue  # deleting what is not there
+                    status = result.get("status", 0)
+                    if (status == 404 and "error" not in result) or status == CONFLICT:
+                        continue
                     error = result.get("error") or {}
                     reason = error.get("reason", str(error)) if isinstance(error, dict) else error
-                    refused.append((result.get("_id"), result.get("status", 0), reason))
+                    refused.append((result.get("_id"), status, reason))
         return refused
 
     def _write(self, actions: list[dict]) -> None:
@@ -247,60 +341,91 @@ class ElasticEngine:
         for listing_id, status, reason in refused:
             log.error("search index refused listing %s (%s): %s", listing_id, status, reason)
         with self._reachable():
-            self.es.indices.refresh(index=self.alias)
+            self._client().indices.refresh(index=self.alias)
 
-    def index(self, docs: list[dict]) -> None:
-        """Add or replace search documents."""
-        if docs:
-            self._write(
-                [{"_index": self.alias, "_id": d["id"], "_source": es_document(d)} for d in docs]
-            )
-
-    def delete(self, ids: list[str]) -> None:
-        """Remove listings from the index."""
-        if ids:
-            self._write([{"_op_type": "delete", "_index": self.alias, "_id": i} for i in ids])
+    def catch_up(self, session: Session) -> int:
+        """Apply the next outbox entries, each written with its outbox entry as an external
+        version: Elasticsearch refuses a write older than the version it holds, so workers
+        replaying the same entries never bring an older document back (nor a deleted one, for
+        GC_DELETES). Within a search, when the store is too busy to record the position, stop
+        here: the next sync applies these entries again, harmlessly."""
+        index = self._live_index()
+        changes = pending(session, read_position(self.db, self._key(index)))
+        if changes is None:
+            return 0
+        external = {"_index": self.alias, "version_type": "external"}
+        self._write(
+            [
+                {**external, "_id": doc["id"], "version": version, "_source": es_document(doc)}
+                for doc, version in changes.docs
+            ]
+            + [
+                {**external, "_op_type": "delete", "_id": listing_id, "version": version}
+                for listing_id, version in changes.gone
+            ]
+        )
+        try:
+            with writing(self.db) as connection:
+                advance_position(connection, self._key(index), changes.last)
+        except StoreBusy:
+            log.info("the store is busy: the position of %s moves at the next sync", index)
+            return 0
+        return len(changes)
 
     def rebuild(self, docs: Iterable[dict], position: int) -> None:
         """Load a fresh index and swap the alias to it; on any failure delete it, leaving the
-        alias and the index behind it as they were."""
+        alias and the index behind it as they were. Indexes that interrupted rebuilds left
+        behind are deleted first. Every document is written at version `position`, so the
+        outbox entries after it replace them and those before it cannot."""
+        self._remove_orphans()
         index = self._new_name()
-        self._create(index, BUILD_SETTINGS, aliased=False)
+        builder = {"build": {"host": socket.gethostname(), "pid": os.getpid()}}
+        self._create(index, BUILD_SETTINGS, aliased=False, meta=builder)
         try:
+            created = self._uuid(index)
             refused = self._bulk(
-                {"_index": index, "_id": d["id"], "_source": es_document(d)} for d in docs
+                {
+                    "_index": index,
+                    "_id": d["id"],
+                    "_source": es_document(d),
+                    "version": position,
+                    "version_type": "external",
+                }
+                for d in docs
             )
             if refused:
                 raise DocumentsRefused(refused)
             with self._reachable():
-                self.es.indices.put_settings(index=index, settings=LIVE_SETTINGS)
-                self.es.indices.refresh(index=index)
-                self.es.cluster.health(index=index, wait_for_status="yellow", timeout="60s")
-            write_position(self.db, self._key(index), position)
+                es = self._client(bulk=True)
+                es.indices.put_settings(index=index, settings=LIVE_SETTINGS)
+                es.indices.refresh(index=index)
+                es.cluster.health(index=index, wait_for_status="yellow", timeout=HEALTH_WAIT)
+            if self._uuid(index) != created:
+                # deleted meanwhile (by another rebuild's clean-up) and re-made by the writes
+                raise SearchUnavailable(f"index {index} was deleted while it was loading")
+            with writing(self.db) as connection:
+                set_position(connection, self._key(index), position)
             old = self._resolve()
             actions = [{"add": {"index": index, "alias": self.alias}}]
             if old:
                 actions.insert(0, {"remove": {"index": old, "alias": self.alias}})
             with self._reachable():
-                self.es.indices.update_aliases(actions=actions)
+                self._client().indices.update_aliases(actions=actions)
         except BaseException:
             with self._reachable():
-                self.es.indices.delete(index=index, ignore_unavailable=True)
-            write_position(self.db, self._key(index), None)
+                self._client().indices.delete(index=index, ignore_unavailable=True)
+            with writing(self.db) as connection:
+                set_position(connection, self._key(index), None)
             raise
-        self._index = index
         if old:
             with self._reachable():
-                self.es.indices.delete(index=old, ignore_unavailable=True)
-            write_position(self.db, self._key(old), None)
+                self._client().indices.delete(index=old, ignore_unavailable=True)
+            with writing(self.db) as connection:
+                set_position(connection, self._key(old), None)
 
     def position(self) -> int:
         """Return the last outbox entry the live index has applied."""
         return read_position(self.db, self._key(self._live_index()))
-
-    def advance(self, position: int) -> None:
-        """Record the last outbox entry the live index has applied."""
-        write_position(self.db, self._key(self._index or self._live_index()), position)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -308,26 +433,26 @@ class ElasticEngine:
         """Return the search documents of listings by id."""
         if not ids:
             return {}
-        found = self._read(self.es.mget, ids=ids)
+        found = self._read("mget", ids=ids)
         return {d["_id"]: search_document(d["_source"]) for d in found["docs"] if d.get("found")}
 
     def _zones(self) -> list[str]:
         """Return the time zones the indexed listings are in (the window is read on each)."""
         found = self._read(
-            self.es.search,
+            "search",
             size=0,
             aggs={"zones": {"terms": {"field": "timezone", "size": 1000}}},
             request_cache=True,
         )
         return [b["key"] for b in found["aggregations"]["zones"]["buckets"]]
 
-    def _read(self, call, **body) -> dict:
-        """Run a read of the alias, once more if the index behind it went away meanwhile (an
-        alias swap): a search never fails because of a rebuild."""
+    def _read(self, api: str, **body) -> dict:
+        """Run a read of the alias (`api`: search or mget), once more if the index behind it
+        went away meanwhile (an alias swap): a search never fails because of a rebuild."""
         for _ in range(2):
             with self._reachable():
                 try:
-                    found = call(index=self.alias, **body)
+                    found = getattr(self._client(), api)(index=self.alias, **body)
                 except NotFoundError:
                     continue
             if not found.get("_shards", {}).get("failed"):
@@ -343,7 +468,7 @@ class ElasticEngine:
         want = offset + size
         batch = want + FETCH_MARGIN
         found = self._read(
-            self.es.search,
+            "search",
             **query.body(),
             size=batch,
             sort=SORT,
@@ -363,7 +488,7 @@ class ElasticEngine:
             batch = TIE_BATCH
             more = {"min_score": floor} if floor is not None else {}
             last = self._read(
-                self.es.search,
+                "search",
                 query=query.scored(),
                 post_filter=query.shown(),
                 size=batch,

@@ -8,20 +8,34 @@ ones by the same score, a third counts facets.
 """
 
 import json
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
-from resdir import geo, store, vocab
+from resdir import geo, vocab
 from resdir.matching import plan as plans
 from resdir.matching.plan import Condition, MatchPlan
 from resdir.matching.rules import SCORE_DIGITS, SECONDS_PER_DAY
 from resdir.matching.time import local_week_ranges
-from resdir.search import CandidateSet, read_position, write_position
+from resdir.search import (
+    CandidateSet,
+    StoreBusy,
+    advance_position,
+    last_entry,
+    pending,
+    read_position,
+    set_position,
+    writing,
+)
 from resdir.search.documents import ATTRIBUTE_CODES
+
+log = logging.getLogger(__name__)
 
 SUBCATEGORIES = tuple(f"{c}.{s}" for c, (_, subs) in vocab.NEEDS.items() for s in subs)
 GENDER_CODES = tuple(vocab.GENDERS)
@@ -100,6 +114,7 @@ TABLES = (
 )
 CATEGORIES = tuple(vocab.CATEGORY_LABELS)
 BOX_MARGIN = 1.001  # the box around a search circle errs on the side of too big
+REBUILD_BATCH = 1000  # documents inserted at once by a rebuild
 
 
 def _mask(codes: Iterable[str], order: tuple[str, ...]) -> int:
@@ -128,29 +143,34 @@ class EmbeddedEngine:
         self._ensure()
         return self.engine.begin()
 
+    def _version(self) -> int | None:
+        try:
+            with self.engine.connect() as connection:
+                return connection.execute(text("SELECT version FROM search_meta")).scalar()
+        except OperationalError:
+            return None  # no index yet
+
     def _ensure(self) -> None:
-        if not self._ready:
-            with self.engine.begin() as connection:
-                connection.execute(text("CREATE TABLE IF NOT EXISTS search_meta (version INTEGER)"))
-                version = connection.execute(text("SELECT version FROM search_meta")).scalar()
-                if version != SCHEMA_VERSION:
-                    # An index of another shape is dropped; the outbox, replayed from its start,
-                    # fills the new one (`resdir reindex` does it at once).
-                    for table in TABLES:
-                        connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
-                    connection.execute(text("DELETE FROM search_meta"))
-                    connection.execute(
-                        text("INSERT INTO search_meta VALUES (:v)"), {"v": SCHEMA_VERSION}
-                    )
-                for statement in SCHEMA:
-                    connection.execute(text(statement))
-                if version != SCHEMA_VERSION:
-                    connection.execute(
-                        store.IndexState.__table__.delete().where(
-                            store.IndexState.engine == self.name
-                        )
-                    )
+        if self._ready or self._version() == SCHEMA_VERSION:
             self._ready = True
+            return
+        # One process (re)makes it, the others wait: no search can do without its tables.
+        with writing(self.engine, patient=True) as connection:
+            connection.execute(text("CREATE TABLE IF NOT EXISTS search_meta (version INTEGER)"))
+            version = connection.execute(text("SELECT version FROM search_meta")).scalar()
+            if version != SCHEMA_VERSION:
+                # An index of another shape is dropped; the outbox, replayed from its start,
+                # fills the new one (`resdir reindex` does it at once).
+                for table in TABLES:
+                    connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+                connection.execute(text("DELETE FROM search_meta"))
+                connection.execute(
+                    text("INSERT INTO search_meta VALUES (:v)"), {"v": SCHEMA_VERSION}
+                )
+                set_position(connection, self.name, None)
+            for statement in SCHEMA:
+                connection.execute(text(statement))
+        self._ready = True
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -247,42 +267,48 @@ class EmbeddedEngine:
                     [{"r": rowid, "a": a} for a in doc["area"]],
                 )
 
-    def index(self, docs: list[dict]) -> None:
-        """Add or replace search documents."""
-        if not docs:
-            return
-        with self._connect() as connection:
-            self._remove(connection, [d["id"] for d in docs])
-            self._insert(connection, docs)
-
-    def delete(self, ids: list[str]) -> None:
-        """Remove listings from the index."""
-        if ids:
-            with self._connect() as connection:
-                self._remove(connection, ids)
+    def catch_up(self, session: Session) -> int:
+        """Apply the next outbox entries in one write transaction that reads the position, the
+        outbox and the listings itself (not through `session`): a worker that waited for
+        another finds their work done. Within a search, when another writer holds the store,
+        apply nothing now: the search answers from the index as it stands."""
+        if self.position() >= last_entry(self.engine):
+            return 0  # up to date: no need for the write lock
+        try:
+            with writing(self.engine) as connection:
+                with Session(bind=connection) as reader:
+                    changes = pending(reader, read_position(connection, self.name))
+                if changes is None:
+                    return 0
+                docs = [doc for doc, _ in changes.docs]
+                self._remove(connection, [d["id"] for d in docs] + [i for i, _ in changes.gone])
+                self._insert(connection, docs)
+                advance_position(connection, self.name, changes.last)
+        except StoreBusy:
+            log.info("the store is busy: the embedded index answers as it stands")
+            return 0
+        return len(changes)
 
     def rebuild(self, docs: Iterable[dict], position: int) -> None:
         """Replace the whole index in one transaction: readers see the old one until it commits."""
-        with self._connect() as connection:
+        self._ensure()
+        with writing(self.engine) as connection:
             for table in TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))
             batch = []
             for doc in docs:
                 batch.append(doc)
-                if len(batch) >= 1000:
+                if len(batch) >= REBUILD_BATCH:
                     self._insert(connection, batch)
                     batch = []
             self._insert(connection, batch)
-        self.advance(position)
+            # Exactly where the load was taken: what changed since is replayed from the outbox.
+            set_position(connection, self.name, position)
 
     def position(self) -> int:
         """Return the last outbox entry applied."""
         self._ensure()  # an index of another shape starts again from 0
         return read_position(self.engine, self.name)
-
-    def advance(self, position: int) -> None:
-        """Record the last outbox entry applied."""
-        write_position(self.engine, self.name, position)
 
     def documents(self, ids: list[str]) -> dict[str, dict]:
         """Return the search documents of listings by id."""

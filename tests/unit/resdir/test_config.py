@@ -31,3 +31,11 @@ def test_bad_settings_fail_fast_naming_each_variable():
         create_app({"SEARCH": "solr", "GEOCODER": "google"})
     assert "RESDIR_SEARCH must be one of embedded, elasticsearch" in str(error.value)
     assert "RESDIR_GEOCODER must be" in str(error.value)
+
+
+@pytest.mark.parametrize("budget", [0, 30, "soon"])
+def test_a_search_budget_must_end_well_inside_a_worker_timeout(budget):
+    with pytest.raises(
+        ConfigError, match="RESDIR_ELASTICSEARCH_BUDGET_SECONDS must be more than 0"
+    ):
+        create_app({"ELASTICSEARCH_BUDGET_SECONDS": budget})

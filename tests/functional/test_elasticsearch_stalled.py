@@ -1,0 +1,240 @@
+"""A hung Elasticsearch node: searches degrade within a budget, through Flask and gunicorn.
+
+The node answers through a TCP proxy in the test that can stall: connections stay open and
+accepted, nothing goes through, as with a node stuck in garbage collection or a dead load balancer
+in front of it. Every answer must come well inside gunicorn's worker timeout.
+"""
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from resdir import create_app, listings, store
+from tests.clock import NOW
+from tests.proxy import StallingProxy
+from tests.seed import load_seed
+
+REPO = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+DEGRADED_WITHIN_SECONDS = 3.0
+GUNICORN_WORKER_TIMEOUT = 30  # gunicorn's default, which the issue measured against
+GUNICORN_WORKERS = 2
+WARM_UP_ROUNDS = 20
+RECOVERY_SECONDS = 20.0  # how long a test waits for searches to use the cluster again
+MEETINGS = {"location": {"postal_code": "94110"}, "needs": ["sober_social.meeting"], "limit": 50}
+
+
+def _ids(body: dict) -> list[str]:
+    return [r["id"] for r in body["results"]]
+
+
+@pytest.fixture(scope="module")
+def seed_path(tmp_path_factory) -> Path:
+    """Return a SQLite file holding the demo directory (each test copies it)."""
+    path = tmp_path_factory.mktemp("stalled") / "seed.sqlite3"
+    load_seed(path)
+    return path
+
+
+@pytest.fixture
+def stalled_app(seed_path, tmp_path, elasticsearch_url, elasticsearch_prefix):
+    """Return (app, proxy): the demo directory on the test node reached through a proxy, its
+    index built."""
+    database = tmp_path / "stalled.sqlite3"
+    database.write_bytes(seed_path.read_bytes())
+    node = urlparse(elasticsearch_url)
+    with StallingProxy(node.hostname, node.port) as proxy:
+        app = create_app({"DATABASE": str(database), "TESTING": True, "NOW": NOW})
+        app.config.update(
+            SEARCH="elasticsearch",
+            ELASTICSEARCH_URL=proxy.url,
+            ELASTICSEARCH_INDEX=f"{elasticsearch_prefix}-{tmp_path.name[-20:].lower()}",
+        )
+        result = app.test_cli_runner().invoke(args=["reindex"])
+        assert result.exit_code == 0, result.output
+        yield app, proxy
+
+
+def _rename(app, listing: str, name: str) -> None:
+    """Publish a change of one listing's name, as a review or a feed would."""
+    with app.app_context(), store.session() as session:
+        doc = listings.load_document(session, listing)
+        listings.save(session, [doc | {"name": name}], "test", NOW)
+        session.commit()
+
+
+def _timed(post) -> tuple[float, int, dict, dict]:
+    started = time.monotonic()
+    status, body, headers = post()
+    return time.monotonic() - started, status, body, headers
+
+
+def _until_recovered(post) -> dict:
+    deadline = time.monotonic() + RECOVERY_SECONDS
+    while True:
+        status, body, _ = post()
+        assert status == 200, body
+        if not body["degraded"] or time.monotonic() > deadline:
+            return body
+        time.sleep(0.2)
+
+
+def _flask_post(app):
+    client = app.test_client()
+
+    def post():
+        response = client.post("/api/v1/match", json=MEETINGS)
+        return response.status_code, response.get_json(), response.headers
+
+    return post
+
+
+def test_a_stalled_node_degrades_within_the_budget_and_recovers(stalled_app):
+    app, proxy = stalled_app
+    post = _flask_post(app)
+    status, healthy, _ = post()
+    assert status == 200 and not healthy["degraded"] and healthy["total"] > 0
+    first = healthy["results"][0]
+
+    proxy.stall()
+    # A change waits in the outbox: the sync before the search meets the stalled node first.
+    _rename(app, first["id"], "Renamed While The Node Hung")
+    timings = []
+    for _ in range(2):
+        seconds, status, body, _ = _timed(post)
+        timings.append(seconds)
+        assert status == 200 and body["degraded"] is True
+        assert _ids(body) == _ids(healthy)  # the embedded index answers, up to date
+        assert body["results"][0]["name"] == "Renamed While The Node Hung"
+    assert max(timings) < DEGRADED_WITHIN_SECONDS, timings
+
+    # Without an embedded index to stand in: the 503 envelope, within the budget too.
+    app.config["SEARCH_FALLBACK"] = False
+    seconds, status, body, headers = _timed(post)
+    assert status == 503 and headers["Retry-After"]
+    assert body["error"]["code"] == "search_unavailable"
+    assert seconds < DEGRADED_WITHIN_SECONDS, seconds
+    app.config["SEARCH_FALLBACK"] = True
+
+    proxy.resume()
+    body = _until_recovered(post)
+    assert body["degraded"] is False, "searches did not go back to the cluster"
+    assert _ids(body) == _ids(healthy)
+    assert body["results"][0]["name"] == "Renamed While The Node Hung"  # the outbox caught up
+
+
+def _gunicorn(app, port: int, log: Path, access: Path) -> subprocess.Popen:
+    config = app.config
+    env = {
+        **os.environ,
+        "RESDIR_DATABASE": config["DATABASE"],
+        "RESDIR_SEARCH": "elasticsearch",
+        "RESDIR_ELASTICSEARCH_URL": config["ELASTICSEARCH_URL"],
+        "RESDIR_ELASTICSEARCH_INDEX": config["ELASTICSEARCH_INDEX"],
+        "RESDIR_NOW": NOW.isoformat(),
+        "RESDIR_SECRET_KEY": "stalled-node-test",
+    }
+    command = [
+        str(GUNICORN),
+        "resdir:create_app()",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(GUNICORN_WORKERS),
+        "--timeout",
+        str(GUNICORN_WORKER_TIMEOUT),
+        "--access-logfile",
+        str(access),
+        "--access-logformat",
+        "%(p)s",  # the worker's pid, and nothing of the request
+    ]
+    with log.open("wb") as out:
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=out)
+
+
+def _http_post(port: int):
+    def post():
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=GUNICORN_WORKER_TIMEOUT + 10
+        )
+        try:
+            connection.request(
+                "POST", "/api/v1/match", json.dumps(MEETINGS), {"Content-Type": "application/json"}
+            )
+            response = connection.getresponse()
+            data = response.read()
+            body = json.loads(data) if response.status in (200, 503) else data
+            return response.status, body, dict(response.getheaders())
+        finally:
+            connection.close()
+
+    return post
+
+
+def _wait_until_up(port: int, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "gunicorn exited"
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            connection.request("GET", "/api/v1/vocab")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+        finally:
+            connection.close()
+    raise AssertionError("gunicorn did not start")
+
+
+def _warm_every_worker(post, access: Path) -> dict:
+    """Send healthy searches, as many at once as there are workers, until each worker has
+    answered one (a worker's first request imports and loads what it needs); return one."""
+    for _ in range(WARM_UP_ROUNDS):
+        with ThreadPoolExecutor(GUNICORN_WORKERS) as pool:
+            answers = list(pool.map(lambda _: post(), range(GUNICORN_WORKERS)))
+        for status, body, _ in answers:
+            assert status == 200 and not body["degraded"], body
+        if len(set(access.read_text().split())) == GUNICORN_WORKERS:
+            return answers[0][1]
+    raise AssertionError("not every worker answered")
+
+
+def test_a_stalled_node_degrades_within_the_budget_through_gunicorn(stalled_app, tmp_path):
+    app, proxy = stalled_app
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.close()
+    log, access = tmp_path / "gunicorn.log", tmp_path / "access.log"
+    server = _gunicorn(app, port, log, access)
+    try:
+        _wait_until_up(port, server)
+        post = _http_post(port)
+        healthy = _warm_every_worker(post, access)
+
+        proxy.stall()
+        _rename(app, healthy["results"][0]["id"], "Renamed Behind Gunicorn")
+        timings = []
+        for _ in range(4):  # enough for both workers, twice each
+            seconds, status, body, _ = _timed(post)
+            timings.append(seconds)
+            assert status == 200 and body["degraded"] is True, (status, body)
+            assert body["results"][0]["name"] == "Renamed Behind Gunicorn"
+        assert max(timings) < DEGRADED_WITHIN_SECONDS, timings
+
+        proxy.resume()
+        body = _until_recovered(post)
+        assert body["degraded"] is False and _ids(body) == _ids(healthy)
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert "WORKER TIMEOUT" not in log.read_text(errors="replace")
