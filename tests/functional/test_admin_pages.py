@@ -207,6 +207,32 @@ def test_history_shows_every_version_with_its_author_and_restores_the_first(dire
     assert document(directory, NOE_HOUSE)["phones"][0]["number"] == "+16285550100"
 
 
+def test_a_version_from_before_today_s_checks_is_not_published_again(directory):
+    # An older store kept a version with a count no engine can index (2^63 beds).
+    with directory.app_context(), store.session() as session:
+        first = session.scalar(
+            select(ListingVersion).where(
+                ListingVersion.listing_id == NOE_HOUSE, ListingVersion.version == 1
+            )
+        )
+        first.document = first.document | {"capacity": {"available": 2**63, "unit": "beds"}}
+        session.commit()
+    client = signed_in(directory, ADMIN)
+    response = client.post(
+        f"/admin/listings/{NOE_HOUSE}/restore", data={"version": "1"}, follow_redirects=True
+    )
+    assert "This version cannot be published again as it is: capacity.available." in (
+        text_of_html(response.get_data(as_text=True))
+    )
+    assert document(directory, NOE_HOUSE)["capacity"]["available"] != 2**63
+    assert (
+        directory.test_client()
+        .post("/api/v1/match", json={"location": {"postal_code": "94110"}, "needs": ["housing"]})
+        .status_code
+        == 200
+    )
+
+
 def test_stale_listings_are_listed_by_organization(directory):
     client = signed_in(directory, ADMIN)
     noe = datetime.fromisoformat(document(directory, NOE_HOUSE)["last_verified_at"])
