@@ -5,6 +5,7 @@ answer carries no stack trace. Nothing here logs a request body or query string:
 person's barriers and medications (DESIGN §1).
 """
 
+import math
 import traceback
 from http import HTTPStatus
 
@@ -15,7 +16,6 @@ from resdir.search import SearchUnavailable
 from resdir.store import StoreBusy
 
 API_PREFIX = "/api/"
-RETRY_AFTER_SECONDS = 30  # how soon a client may try again while search is unavailable
 
 
 class ApiError(Exception):
@@ -61,7 +61,10 @@ def _unavailable(exc: SearchUnavailable):
     response, status = envelope(
         503, "search_unavailable", "Search is unavailable for now; please try again shortly."
     )
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    # The cluster is tried again after this long (resdir.search.elastic): so may the client.
+    response.headers["Retry-After"] = str(
+        math.ceil(current_app.config["ELASTICSEARCH_RECHECK_SECONDS"])
+    )
     return response, status
 
 

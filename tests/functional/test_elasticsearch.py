@@ -353,7 +353,7 @@ def test_an_outage_loses_no_change_and_searches_degrade_then_recover(
     # Without an embedded index to stand in: 503, the error envelope, when to retry.
     app.config["SEARCH_FALLBACK"] = False
     response = client.post("/api/v1/match", json=HOUSING)
-    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert response.get_json()["error"]["code"] == "search_unavailable"
     assert "Traceback" not in response.get_data(as_text=True)
     app.config["SEARCH_FALLBACK"] = True
