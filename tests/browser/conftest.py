@@ -65,6 +65,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -235,6 +236,23 @@ def live_app(tmp_path_factory):
     for logger, level in zip(loggers, levels, strict=True):
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+def serve_agency_directory(folder: Path) -> Iterator[LiveApp]:
+    """Serve a copy of the demo directory in `folder`, with the agency accounts of
+    tests/functional/test_agency_pages.py (staff of two organizations, one verified; an admin):
+    `yield from` it in a module's own `live_app` fixture."""
+    from tests.functional.test_agency_pages import directory_on
+
+    load_seed(folder / "seed.sqlite3")
+    app = directory_on(folder / "seed.sqlite3", folder)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=PathOnlyRequestHandler)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    yield LiveApp(f"http://127.0.0.1:{server.server_port}", app, folder / "resdir.sqlite3")
+    server.shutdown()
+    thread.join()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")

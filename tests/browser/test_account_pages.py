@@ -4,16 +4,13 @@ every browser; signing out ends the session for good. Each page passes axe at ph
 widths and fits a phone's screen."""
 
 import re
-import threading
 
 import pytest
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
-from resdir.cli import PathOnlyRequestHandler
-from tests.browser.conftest import LiveApp, new_page, open_page
+from tests.browser.conftest import new_page, open_page, serve_agency_directory
 from tests.browser.test_agency_review import check_page, sign_in
-from tests.functional.test_agency_pages import ADMIN, STAFF, directory_on, seeded
+from tests.functional.test_agency_pages import ADMIN, STAFF
 
 NEW_PASSWORD = "nine quiet harbours"
 RESET_PASSWORD = "eleven paper kites"
@@ -22,15 +19,7 @@ RESET_PASSWORD = "eleven paper kites"
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
     """Serve a copy of the demo directory with agency staff and an admin."""
-    folder = tmp_path_factory.mktemp("account-pages")
-    app = directory_on(seeded(tmp_path_factory), folder)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=PathOnlyRequestHandler)
-    thread = threading.Thread(target=server.serve_forever)
-    thread.start()
-    yield LiveApp(f"http://127.0.0.1:{server.server_port}", app, folder / "resdir.sqlite3")
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    yield from serve_agency_directory(tmp_path_factory.mktemp("account-pages"))
 
 
 @pytest.fixture

@@ -10,21 +10,18 @@ stays untouched). Every portal and review page passes axe at phone and desktop w
 
 import re
 import struct
-import threading
 
 import pytest
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
-from resdir.cli import PathOnlyRequestHandler
 from tests.browser.conftest import (
     PHONE,
     VIEWPORTS,
-    LiveApp,
     axe_check,
     new_page,
     open_page,
     screenshot,
+    serve_agency_directory,
 )
 from tests.functional.test_agency_pages import (
     ADMIN,
@@ -33,8 +30,6 @@ from tests.functional.test_agency_pages import (
     RICHMOND_FLAT,
     STAFF,
     VERIFIED,
-    directory_on,
-    seeded,
 )
 
 NOE_MATCH = {  # a recovery residence near Noe House's ZIP code: Noe House is among the first
@@ -47,15 +42,7 @@ NOE_MATCH = {  # a recovery residence near Noe House's ZIP code: Noe House is am
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
     """Serve a copy of the demo directory with staff of Fog City (one verified) and an admin."""
-    folder = tmp_path_factory.mktemp("agency-review")
-    app = directory_on(seeded(tmp_path_factory), folder)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=PathOnlyRequestHandler)
-    thread = threading.Thread(target=server.serve_forever)
-    thread.start()
-    yield LiveApp(f"http://127.0.0.1:{server.server_port}", app, folder / "resdir.sqlite3")
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    yield from serve_agency_directory(tmp_path_factory.mktemp("agency-review"))
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Drive `resdir ingest` through the real CLI and read its JSON report."""
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -25,6 +26,24 @@ DIRECTORY_TABLES = (
 def seed_app(tmp_path_factory):
     """Return an app whose store holds the demo directory (loaded once for each module)."""
     return load_seed(tmp_path_factory.mktemp("seed") / "seed.sqlite3")
+
+
+@pytest.fixture(scope="module")
+def seed_file(tmp_path_factory) -> Path:
+    """Return a SQLite file holding the demo directory (loaded once for each module), for
+    tests that each work on a copy of it."""
+    path = tmp_path_factory.mktemp("seed") / "seed.sqlite3"
+    load_seed(path)
+    return path
+
+
+@pytest.fixture
+def directory(seed_file, tmp_path):
+    """Return an app on a fresh copy of the demo directory with the agency accounts of
+    tests/functional/test_agency_pages.py (staff of two organizations, one verified; an admin)."""
+    from tests.functional.test_agency_pages import directory_on
+
+    return directory_on(seed_file, tmp_path)
 
 
 @pytest.fixture

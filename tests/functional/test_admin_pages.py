@@ -19,29 +19,14 @@ from tests.functional.test_agency_pages import (
     OTHER,
     RICHMOND_FLAT,
     STAFF,
-    directory_on,
     document,
     edit_form,
     other_listing,
-    seeded,
     signed_in,
     submissions_of,
     text_of,
     text_of_html,
 )
-
-
-@pytest.fixture(scope="module")
-def seed_file(tmp_path_factory):
-    """Return a SQLite file holding the demo directory (loaded once for the module)."""
-    return seeded(tmp_path_factory)
-
-
-@pytest.fixture
-def directory(seed_file, tmp_path):
-    """Return an app on a fresh copy of the demo directory, with its accounts."""
-    return directory_on(seed_file, tmp_path)
-
 
 ADMIN_PAGES = (
     ("GET", "/admin"),

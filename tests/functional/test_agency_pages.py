@@ -21,7 +21,6 @@ from resdir.listings import listing_id, load_document, load_documents
 from resdir.store import Listing, Organization, Submission
 from resdir.web import listing_form
 from tests.clock import NOW
-from tests.seed import load_seed
 
 PASSWORD = "correct horse battery staple"
 FOG_CITY = "Fog City Sober Living"  # four recovery residences in data/seed/residences.csv
@@ -37,19 +36,6 @@ STAFF, VERIFIED, OTHER, ADMIN = (
     "admin@resdir.example.org",
 )
 TEMPLATE = Path(__file__).resolve().parents[2] / "resdir" / "static" / "agency-listings.csv"
-
-
-def seeded(tmp_path_factory) -> Path:
-    """Return a SQLite file holding the demo directory."""
-    path = tmp_path_factory.mktemp("agency") / "seed.sqlite3"
-    load_seed(path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def seed_file(tmp_path_factory) -> Path:
-    """Return a SQLite file holding the demo directory (loaded once for the module)."""
-    return seeded(tmp_path_factory)
 
 
 def organization_id(app, name: str) -> str:
@@ -87,12 +73,6 @@ def directory_on(seed_file: Path, folder: Path):
     add_account(app, OTHER, "staff", mariposa)
     add_account(app, ADMIN, "admin", None)
     return app
-
-
-@pytest.fixture
-def directory(seed_file, tmp_path):
-    """Return an app on a fresh copy of the demo directory, with its accounts."""
-    return directory_on(seed_file, tmp_path)
 
 
 def signed_in(app, email: str):

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -24,8 +23,6 @@ from tests.functional.test_agency_pages import (
     STAFF,
     VERIFIED,
     add_account,
-    directory_on,
-    seeded,
 )
 from tests.server import Gunicorn
 
@@ -43,19 +40,12 @@ CAPACITY_UPDATES = 20
 REQUEST_SECONDS = 40
 
 
-@pytest.fixture(scope="module")
-def seed_file(tmp_path_factory) -> Path:
-    """Return a SQLite file holding the demo directory (each test copies it)."""
-    return seeded(tmp_path_factory)
-
-
 @pytest.fixture
-def directory(seed_file, tmp_path):
-    """Return an app on a copy of the demo directory with the agency accounts and six admins."""
-    app = directory_on(seed_file, tmp_path)
+def directory(directory):
+    """Return the demo directory's app with the agency accounts and six more admins."""
     for email in ADMINS:
-        add_account(app, email, "admin", None)
-    return app
+        add_account(directory, email, "admin", None)
+    return directory
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import re
 import sqlite3
 from html import unescape
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,27 +17,13 @@ from tests.functional.test_agency_pages import (
     NOE_HOUSE,
     STAFF,
     VERIFIED,
-    directory_on,
     document,
     edit_form,
-    seeded,
     signed_in,
     text_of,
 )
 
 NOE_STREET = "4120 26th St"  # Noe House's street in data/seed/residences.csv
-
-
-@pytest.fixture(scope="module")
-def seed_file(tmp_path_factory):
-    """Return a SQLite file holding the demo directory (each test copies it)."""
-    return seeded(tmp_path_factory)
-
-
-@pytest.fixture
-def directory(seed_file, tmp_path):
-    """Return an app on a fresh copy of the demo directory, with its accounts."""
-    return directory_on(seed_file, tmp_path)
 
 
 def version_of(app, listing: str = NOE_HOUSE) -> int:
