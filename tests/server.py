@@ -20,8 +20,16 @@ class Gunicorn:
     `workers` processes of `threads` threads; `settings` are RESDIR_* values (without the
     prefix) on top of the tests' environment (its clock included)."""
 
-    def __init__(self, settings: dict, log: Path, workers: int = 3, threads: int = 2):
+    def __init__(
+        self,
+        settings: dict,
+        log: Path,
+        workers: int = 3,
+        threads: int = 2,
+        access_log: Path | None = None,
+    ):
         self.settings, self.log, self.workers, self.threads = settings, log, workers, threads
+        self.access_log = access_log  # one line per request: the pid of the worker, nothing more
         listener = socket.create_server(("127.0.0.1", 0))
         self.port = listener.getsockname()[1]
         listener.close()
@@ -38,6 +46,8 @@ class Gunicorn:
             f"--threads={self.threads}",
             f"--timeout={WORKER_TIMEOUT_SECONDS}",
         ]
+        if self.access_log:
+            command += [f"--access-logfile={self.access_log}", "--access-logformat=%(p)s"]
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=out)
         self._wait_until_up()

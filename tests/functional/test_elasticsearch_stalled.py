@@ -7,10 +7,6 @@ in front of it. Every answer must come well inside gunicorn's worker timeout.
 
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,11 +18,9 @@ from resdir import create_app, listings, store
 from tests.clock import NOW
 from tests.proxy import StallingProxy
 from tests.seed import load_seed
+from tests.server import WORKER_TIMEOUT_SECONDS, Gunicorn
 
-REPO = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 DEGRADED_WITHIN_SECONDS = 3.0
-GUNICORN_WORKER_TIMEOUT = 30  # gunicorn's default, which the issue measured against
 GUNICORN_WORKERS = 2
 WARM_UP_ROUNDS = 20
 RECOVERY_SECONDS = 20.0  # how long a test waits for searches to use the cluster again
@@ -132,39 +126,10 @@ def test_a_stalled_node_degrades_within_the_budget_and_recovers(stalled_app):
     assert body["results"][0]["name"] == "Renamed While The Node Hung"  # the outbox caught up
 
 
-def _gunicorn(app, port: int, log: Path, access: Path) -> subprocess.Popen:
-    config = app.config
-    env = {
-        **os.environ,
-        "RESDIR_DATABASE": config["DATABASE"],
-        "RESDIR_SEARCH": "elasticsearch",
-        "RESDIR_ELASTICSEARCH_URL": config["ELASTICSEARCH_URL"],
-        "RESDIR_ELASTICSEARCH_INDEX": config["ELASTICSEARCH_INDEX"],
-        "RESDIR_NOW": NOW.isoformat(),
-        "RESDIR_SECRET_KEY": "stalled-node-test",
-    }
-    command = [
-        str(GUNICORN),
-        "resdir:create_app()",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(GUNICORN_WORKERS),
-        "--timeout",
-        str(GUNICORN_WORKER_TIMEOUT),
-        "--access-logfile",
-        str(access),
-        "--access-logformat",
-        "%(p)s",  # the worker's pid, and nothing of the request
-    ]
-    with log.open("wb") as out:
-        return subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=out)
-
-
 def _http_post(port: int):
     def post():
         connection = http.client.HTTPConnection(
-            "127.0.0.1", port, timeout=GUNICORN_WORKER_TIMEOUT + 10
+            "127.0.0.1", port, timeout=WORKER_TIMEOUT_SECONDS + 10
         )
         try:
             connection.request(
@@ -178,22 +143,6 @@ def _http_post(port: int):
             connection.close()
 
     return post
-
-
-def _wait_until_up(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "gunicorn exited"
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        try:
-            connection.request("GET", "/api/v1/vocab")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-        finally:
-            connection.close()
-    raise AssertionError("gunicorn did not start")
 
 
 def _warm_every_worker(post, access: Path) -> dict:
@@ -211,14 +160,19 @@ def _warm_every_worker(post, access: Path) -> dict:
 
 def test_a_stalled_node_degrades_within_the_budget_through_gunicorn(stalled_app, tmp_path):
     app, proxy = stalled_app
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    listener.close()
-    log, access = tmp_path / "gunicorn.log", tmp_path / "access.log"
-    server = _gunicorn(app, port, log, access)
-    try:
-        _wait_until_up(port, server)
-        post = _http_post(port)
+    config = app.config
+    settings = {
+        "DATABASE": config["DATABASE"],
+        "SEARCH": "elasticsearch",
+        "ELASTICSEARCH_URL": config["ELASTICSEARCH_URL"],
+        "ELASTICSEARCH_INDEX": config["ELASTICSEARCH_INDEX"],
+        "SECRET_KEY": "stalled-node-test",
+    }
+    access = tmp_path / "access.log"
+    with Gunicorn(
+        settings, tmp_path / "gunicorn.log", GUNICORN_WORKERS, threads=1, access_log=access
+    ) as server:
+        post = _http_post(server.port)
         healthy = _warm_every_worker(post, access)
 
         proxy.stall()
@@ -234,7 +188,4 @@ def test_a_stalled_node_degrades_within_the_budget_through_gunicorn(stalled_app,
         proxy.resume()
         body = _until_recovered(post)
         assert body["degraded"] is False and _ids(body) == _ids(healthy)
-    finally:
-        server.terminate()
-        server.wait(30)
-    assert "WORKER TIMEOUT" not in log.read_text(errors="replace")
+    assert server.worker_errors() == []
