@@ -64,6 +64,7 @@ EMAIL_MAX_LENGTH = 320
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 TOKEN_BYTES = 32
 TOKEN_PREFIX_LENGTH = 8  # shown beside a token's name to tell tokens apart
+TOKEN_STAMP_EVERY = timedelta(minutes=5)  # how often a token's "last used" is written at most
 SIGN_IN_KEY = "sign-in:{email} {address}"  # the key attempts are counted under (resdir.limits)
 ORGANIZATIONS_SHOWN = 20  # organizations offered when a name matches several
 # Detail keys refused by audit(): the log must never hold a secret.
@@ -611,7 +612,10 @@ def account_for_token(session: Session, token: str, now: datetime) -> Account | 
     account = session.get(Account, row.account_id) if row is not None else None
     if account is None or not account.active or account.password_hash is None:
         return None
-    row.last_used_at = now
+    # "Last used" is told to the minute or so: stamping every request would make each API call
+    # a write, waiting behind whatever else writes.
+    if row.last_used_at is None or _utc(row.last_used_at) < now - TOKEN_STAMP_EVERY:
+        row.last_used_at = now
     return account
 
 

@@ -415,7 +415,7 @@ class StoreBusy(RuntimeError):
     retry_after_seconds = 5  # what the pages and the API tell the person to wait
 
 
-def _transient(exc: Exception) -> bool:
+def transient(exc: Exception) -> bool:
     """Return whether a failed write may succeed when run again from the start: another
     writer changed a listing it read or created the same row at the same moment, SQLite's
     lock was held past the busy timeout, or PostgreSQL would not serialize it."""
@@ -433,7 +433,7 @@ def _transient(exc: Exception) -> bool:
 def write(work: Callable[[Session], T], app: Flask | None = None) -> T:
     """Run `work` in a new session and commit it; return what it returned.
 
-    When another writer got there first (`_transient`), the session is rolled back and `work`
+    When another writer got there first (`transient`), the session is rolled back and `work`
     runs again from the start, reading everything afresh, after a short random wait: a change
     made field by field then lands on the newest version instead of overwriting it. After
     WRITE_ATTEMPTS, or WRITE_BUDGET_SECONDS, StoreBusy. `work` leaves the commit to this.
@@ -449,7 +449,7 @@ def write(work: Callable[[Session], T], app: Flask | None = None) -> T:
                 return result
             except (StaleDataError, IntegrityError, OperationalError) as exc:
                 db.rollback()
-                if not _transient(exc):
+                if not transient(exc):
                     raise
                 if attempt == WRITE_ATTEMPTS or time.monotonic() > deadline:
                     raise StoreBusy(f"gave up after {attempt} attempts: {exc}") from exc

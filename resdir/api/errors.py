@@ -10,10 +10,11 @@ import traceback
 from http import HTTPStatus
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from resdir.search import SearchUnavailable
-from resdir.store import StoreBusy
+from resdir.store import StoreBusy, transient
 
 API_PREFIX = "/api/"
 
@@ -68,12 +69,14 @@ def _unavailable(exc: SearchUnavailable):
     return response, status
 
 
-def _busy(exc: StoreBusy):
+def _busy(exc: StoreBusy | OperationalError):
+    if isinstance(exc, OperationalError) and not transient(exc):
+        return _bug(exc)
     current_app.logger.warning("store busy: %s", exc)
     response, status = envelope(
         503, "busy", "Other changes were being saved at the same moment: send this again."
     )
-    response.headers["Retry-After"] = str(exc.retry_after_seconds)
+    response.headers["Retry-After"] = str(StoreBusy.retry_after_seconds)
     return response, status
 
 
@@ -96,4 +99,5 @@ def register(blueprint: Blueprint) -> None:
     blueprint.errorhandler(ApiError)(_api_error)
     blueprint.errorhandler(SearchUnavailable)(_unavailable)
     blueprint.errorhandler(StoreBusy)(_busy)
+    blueprint.errorhandler(OperationalError)(_busy)
     blueprint.errorhandler(Exception)(_bug)

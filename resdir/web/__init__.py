@@ -4,7 +4,9 @@ every page carries."""
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, render_template
+from sqlalchemy.exc import OperationalError
 
+from resdir import store
 from resdir.store import StoreBusy
 
 
@@ -36,10 +38,13 @@ def _secure(response: Response) -> Response:
     return response
 
 
-def _busy(exc: StoreBusy):
-    # Writers that kept meeting each other: nothing was saved, and saying so beats a 500.
+def _busy(exc: StoreBusy | OperationalError):
+    # Writers that kept meeting each other, or a lock held past the busy timeout by a long
+    # writer: nothing was saved, and saying so beats a 500. Anything else is a bug: a 500.
+    if isinstance(exc, OperationalError) and not store.transient(exc):
+        raise exc
     current_app.logger.warning("store busy: %s", exc)
-    return render_template("busy.html"), 503, {"Retry-After": str(exc.retry_after_seconds)}
+    return render_template("busy.html"), 503, {"Retry-After": str(StoreBusy.retry_after_seconds)}
 
 
 def init_app(app: Flask) -> None:
@@ -62,4 +67,5 @@ def init_app(app: Flask) -> None:
     for exempt in (api.blueprint, public.blueprint, peer.blueprint):
         auth.csrf.exempt(exempt)
     app.register_error_handler(StoreBusy, _busy)
+    app.register_error_handler(OperationalError, _busy)
     app.after_request(_secure)

@@ -27,6 +27,7 @@ from flask import (
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
 
 from resdir import accounts, clock, store
 from resdir.accounts import AccountError, TooManyAttempts
@@ -157,7 +158,13 @@ def api_account() -> Account:
         account = accounts.account_for_token(db, token.strip(), clock.now())
         if account is None:
             raise ApiError(401, "invalid_token", "This API token is not valid or was revoked.")
-        db.commit()
+        try:
+            db.commit()  # the token's "last used", when it is due
+        except OperationalError as exc:
+            if not store.transient(exc):
+                raise
+            db.rollback()  # the store is busy: "last used" waits, the request does not
+            db.refresh(account)
     return account
 
 

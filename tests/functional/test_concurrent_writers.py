@@ -244,3 +244,37 @@ def test_writes_wait_for_a_writer_holding_the_database_rather_than_fail(director
             "SELECT count(*) FROM submissions WHERE kind = 'capacity' AND status = 'published'"
         ).fetchone()[0]
     assert published == 6
+
+
+def test_a_lock_held_past_the_busy_timeout_is_a_busy_answer_never_a_500(directory, monkeypatch):
+    monkeypatch.setattr(store, "SQLITE_BUSY_SECONDS", 0.2)
+    directory.extensions["resdir.store"]["engine"] = None  # made again, with the short wait
+    with directory.app_context(), store.session() as session:
+        account = session.scalar(select(Account).where(Account.email == VERIFIED))
+        token = accounts.create_token(session, account, "sync", NOW)[1]
+        session.commit()
+    client = directory.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, directory.config["DATABASE"], "2"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        # Reading with a token would stamp its "last used": it does not wait for that.
+        status = client.get("/api/v1/submissions/none", headers=headers)
+        assert status.status_code == 404
+        signing_in = client.post("/login", data={"email": ADMIN, "password": PASSWORD})
+        assert signing_in.status_code == 503 and signing_in.headers["Retry-After"]
+        assert "The directory is busy" in signing_in.get_data(as_text=True)
+        # A submission waits its turn (attempts again within its budget) and is saved.
+        sent = client.post(
+            "/api/v1/submissions",
+            json={"kind": "verify", "listing_id": NOE_HOUSE, "changes": {}},
+            headers=headers,
+        )
+    finally:
+        holder.wait(timeout=30)
+        holder.stdout.close()
+    assert sent.status_code == 202, sent.get_json()
