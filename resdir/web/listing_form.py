@@ -791,7 +791,8 @@ def _sheet_row(
         (row.errors if found.severity is Severity.ERROR else row.notes).append(entry)
     if record.key in seen:
         message = _(
-            "Row %(line)s has the same name and street: list each place once.",
+            "Row %(line)s is the same place (its name, and its street unless it is "
+            "confidential): list each place once.",
             line=seen[record.key],
         )
         row.errors.append({"column": REQUIRED_COLUMN, "message": message})

@@ -495,7 +495,7 @@ def test_a_spreadsheet_is_reported_row_by_row_and_nothing_is_submitted_before_th
     assert rows[2].startswith("Dawn House OK")
     assert "Not submitted" in rows[3] and "Name: The name is missing." in rows[3]
     assert rows[4].startswith("Night Owl Shelter OK")
-    assert "Not submitted" in rows[5] and "Row 2 has the same name and street" in rows[5]
+    assert "Not submitted" in rows[5] and "Row 2 is the same place" in rows[5]
     # A number that cannot be dialled is dropped, as ingest drops it: said, not fatal.
     assert (
         rows[6].startswith("Open Door Rides OK") and "Phone: '555-01' is not a dialable" in rows[6]
