@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from ingest import resolve as resolver
 from ingest.manifest import SourceSpec
@@ -33,7 +36,7 @@ from ingest.normalize.text import yes_no
 from ingest.problems import Problem, Severity, SourceError, problem
 from ingest.readers import ReadOptions, detect
 from ingest.record import Record, Stop
-from resdir import clock, geo, listings, submissions
+from resdir import clock, geo, listings, store, submissions
 from resdir.model import ListingSchema, TransitStopSchema, field_paths
 from resdir.store import (
     IngestRun,
@@ -48,6 +51,10 @@ logger = logging.getLogger(__name__)
 LISTING_SCHEMA = ListingSchema()
 STOP_SCHEMA = TransitStopSchema()
 AREA_POINT_MIN = 3
+# A load that other writers keep from the store (SQLite's lock) is written again this many
+# times, waiting a little longer each time: an ingest is not in a hurry, a busy web app is.
+LOAD_ATTEMPTS = 6
+LOAD_BACKOFF_SECONDS = 1.0
 INTERNAL_ERROR = "resdir could not read this record (an internal error, logged); please report it"
 REDACTED = "[not kept]"
 PRIVATE_KEYS = re.compile(
@@ -601,14 +608,29 @@ def run_source(
             elif asked:  # a remote answer is cached whatever becomes of this run
                 session.commit()
         resolution = resolver.resolve(session, spec.id, docs, batch.former_keys)
-    # From here on the source's rows are written: SQLite's write lock is held until the commit.
-    _save_source(session, spec, report.reader)
-    # Both, even with nothing accepted: what a full snapshot left out is gone from it.
-    load_listings(session, spec, docs, resolution, clock.now(), report, shrink, batch.former_keys)
-    load_stops(session, spec, batch.stops, report, shrink)
-    if dry_run:
-        session.rollback()
-    else:
-        _save_run(session, spec, report, started)
-        session.commit()
-    return report
+    counts, problems = Counter(report.counts), list(report.problems)
+    for attempt in range(1, LOAD_ATTEMPTS + 1):
+        try:
+            # From here on the source's rows are written: SQLite's write lock is held until the
+            # commit.
+            _save_source(session, spec, report.reader)
+            # Both, even with nothing accepted: what a full snapshot left out is gone from it.
+            now = clock.now()
+            load_listings(session, spec, docs, resolution, now, report, shrink, batch.former_keys)
+            load_stops(session, spec, batch.stops, report, shrink)
+            if dry_run:
+                session.rollback()
+            else:
+                _save_run(session, spec, report, started)
+                session.commit()
+            return report
+        except (OperationalError, IntegrityError, StaleDataError) as exc:
+            # Writers of the web app got the lock first for longer than the busy timeout, or
+            # changed a listing this load read: the load is written again from the start.
+            session.rollback()
+            if not store.transient(exc) or attempt == LOAD_ATTEMPTS:
+                raise
+            logger.warning("%s: the store was busy (%s); writing again", spec.id, exc.orig or exc)
+            report.counts, report.problems = Counter(counts), list(problems)
+            time.sleep(LOAD_BACKOFF_SECONDS * attempt)
+    raise AssertionError("unreachable")

@@ -2,9 +2,12 @@
 
 import json
 import sqlite3
+import subprocess
+import sys
 
 from sqlalchemy import func, select
 
+from ingest import pipeline
 from resdir import create_app, store
 from tests.nominatim import NominatimServer
 
@@ -64,3 +67,56 @@ def test_searches_and_submissions_can_write_while_an_ingest_geocodes(tmp_path):
         count = select(func.count()).select_from
         assert session.scalar(count(store.Listing)) == 3
         assert session.scalar(count(store.GeocodeCacheEntry)) == 3
+
+
+HOLD_LOCK = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+connection.execute("COMMIT")
+"""
+
+
+def test_an_ingest_kept_from_the_store_by_other_writers_writes_again(tmp_path, monkeypatch):
+    # The web app's writers (submissions, searches bringing their index up to date) can hold
+    # the lock past the busy timeout while an ingest waits to write: it writes again later.
+    monkeypatch.setattr(store, "SQLITE_BUSY_SECONDS", 0.2)
+    monkeypatch.setattr(pipeline, "LOAD_BACKOFF_SECONDS", 0.3)
+    database = str(tmp_path / "busy.sqlite3")
+    feed = tmp_path / "feed.json"
+    meetings = [
+        {
+            "slug": f"m{n}",
+            "name": f"Meeting {n}",
+            "day": 2,
+            "time": "19:00",
+            "location": "Hall",
+            "address": "2200 Mission St",
+            "city": "San Francisco",
+            "state": "CA",
+            "postal_code": "94110",
+            "latitude": 37.7615,
+            "longitude": -122.419,
+        }
+        for n in range(3)
+    ]
+    feed.write_text(json.dumps(meetings))
+    app = create_app({"DATABASE": database})
+    runner = app.test_cli_runner()
+    runner.invoke(args=["init-db"])
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, database, "1.5"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        result = runner.invoke(args=["ingest", str(feed)])
+    finally:
+        holder.wait(timeout=30)
+        holder.stdout.close()
+    assert result.exit_code == 0, result.output
+    with app.app_context(), store.session() as session:
+        assert session.scalar(select(func.count()).select_from(store.Listing)) == 3
+        runs = session.scalars(select(store.IngestRun.counts)).all()
+    assert [r["created"] for r in runs] == [3]  # counted once, not once per attempt
