@@ -107,7 +107,7 @@ def test_an_ingest_kept_from_the_store_by_other_writers_writes_again(tmp_path, m
     runner = app.test_cli_runner()
     runner.invoke(args=["init-db"])
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, database, "1.5"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_LOCK, database, "3"], stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
