@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from resdir import clock, geo, store, vocab
@@ -104,7 +105,9 @@ def _update_index(reports, console: Console) -> None:
                 else:
                     count = search.sync(engine, session)
                     console.print(f"search index ({engine.name}) updated: {count} listings")
-        except search.SearchUnavailable as exc:
+        except (search.SearchUnavailable, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and not store.transient(exc):
+                raise
             later = "run resdir reindex" if stops_changed else "the changes wait in the outbox"
             console.print(f"search index ({engine.name}) not updated, {later}: {exc}")
         except search.DocumentsRefused as exc:

@@ -69,6 +69,22 @@ def test_searches_and_submissions_can_write_while_an_ingest_geocodes(tmp_path):
         assert session.scalar(count(store.GeocodeCacheEntry)) == 3
 
 
+MEETINGS = [
+    {
+        "slug": f"m{n}",
+        "name": f"Meeting {n}",
+        "day": 2,
+        "time": "19:00",
+        "location": "Hall",
+        "address": "2200 Mission St",
+        "city": "San Francisco",
+        "state": "CA",
+        "postal_code": "94110",
+        "latitude": 37.7615,
+        "longitude": -122.419,
+    }
+    for n in range(3)
+]
 HOLD_LOCK = """
 import sqlite3, sys, time
 connection = sqlite3.connect(sys.argv[1], isolation_level=None)
@@ -86,23 +102,7 @@ def test_an_ingest_kept_from_the_store_by_other_writers_writes_again(tmp_path, m
     monkeypatch.setattr(pipeline, "LOAD_BACKOFF_SECONDS", 0.3)
     database = str(tmp_path / "busy.sqlite3")
     feed = tmp_path / "feed.json"
-    meetings = [
-        {
-            "slug": f"m{n}",
-            "name": f"Meeting {n}",
-            "day": 2,
-            "time": "19:00",
-            "location": "Hall",
-            "address": "2200 Mission St",
-            "city": "San Francisco",
-            "state": "CA",
-            "postal_code": "94110",
-            "latitude": 37.7615,
-            "longitude": -122.419,
-        }
-        for n in range(3)
-    ]
-    feed.write_text(json.dumps(meetings))
+    feed.write_text(json.dumps(MEETINGS))
     app = create_app({"DATABASE": database})
     runner = app.test_cli_runner()
     runner.invoke(args=["init-db"])
@@ -120,3 +120,29 @@ def test_an_ingest_kept_from_the_store_by_other_writers_writes_again(tmp_path, m
         assert session.scalar(select(func.count()).select_from(store.Listing)) == 3
         runs = session.scalars(select(store.IngestRun.counts)).all()
     assert [r["created"] for r in runs] == [3]  # counted once, not once per attempt
+
+
+def test_an_ingest_kept_from_the_store_too_long_fails_alone_with_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "SQLITE_BUSY_SECONDS", 0.1)
+    monkeypatch.setattr(pipeline, "LOAD_ATTEMPTS", 2)
+    monkeypatch.setattr(pipeline, "LOAD_BACKOFF_SECONDS", 0.1)
+    database = str(tmp_path / "busy.sqlite3")
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps(MEETINGS))
+    app = create_app({"DATABASE": database})
+    runner = app.test_cli_runner()
+    runner.invoke(args=["init-db"])
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, database, "3"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        result = runner.invoke(args=["ingest", str(feed)])
+    finally:
+        holder.wait(timeout=30)
+        holder.stdout.close()
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "the store stayed busy with other writers" in result.output
+    assert "Traceback" not in result.output
+    with app.app_context(), store.session() as session:
+        assert session.scalar(select(func.count()).select_from(store.Listing)) == 0
