@@ -3,8 +3,6 @@ agencies posting beds, a writer holding the database; none loses another's work,
 """
 
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 
@@ -24,6 +22,7 @@ from tests.functional.test_agency_pages import (
     VERIFIED,
     add_account,
 )
+from tests.locks import write_lock_held
 from tests.server import Gunicorn
 
 ADMINS = [f"admin{n}@resdir.example.org" for n in range(1, 7)]
@@ -200,26 +199,10 @@ def test_one_submission_approved_by_two_admins_at_once_is_published_once(directo
     assert len(versions(directory)) == len(before) + 1
 
 
-HOLD_LOCK = """
-import sqlite3, sys, time
-connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-connection.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-connection.execute("COMMIT")
-"""
-
-
 def test_writes_wait_for_a_writer_holding_the_database_rather_than_fail(directory, server):
     # A writer such as an ingest holds SQLite's write lock for seconds; submissions wait their
     # turn (busy timeout, then attempts again) instead of answering "database is locked".
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, directory.config["DATABASE"], "3"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with write_lock_held(directory.config["DATABASE"], 3):
         client = signed_in(server, ADMIN)
         started = time.monotonic()
         answers = at_once(
@@ -234,9 +217,6 @@ def test_writes_wait_for_a_writer_holding_the_database_rather_than_fail(director
             ]
         )
         elapsed = time.monotonic() - started
-    finally:
-        holder.wait(timeout=30)
-        holder.stdout.close()
     assert [a.status_code for a in answers] == [302] * 6, [a.text[:300] for a in answers]
     assert elapsed < 20
     with sqlite3.connect(directory.config["DATABASE"]) as connection:
@@ -255,13 +235,7 @@ def test_a_lock_held_past_the_busy_timeout_is_a_busy_answer_never_a_500(director
         session.commit()
     client = directory.test_client()
     headers = {"Authorization": f"Bearer {token}"}
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, directory.config["DATABASE"], "2"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with write_lock_held(directory.config["DATABASE"], 2):
         # Reading with a token would stamp its "last used": it does not wait for that.
         status = client.get("/api/v1/submissions/none", headers=headers)
         assert status.status_code == 404
@@ -274,7 +248,4 @@ def test_a_lock_held_past_the_busy_timeout_is_a_busy_answer_never_a_500(director
             json={"kind": "verify", "listing_id": NOE_HOUSE, "changes": {}},
             headers=headers,
         )
-    finally:
-        holder.wait(timeout=30)
-        holder.stdout.close()
     assert sent.status_code == 202, sent.get_json()

@@ -2,13 +2,12 @@
 
 import json
 import sqlite3
-import subprocess
-import sys
 
 from sqlalchemy import func, select
 
 from ingest import pipeline
 from resdir import create_app, store
+from tests.locks import write_lock_held
 from tests.nominatim import NominatimServer
 
 ADDRESSES = [
@@ -85,14 +84,6 @@ MEETINGS = [
     }
     for n in range(3)
 ]
-HOLD_LOCK = """
-import sqlite3, sys, time
-connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-connection.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-connection.execute("COMMIT")
-"""
 
 
 def test_an_ingest_kept_from_the_store_by_other_writers_writes_again(tmp_path, monkeypatch):
@@ -106,15 +97,8 @@ def test_an_ingest_kept_from_the_store_by_other_writers_writes_again(tmp_path, m
     app = create_app({"DATABASE": database})
     runner = app.test_cli_runner()
     runner.invoke(args=["init-db"])
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, database, "3"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with write_lock_held(database, 3):
         result = runner.invoke(args=["ingest", str(feed)])
-    finally:
-        holder.wait(timeout=30)
-        holder.stdout.close()
     assert result.exit_code == 0, result.output
     with app.app_context(), store.session() as session:
         assert session.scalar(select(func.count()).select_from(store.Listing)) == 3
@@ -132,15 +116,8 @@ def test_an_ingest_kept_from_the_store_too_long_fails_alone_with_one_line(tmp_pa
     app = create_app({"DATABASE": database})
     runner = app.test_cli_runner()
     runner.invoke(args=["init-db"])
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, database, "3"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with write_lock_held(database, 3):
         result = runner.invoke(args=["ingest", str(feed)])
-    finally:
-        holder.wait(timeout=30)
-        holder.stdout.close()
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     assert "the store stayed busy with other writers" in result.output
     assert "Traceback" not in result.output

@@ -17,6 +17,7 @@ from resdir import create_app, listings, search, store
 from resdir.search import elastic
 from resdir.search.elastic import ElasticEngine
 from tests.clock import NOW
+from tests.locks import write_lock_held
 from tests.proxy import StallingProxy
 from tests.seed import load_seed
 
@@ -28,15 +29,6 @@ CHANGE_PAUSE_SECONDS = 0.02
 WORKER_EXIT_SECONDS = 300
 QUICK_SECONDS = 2.0  # well under SQLite's 5 s busy timeout, which a waiting search used to hit
 MEETINGS = {"location": {"postal_code": "94110"}, "needs": ["sober_social.meeting"], "limit": 50}
-# Another process holding the store's write lock until its stdin closes, as an ingest does.
-LOCK_HOLDER = """
-import sqlite3, sys
-connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-connection.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-sys.stdin.read()
-connection.execute("ROLLBACK")
-"""
 
 
 @pytest.fixture(scope="module")
@@ -219,23 +211,12 @@ def test_a_search_while_another_process_holds_the_store_answers_at_once(es_app, 
         listings.save(session, [doc | {"name": "Renamed Before The Lock"}], "test", NOW)
         session.commit()
 
-    holder = subprocess.Popen(
-        [sys.executable, "-c", LOCK_HOLDER, es_app.config["DATABASE"]],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with write_lock_held(es_app.config["DATABASE"]):
         for _ in range(2):
             status, body, seconds = _match(client)
             assert status == 200, body
             assert seconds < QUICK_SECONDS, seconds
             assert not body["degraded"] and body["total"] == before["total"]
-    finally:
-        holder.stdin.close()
-        holder.stdout.close()
-        holder.wait()
     # The lock released: the change reaches the index at the next search.
     status, body, _ = _match(client)
     assert status == 200
