@@ -95,8 +95,8 @@ def _flask_post(app):
 def test_a_stalled_node_degrades_within_the_budget_and_recovers(stalled_app):
     app, proxy = stalled_app
     post = _flask_post(app)
-    status, healthy, _ = post()
-    assert status == 200 and not healthy["degraded"] and healthy["total"] > 0
+    healthy = _until_recovered(post)  # a busy machine's first search may miss the budget
+    assert not healthy["degraded"] and healthy["total"] > 0
     first = healthy["results"][0]
 
     proxy.stall()
@@ -146,15 +146,16 @@ def _http_post(port: int):
 
 
 def _warm_every_worker(post, access: Path) -> dict:
-    """Send healthy searches, as many at once as there are workers, until each worker has
-    answered one (a worker's first request imports and loads what it needs); return one."""
+    """Send searches, as many at once as there are workers, until each worker has answered one
+    (a worker's first request imports and loads what it needs); return a healthy answer."""
     for _ in range(WARM_UP_ROUNDS):
         with ThreadPoolExecutor(GUNICORN_WORKERS) as pool:
             answers = list(pool.map(lambda _: post(), range(GUNICORN_WORKERS)))
-        for status, body, _ in answers:
-            assert status == 200 and not body["degraded"], body
+        assert [status for status, _, _ in answers] == [200] * GUNICORN_WORKERS, answers
         if len(set(access.read_text().split())) == GUNICORN_WORKERS:
-            return answers[0][1]
+            healthy = _until_recovered(post)
+            assert not healthy["degraded"], healthy
+            return healthy
     raise AssertionError("not every worker answered")
 
 
