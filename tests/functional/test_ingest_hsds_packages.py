@@ -136,11 +136,21 @@ def test_a_broken_descriptor_is_a_warning_and_the_tables_still_read(shared_data,
     assert any("datapackage.json" in p["message"] for p in source["problems"])
 
 
+# How real exports fill a child row's own id: as published, empty, or the parent's.
+CHILD_IDS = {
+    "published": lambda row: row["id"],
+    "empty": lambda row: "",
+    "parent": lambda row: row["service_id"],
+}
+
+
+@pytest.mark.parametrize("ids", list(CHILD_IDS))
 def test_a_spanish_speaker_finds_the_services_whose_language_rows_say_spanish(
-    shared_data, tmp_path
+    shared_data, tmp_path, ids
 ):
     package = copy_package(shared_data, HSDS11, tmp_path / "with")
-    languages = rows(package / "languages.csv")
+    languages = [{**r, "id": CHILD_IDS[ids](r)} for r in rows(package / "languages.csv")]
+    rewrite(package / "languages.csv", languages)
     spanish = {r["service_id"] for r in languages if r["language"].casefold() == "spanish"}
     expected = published(package, spanish)
     assert expected
