@@ -25,6 +25,7 @@ the same tables first.
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -58,6 +59,8 @@ PACKAGE_SUFFIXES = (".csv", ".json")  # what a zipped package holds that the rea
 MAX_UNPACKED_BYTES = 2 * 1024**3  # a zip that says it unpacks to more is refused (a zip bomb)
 MAX_ZIP_MEMBERS = 10_000
 HEADER_PROBE = 64 * 1024  # bytes of a zipped table read to see its header
+# What a damaged or unusual zip raises: bad headers, a cut stream, encryption, an unknown method.
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError)
 Row = dict[str, Any]
 Tables = dict[str, list[tuple[int, Row]]]  # canonical table name → (line, row) in file order
 
@@ -231,14 +234,13 @@ def _zip_is_package(path: Path) -> bool:
                     head = f.read(HEADER_PROBE).decode("utf-8-sig", errors="replace")
                 if described or "id" in csv_header(head):
                     return True
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+    except (*ZIP_ERRORS, OSError):
         return False
     return False
 
 
 def _unzip(path: Path, into: Path) -> None:
-    """Unpack a zipped package's tables and JSON files, refusing paths that leave `into` and
-    archives that unpack to more than MAX_UNPACKED_BYTES."""
+    """Unpack a zip's tables and JSON files into `into`; refuse paths outside it and zip bombs."""
     try:
         with zipfile.ZipFile(path) as archive:
             members = [
@@ -249,9 +251,7 @@ def _unzip(path: Path, into: Path) -> None:
             if len(members) > MAX_ZIP_MEMBERS:
                 raise SourceError(f"{path.name} holds more than {MAX_ZIP_MEMBERS} files")
             if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-                raise SourceError(
-                    f"{path.name} unpacks to more than {MAX_UNPACKED_BYTES // 1024**3} GiB"
-                )
+                raise SourceError(f"{path.name} unpacks to more than {MAX_UNPACKED_BYTES:,} bytes")
             root = into.resolve()
             for member in members:
                 target = (into / member.filename).resolve()
@@ -261,7 +261,7 @@ def _unzip(path: Path, into: Path) -> None:
                 with archive.open(member) as source, target.open("wb") as out:
                     while chunk := source.read(HEADER_PROBE):
                         out.write(chunk)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise SourceError(f"{path.name} is not a readable zip: {exc}") from exc
     except OSError as exc:
         raise SourceError(f"cannot unpack {path.name}: {exc.strerror or exc}") from exc
