@@ -239,3 +239,39 @@ def test_a_zip_with_a_path_outside_itself_is_refused(tmp_path, ingest):
     assert "outside" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "outside.csv").exists()
+
+
+def test_a_location_schedule_row_decides_who_is_open_then(shared_data, tmp_path):
+    # The transformer keys schedules by location alone; its feed has no coordinates, so its
+    # manifest gives the time zone.
+    package = copy_package(shared_data, TRANSFORMER, tmp_path)
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text(
+        f'[[sources]]\nid = "legal-aid"\npath = "{package}"\ntimezone = "America/Chicago"\n',
+        encoding="utf-8",
+    )
+    schedules = rows(package / "data" / "regular_schedules.csv")
+
+    def minutes(text: str) -> int:
+        hours, mins = text.split(":")[:2]
+        return int(hours) * 60 + int(mins)
+
+    monday_11 = {
+        row["location_id"]
+        for row in schedules
+        if row["weekday"] == "Monday"
+        and minutes(row["opens_at"]) <= 11 * 60
+        and minutes(row["closes_at"]) > 11 * 60
+    }
+    placed = rows(package / "data" / "services_at_location.csv")
+    open_then = [r for r in placed if r["location_id"] in monday_11]
+    assert 0 < len(open_then) < len(placed)
+
+    def at(instant: str) -> dict:
+        return match(tmp_path / instant[:10], manifest, {"when": {"at": instant}, "limit": 100})
+
+    monday = at("2026-06-01T11:00:00-05:00")
+    assert monday["total"] == len(open_then)
+    assert hidden(monday) == {"window": len(placed) - len(open_then)}
+    saturday = at("2026-06-06T11:00:00-05:00")
+    assert (saturday["total"], hidden(saturday)) == (0, {"window": len(placed)})
