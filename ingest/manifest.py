@@ -46,15 +46,15 @@ class SourceSpec:
     examples: tuple[dict, ...] = ()  # acceptance examples: {"record": key, "expect": {...}}
 
 
+DATAPACKAGE = "datapackage.json"  # a tabular data package's descriptor
+
+
 def source_id_for(path: Path) -> str:
     """Return a source id derived from a file or folder name ("cip_mvp.json" -> "cip-mvp")."""
     if path.name == DATAPACKAGE:
         path = path.parent  # a package given by its descriptor is named after its folder
     stem = path.name if path.is_dir() else path.name.split(".")[0]
     return slug(stem) or "source"
-
-
-DATAPACKAGE = "datapackage.json"  # a tabular data package's descriptor
 
 
 def _packages(path: Path) -> list[Path]:
@@ -141,9 +141,7 @@ def specs_from_args(
             specs.extend(load_manifest(path))
         elif fmt in ("auto", "hsds") and (packages := _packages(path)):
             # A folder of several HSDS packages: each is a source of its own.
-            specs.extend(
-                SourceSpec(id=source_id or source_id_for(p), path=p, format=fmt) for p in packages
-            )
+            specs.extend(SourceSpec(id=source_id_for(p), path=p, format=fmt) for p in packages)
         else:
             specs.append(
                 SourceSpec(
