@@ -632,14 +632,21 @@ FAMILY_GROUP_PATTERNS = [_name_pattern(name) for name in vocab.FAMILY_GROUP_NAME
 
 
 def _first_fellowship(text: str) -> str | None:
-    """Return the fellowship whose name starts first in a text (the longest name at a tie)."""
+    """Return the fellowship whose name starts first in a text (the longest name at a tie); a
+    families' fellowship before any other, since its meetings name the one they are about
+    ("Adult Children of Alcoholics AFG", "Nar-Anon, for families of NA members")."""
     plain = _plain(text)
     found = [
-        (match.start(), match.start() - match.end(), code)
+        (
+            not vocab.FELLOWSHIPS[code].for_family_friends,
+            match.start(),
+            match.start() - match.end(),
+            code,
+        )
         for pattern, code in FELLOWSHIP_PATTERNS
         if (match := pattern.search(plain))
     ]
-    return min(found)[2] if found else None
+    return min(found)[-1] if found else None
 
 
 # ---------------------------------------------------------------------------------------------

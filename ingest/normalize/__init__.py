@@ -330,7 +330,7 @@ def _service_area(raw: dict | None, kind: str, address: dict | None) -> dict | N
     return area if any(area.values()) else None
 
 
-def _fellowship(draft: dict, spec: SourceSpec) -> crosswalk.FellowshipFound:
+def _fellowship(draft: dict, spec: SourceSpec) -> "crosswalk.FellowshipFound":
     """Return a meeting's fellowship: the manifest's, else named by the meeting, its group, the
     feed's entity or the source's name, most specific first."""
     if spec.fellowship in vocab.FELLOWSHIPS:
