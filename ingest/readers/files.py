@@ -1,5 +1,6 @@
 """Open source files the way real feeds need: BOMs, wrong encodings, padded headers, CR endings."""
 
+import codecs
 import csv
 import hashlib
 import io
@@ -10,6 +11,8 @@ from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import Any
 
+import charset_normalizer
+
 from ingest.problems import Problem, SourceError, problem
 
 KEY_SEPARATOR = "--"  # joins key parts; a slug never contains it
@@ -19,22 +22,61 @@ ADDRESS_DIGEST_PREFIX = "at-"
 ADDRESS_DIGEST_LENGTH = 16  # hex digits of SHA-256: 64 bits, no collision within any feed
 _SPACE = re.compile(r"\s*")
 FALLBACK_ENCODING = "cp1252"  # what Windows exports that are "not UTF-8" almost always are
+# Byte order marks, longest first (a UTF-32 LE mark starts like a UTF-16 LE one).
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# cp1252 and the Latin-1 it extends (which has a character for the bytes cp1252 leaves undefined):
+# either reading Western text makes it cp1252 text (see `decode`)
+WESTERN_ENCODINGS = [FALLBACK_ENCODING, "latin_1"]
+CSV_DELIMITERS = ",;\t"  # what spreadsheets write: comma, semicolon (where "," is decimal), tab
+CSV_SNIFF_CHARS = 64 * 1024  # whole lines from the start of a CSV, enough to tell its dialect
 csv.field_size_limit(
     10 * 1024 * 1024
 )  # 211 descriptions run long; the default 128 KiB is not enough
 
 
 def read_text(path: Path, problems: list[Problem]) -> str:
-    """Read a text file as UTF-8 (BOM dropped), falling back to cp1252 with a problem recorded."""
+    """Read a text file in its encoding (see `decode`), with a problem recorded when not UTF-8."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
+    text, encoding = decode(data)
+    if encoding is not None:
+        problems.append(problem("encoding-fallback", path=path.name, encoding=encoding))
+    return text
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Return bytes as text without a BOM, and the encoding used when it was not UTF-8.
+
+    A byte order mark decides; then UTF-8 if the bytes are valid UTF-8; then cp1252 (what US
+    exports that are "not UTF-8" are) unless charset-normalizer finds that it reads as garbage,
+    and then the encoding charset-normalizer finds most likely (Cyrillic in cp1251, Japanese
+    in Shift JIS). The detector's own first pick is not trusted on Western text: a few accented
+    letters in a mostly ASCII file read as well in a dozen code pages, or as Chinese.
+    """
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            said = None if bom == codecs.BOM_UTF8 else encoding
+            return data.decode(encoding, errors="replace"), said
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8"), None
     except UnicodeDecodeError:
-        problems.append(problem("encoding-fallback", path=path.name, encoding=FALLBACK_ENCODING))
-        return data.decode(FALLBACK_ENCODING, errors="replace")
+        encoding = _guess_encoding(data)
+    return data.decode(encoding, errors="replace"), encoding
+
+
+def _guess_encoding(data: bytes) -> str:
+    if charset_normalizer.from_bytes(data, cp_isolation=WESTERN_ENCODINGS).best() is not None:
+        return FALLBACK_ENCODING
+    best = charset_normalizer.from_bytes(data).best()
+    return FALLBACK_ENCODING if best is None else best.encoding
 
 
 def load_json(path: Path, problems: list[Problem]):
@@ -51,10 +93,11 @@ def load_json(path: Path, problems: list[Problem]):
 def csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line, row) from CSV text; headers and values are stripped of padding.
 
-    Handles CR-only line endings and spaces after commas. `line` is the 1-based line the row
-    starts on, so a problem can point at it.
+    The delimiter and quoting are detected (`csv_dialect`); CR-only line endings and spaces
+    after delimiters are read. `line` is the 1-based line the row starts on, so a problem can
+    point at it.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+    reader = _reader(text)
     try:
         header = next(reader)
     except StopIteration:
@@ -74,8 +117,41 @@ def csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
 
 def csv_header(text: str) -> list[str]:
     """Return the stripped column names of CSV text."""
-    first = next(csv.reader(io.StringIO(text, newline=""), skipinitialspace=True), [])
+    first = next(_reader(text), [])
     return [h.strip().lstrip("\ufeff").strip() for h in first]
+
+
+def csv_dialect(text: str) -> type[csv.Dialect] | None:
+    """Return the dialect `csv.Sniffer` finds in the first lines of CSV text, None for commas.
+
+    Only comma, semicolon and tab are delimiters, and one the header line does not hold is not
+    believed (a header of one column is read with commas).
+    """
+    head = text[:CSV_SNIFF_CHARS]
+    if len(text) > CSV_SNIFF_CHARS and "\n" in head:
+        head = head[: head.rindex("\n")]  # whole lines only
+    try:
+        dialect = csv.Sniffer().sniff(head, delimiters=CSV_DELIMITERS)
+    except csv.Error:
+        return None
+    header_line = head.lstrip("\ufeff").splitlines()[0] if head.strip() else ""
+    if dialect.delimiter not in header_line:
+        return None
+    return dialect
+
+
+def _reader(text: str):
+    stream = io.StringIO(text, newline="")
+    dialect = csv_dialect(text)
+    if dialect is None:
+        return csv.reader(stream, skipinitialspace=True)
+    return csv.reader(
+        stream,
+        delimiter=dialect.delimiter,
+        quotechar=dialect.quotechar,
+        doublequote=True,
+        skipinitialspace=True,
+    )
 
 
 # --- helpers for readers: keys, heads of large files, empty values, lists in a cell -----------
@@ -126,9 +202,15 @@ def slug_key(parts: list[Any], distinct: bool = False) -> tuple[str, str]:
 
 
 def read_head(path: Path) -> str:
-    """Return the start of a text file (`SNIFF_BYTES`), BOM and leading white space dropped."""
+    """Return the start of a text file (`SNIFF_BYTES`) decoded as `decode` does, BOM and leading
+    white space dropped."""
     with path.open("rb") as f:
-        return f.read(SNIFF_BYTES).decode("utf-8-sig", errors="replace").lstrip()
+        head = f.read(SNIFF_BYTES)
+    try:  # a UTF-8 character cut at the end of the head is still UTF-8
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head)
+    except UnicodeDecodeError:
+        text = decode(head)[0]
+    return text.lstrip()
 
 
 def first_item(path: Path, envelope: str | None = None) -> Any:
