@@ -181,11 +181,11 @@ class Mapping:
     def missing(self, header: list[str]) -> tuple[list[str], list[str]]:
         """Return the columns a CSV header lacks: (required ones, optional ones), sorted.
 
-        The key columns are required when the header has none of them.
+        A header without any key column lacks them all, unless a required one already says so.
         """
         absent = self.columns() - set(header)
         required = set(self.required) & absent
-        if not set(self.key) - absent:
+        if not set(self.key) - absent and not required & set(self.key):
             required |= set(self.key)
         return sorted(required), sorted(absent - required)
 
