@@ -34,7 +34,8 @@ BOMS = (
 # either reading Western text makes it cp1252 text (see `decode`)
 WESTERN_ENCODINGS = [FALLBACK_ENCODING, "latin_1"]
 CSV_DELIMITERS = ",;\t"  # what spreadsheets write: comma, semicolon (where "," is decimal), tab
-CSV_SNIFF_CHARS = 64 * 1024  # whole lines from the start of a CSV, enough to tell its dialect
+CSV_SNIFF_CHARS = 4 * 1024  # lines from the start of a CSV, enough to tell its dialect
+CSV_HEADER_CHARS = 64 * 1024  # the longest header line looked at whole (a 211 export's: 3 KiB)
 csv.field_size_limit(
     10 * 1024 * 1024
 )  # 211 descriptions run long; the default 128 KiB is not enough
@@ -125,16 +126,19 @@ def csv_dialect(text: str) -> type[csv.Dialect] | None:
     """Return the dialect `csv.Sniffer` finds in the first lines of CSV text, None for commas.
 
     Only comma, semicolon and tab are delimiters, and one the header line does not hold is not
-    believed (a header of one column is read with commas).
+    believed (a header of one column is read with commas). The sniffer sees the first
+    `CSV_SNIFF_CHARS` only, in whole lines when a line ends there: its quote search takes time
+    growing with the square of what it is given.
     """
-    head = text[:CSV_SNIFF_CHARS]
-    if len(text) > CSV_SNIFF_CHARS and "\n" in head:
-        head = head[: head.rindex("\n")]  # whole lines only
+    text = text.lstrip("\ufeff")
+    header_line = text[:CSV_HEADER_CHARS].splitlines()[0] if text.strip() else ""
+    sample = text[:CSV_SNIFF_CHARS]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]  # whole lines only
     try:
-        dialect = csv.Sniffer().sniff(head, delimiters=CSV_DELIMITERS)
+        dialect = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS)
     except csv.Error:
         return None
-    header_line = head.lstrip("\ufeff").splitlines()[0] if head.strip() else ""
     if dialect.delimiter not in header_line:
         return None
     return dialect
