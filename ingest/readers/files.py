@@ -122,13 +122,13 @@ def csv_header(text: str) -> list[str]:
     return [h.strip().lstrip("\ufeff").strip() for h in first]
 
 
-def csv_dialect(text: str) -> type[csv.Dialect] | None:
-    """Return the dialect `csv.Sniffer` finds in the first lines of CSV text, None for commas.
+def csv_dialect(text: str) -> tuple[str, str]:
+    """Return the delimiter and quote character of CSV text.
 
-    Only comma, semicolon and tab are delimiters, and one the header line does not hold is not
-    believed (a header of one column is read with commas). The sniffer sees the first
-    `CSV_SNIFF_CHARS` only, in whole lines when a line ends there: its quote search takes time
-    growing with the square of what it is given.
+    `csv.Sniffer` decides among comma, semicolon and tab, on the first `CSV_SNIFF_CHARS` (in
+    whole lines when a line ends there: its quote search takes time growing with the square of
+    what it is given). When it cannot tell, or finds a delimiter the header line does not hold,
+    the delimiter that splits the header line into the most cells is taken, comma on a tie.
     """
     text = text.lstrip("\ufeff")
     header_line = text[:CSV_HEADER_CHARS].splitlines()[0] if text.strip() else ""
@@ -136,26 +136,19 @@ def csv_dialect(text: str) -> type[csv.Dialect] | None:
     if len(text) > len(sample) and "\n" in sample:
         sample = sample[: sample.rindex("\n")]  # whole lines only
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS)
+        sniffed = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS)
+        if sniffed.delimiter in header_line:
+            return sniffed.delimiter, sniffed.quotechar
     except csv.Error:
-        return None
-    if dialect.delimiter not in header_line:
-        return None
-    return dialect
+        pass
+    cells = {d: len(next(csv.reader([header_line], delimiter=d), [])) for d in CSV_DELIMITERS}
+    return max(CSV_DELIMITERS, key=lambda d: cells[d]), '"'  # max: the first of equals
 
 
 def _reader(text: str):
+    delimiter, quotechar = csv_dialect(text)
     stream = io.StringIO(text, newline="")
-    dialect = csv_dialect(text)
-    if dialect is None:
-        return csv.reader(stream, skipinitialspace=True)
-    return csv.reader(
-        stream,
-        delimiter=dialect.delimiter,
-        quotechar=dialect.quotechar,
-        doublequote=True,
-        skipinitialspace=True,
-    )
+    return csv.reader(stream, delimiter=delimiter, quotechar=quotechar, skipinitialspace=True)
 
 
 # --- helpers for readers: keys, heads of large files, empty values, lists in a cell -----------
