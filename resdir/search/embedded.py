@@ -561,6 +561,8 @@ class _Query:
             return f"({self.fact(condition.code)} IS NOT 1)"
         if kind == "not_no":
             return f"({self.fact(condition.code)} IS 0)"
+        if kind == "schedule":
+            return "(NOT s.has_times OR s.tz IS NULL)"
         if kind == "window":
             return self.window_no(zones)
         if kind == "area":
