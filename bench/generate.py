@@ -433,6 +433,7 @@ ATTRIBUTE_RATES = {
     "young_people": (0.04, 0.02),
     "seniors": (0.04, 0.02),
     "newcomer_friendly": (0.08, 0.01),
+    "for_family_friends": (0.0, 0.0),  # meetings only (below)
 }
 # Overrides by category, then by category.subcategory (the more specific one wins).
 ATTRIBUTE_OVERRIDES = {
@@ -459,6 +460,7 @@ ATTRIBUTE_OVERRIDES = {
         "transport_provided": (0.0, 0.0),
         "harm_reduction": (0.02, 0.0),
         "family_inclusive": (0.01, 0.0),
+        "for_family_friends": (0.08, 0.0),  # Al-Anon, Nar-Anon and the like among the meetings
     },
     "housing": {
         "accepts_records": (0.3, 0.05),

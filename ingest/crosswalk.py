@@ -28,21 +28,25 @@ from resdir.vocab import NEEDS, OTHER_CATEGORY
 # Taxonomy terms -> category, subcategories, facts
 # ---------------------------------------------------------------------------------------------
 
-# AIRS / 211 taxonomy codes, matched by the longest prefix that ends at a code boundary, so
-# "BH-1800.1500-100" falls under "BH-1800". A value is a need code ("housing.shelter") or
-# "other", which carves a branch that is not one of our needs out of a mapped prefix.
+# AIRS / 211 taxonomy codes. A code maps by the most specific rule that covers it: the longest
+# prefix ending at a code boundary, so "BH-1800.1500-100" falls under "BH-1800". A value is a
+# need code ("housing.shelter") or "other", which carves a branch that is not one of our needs
+# out of a mapped prefix (known, so never reported).
 AIRS_NEEDS: dict[str, str] = {
     "BH": "housing",  # Housing/Shelter
     "BH-1800": "housing.shelter",  # Emergency Shelter (crisis, DV, homeless, extreme weather)
     "BH-1800.3500": "housing",  # Homeless Drop In Centers: day services, not beds
     "BH-3000": OTHER_CATEGORY,  # Home Improvement/Accessibility: repairs, not a place to live
     "BH-3500": OTHER_CATEGORY,  # Home Purchase/Construction Financing
-    "BH-3800": "housing.rental_assistance",  # Housing Expense Assistance
+    "BH-3800": "housing",  # Housing Expense Assistance: mortgage and property tax too
+    "BH-3800.7000": "housing.rental_assistance",  # Rent Payment Assistance
+    "BH-3800.7250": "housing.rental_assistance",  # Rental Deposit Assistance
+    "BH-8400.6000-020": OTHER_CATEGORY,  # Adult Foster Homes: care, not housing
     "BH-8400.6000-060": OTHER_CATEGORY,  # Assisted Living Facilities: care, not housing
     "BH-8600": "housing.transitional",  # Transitional Housing/Shelter
     "RX-8500": "housing.recovery_residence",  # Transitional Residential SUD Services
     "RX-8500.6500": "housing.recovery_residence",  # Recovery Homes/Halfway Houses
-    "BT": "transport",  # Transportation
+    "BT": "transport",  # Transportation: the term itself (its branches: AIRS_TERM_ONLY)
     "BT-4500": "transport",  # Local transportation
     "BT-4500.6500": "transport.paratransit",  # Paratransit Programs
     "BT-4500.6500-500": "transport.nemt",  # Non-Emergency Medical Transportation
@@ -56,10 +60,20 @@ AIRS_NEEDS: dict[str, str] = {
     "HD-1800": "childcare",  # Early Childhood Education
     "HD-1800.3000": "childcare.head_start",  # Head Start
     "PN-8100.0500": "sober_social.meeting",  # Addictions/Substance Use Disorder Support Groups
+    "PN-8100.0500-250": OTHER_CATEGORY,  # Gambling Addiction Support Groups: no substance
+    "PN-8100.0500-800": OTHER_CATEGORY,  # Sexual/Love Addiction Support Groups: no substance
     "PN-8100.0500-900": OTHER_CATEGORY,  # Weight Related Support Groups
+    "Y": OTHER_CATEGORY,  # Target Populations: whom a service is for, not what it is
 }
+# Terms whose own code names a need but whose branches are too varied to inherit it: under
+# "BT" Transportation sit consulates (BT-8750.1400), tourist information, emergency road
+# service and long-distance travel as well as rides. A code below one of them maps only by a
+# more specific rule (BT-4500 local, BT-8300 expense assistance); any other is unknown.
+AIRS_TERM_ONLY: frozenset[str] = frozenset({"BT"})
 AIRS_FACTS: dict[str, dict[str, str]] = {
     "PN-8100.4500-240": {"lgbtq_affirming": "yes"},  # LGBTQ support groups
+    # Families/Friends of Individuals With an Alcohol Use Disorder Support Groups (Al-Anon's)
+    "PN-8100.0500-230": {"for_family_friends": "yes"},
 }
 AIRS_CODE = re.compile(r"^[A-Z]{1,2}(-\d{4}(\.\d{4}(-\d{3}(\.\d{2})?)?)?)?$")
 
@@ -285,6 +299,7 @@ OPEN_ELIGIBILITY_IDS: dict[str, str] = {
     "109-04": "Preschool",
 }
 SCHEMES = ("resdir", "airs", "open_eligibility", "keyword", "meeting_guide")
+SCHEME_NAMES = {"airs": "AIRS code", "open_eligibility": "Open Eligibility term"}
 
 
 @dataclass
@@ -332,6 +347,11 @@ def classify(terms: list[dict], kind: str = "service") -> Classification:
     return Classification(category, subcategories, facts, unknown)
 
 
+def term_label(term: dict) -> str:
+    """Return how a problem names a taxonomy term: "AIRS code", "keyword" and so on."""
+    return SCHEME_NAMES.get(str(term.get("scheme") or "").strip().lower(), "category keyword")
+
+
 def _choose_category(needs: list[tuple[int, str, str | None]]) -> str:
     if not needs:
         return OTHER_CATEGORY
@@ -354,8 +374,7 @@ def _read_term(scheme: str, term: dict) -> tuple[str | None, dict[str, str], str
     if scheme == "airs":
         airs = code.split("*")[0].replace(" ", "").upper()  # after "*": a target population
         if AIRS_CODE.match(airs):
-            need = _longest_prefix(AIRS_NEEDS, airs)
-            return need, _longest_prefix(AIRS_FACTS, airs) or {}, f"AIRS {airs}"
+            return airs_need(airs), _longest_prefix(AIRS_FACTS, airs) or {}, f"AIRS {airs}"
         code = ""  # not an AIRS code: fall back on the term's name
     if scheme == "open_eligibility":
         if not name:
@@ -368,13 +387,29 @@ def _read_term(scheme: str, term: dict) -> tuple[str | None, dict[str, str], str
     return NEED_BY_KEY.get(key), FACTS_BY_KEY.get(key, {}), f"{label} {words}"
 
 
+def airs_need(code: str) -> str | None:
+    """Return the need (or "other") of an AIRS code by the most specific rule covering it; None
+    when no rule does, or when the one that does is a term too broad for its branches."""
+    rule = _covering_rule(AIRS_NEEDS, code)
+    if rule is None or (rule in AIRS_TERM_ONLY and rule != code):
+        return None
+    return AIRS_NEEDS[rule]
+
+
 def _longest_prefix(table: dict, code: str):
     """Return the entry for the longest prefix of an AIRS code that ends at a code boundary."""
+    rule = _covering_rule(table, code)
+    return None if rule is None else table[rule]
+
+
+def _covering_rule(table: dict, code: str) -> str | None:
+    """Return the longest key of `table` that is an AIRS code's prefix at a code boundary (the
+    levels of "BT-4500.6500-800.17" are B, BT, BT-4500, BT-4500.6500, ... ending at the code)."""
     while code:
         if code in table:
-            return table[code]
+            return code
         cut = max(code.rfind("-"), code.rfind("."))
-        code = code[:cut] if cut > 0 else ""
+        code = code[:cut] if cut > 0 else code[:-1]
     return None
 
 

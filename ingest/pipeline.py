@@ -33,7 +33,7 @@ from ingest.manifest import SourceSpec
 from ingest.normalize import normalize
 from ingest.normalize.places import normalize_location
 from ingest.normalize.text import yes_no
-from ingest.problems import Problem, Severity, SourceError, problem
+from ingest.problems import ONCE_PER_SOURCE, Problem, Severity, SourceError, problem
 from ingest.readers import ReadOptions, detect
 from ingest.record import Record, Stop
 from resdir import clock, geo, listings, store, submissions
@@ -519,6 +519,7 @@ def read_source(
     SourceError when the source cannot be read at all."""
     batch = Batch()
     firsts: dict[str, tuple[int | None, str]] = {}
+    said: dict[tuple[str, str | None, str], list] = {}  # once-per-source problem -> [first, n]
     reader = detect(spec.path, spec.format, spec.mapping)
     report.reader = reader.name
     for item in reader.read(spec.path, ReadOptions(mapping=spec.mapping)):
@@ -530,7 +531,7 @@ def read_source(
         doc, found = _check(item, spec, firsts)
         for p in found:
             p.source, p.record, p.line = spec.id, p.record or item.key, p.line or item.line
-        report.problems.extend(found)
+        report.problems.extend(p for p in found if not _said_before(p, said))
         if doc is None:
             report.counts["rejected"] += 1
             raw = quarantine_form(item)
@@ -543,11 +544,24 @@ def read_source(
                 batch.former_keys[item.key] = item.former_key
         if on_item:
             on_item()
+    for first, count in said.values():
+        if count > 1:
+            first.message += f" ({count} records have it; this is the first)"
     if report.counts["read"] == 0:
         # An empty feed is far likelier a broken export than a service body closing
         # everything; refusing it keeps a full-snapshot source from unpublishing its listings.
         raise SourceError(f"{spec.path.name} holds no records; nothing was changed")
     return batch
+
+
+def _said_before(found: Problem, said: dict[tuple[str, str | None, str], list]) -> bool:
+    """Return whether a once-per-source problem was already said by an earlier record (and
+    count it on the first)."""
+    if found.type not in ONCE_PER_SOURCE:
+        return False
+    first = said.setdefault((found.type, found.field, found.message), [found, 0])
+    first[1] += 1
+    return first[0] is not found
 
 
 def _check(

@@ -34,6 +34,8 @@ def _types(*rows: tuple[str, Severity, str, str]) -> dict[str, ProblemType]:
 
 
 E, W = Severity.ERROR, Severity.WARNING
+# Problems said once per source, on the first record that has them, with how many have them.
+ONCE_PER_SOURCE = frozenset({"unknown-category"})
 PROBLEM_TYPES: dict[str, ProblemType] = _types(
     # record-level errors: the record is rejected
     ("not-a-record", E, "Not a record", "expected an object with fields, found {found}"),
@@ -99,6 +101,13 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
     ("invalid-date", W, "Invalid date", "{value!r} is not a date; dropped"),
     ("invalid-value", W, "Invalid value", "{value!r}: {detail}"),
     ("unknown-code", W, "Unknown code", "{scheme} code {value!r} is not known; kept verbatim"),
+    (
+        "unknown-category",
+        W,
+        "Unknown category",
+        "{scheme} {value!r} is not in the crosswalk; the listing is filed by its other "
+        "categories, or as other",
+    ),
     (
         "unknown-language",
         W,

@@ -362,12 +362,17 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
     ]
     terms = [t for t in terms if t["code"] or t["name"]]
     classified = crosswalk.classify(terms, kind)
-    # Most AIRS and keyword terms name services outside the four needs: only an unknown resdir
-    # code (a mapping's typo) is worth a warning.
+    # A resdir code not in the vocabulary is a mapping's typo; any other term no rule covers is
+    # a category the crosswalk does not know (said once per source: see ONCE_PER_SOURCE).
     for term in classified.unknown:
+        code = term.get("code") or term.get("name")
         if term["scheme"] == "resdir":
-            code = term.get("code") or term.get("name")
             problems.append(problem("unknown-code", field="taxonomy", scheme="resdir", value=code))
+        else:
+            scheme = crosswalk.term_label(term)
+            problems.append(
+                problem("unknown-category", field="taxonomy", scheme=scheme, value=code)
+            )
     fellowship = _fellowship(draft, spec) if kind == "meeting" else None
     meeting = crosswalk.meeting_types(
         [t["code"] or t["name"] for t in terms if t["scheme"] == "meeting_guide"],

@@ -54,6 +54,7 @@ class Condition:
 
     kinds: "closed" (temporarily closed), "gender", "age", "yes" (fact `code` must be known yes),
     "not_no" (fact `code` must not be known no), "not_yes" (fact `code` must not be known yes),
+    "schedule" (a listed weekly schedule on a known clock, to read a window against),
     "window" (an occurrence in the window),
     "area" (an area-wide service serves the person's area), "reach" (a place within the travel
     limit). Facts are attribute codes, "online", "in_person",

@@ -193,6 +193,8 @@ def compile_plan(profile: dict, now: datetime, stops=None) -> MatchPlan:
     if window:
         instant = window[1] - window[0] <= plans.INSTANT
         text = _("closed then") if instant else _("nothing in your time window")
+        # Without a schedule a window cannot be fitted: hidden apart, never passed as a fit.
+        conditions.append(Condition("schedule", _("schedule not listed"), "schedule"))
         conditions.append(Condition("window", text, "window"))
     prefer = tuple(c for c, s in values.items() if s == "prefer")
     avoid = tuple(c for c, s in values.items() if s == "avoid")

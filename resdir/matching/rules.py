@@ -100,9 +100,14 @@ def _window_ranges(tz: str, start, end) -> tuple[tuple[int, int], ...]:
     return tuple(local_week_ranges(tz, start, end))
 
 
+def has_schedule(sdoc: dict) -> bool:
+    """Return whether a listing's weekly times are listed, on a known clock."""
+    return bool(sdoc["times"]) and bool(sdoc["timezone"])
+
+
 def in_window(sdoc: dict, plan: MatchPlan) -> str:
     """Return whether a listing has an occurrence in the plan's window: yes, no or unknown."""
-    if not sdoc["times"] or not sdoc["timezone"]:
+    if not has_schedule(sdoc):
         return "unknown"
     ranges = _window_ranges(sdoc["timezone"], *plan.window)
     # A meeting counts when it starts in a window, or when it is in progress at an instant.
@@ -132,6 +137,8 @@ def hidden_by(sdoc: dict, plan: MatchPlan, condition: Condition) -> bool:
         return fact(sdoc, condition.code, plan) == "no"
     if kind == "not_yes":
         return fact(sdoc, condition.code, plan) == "yes"
+    if kind == "schedule":
+        return not has_schedule(sdoc)
     if kind == "window":
         return in_window(sdoc, plan) == "no"
     if kind == "area":

@@ -654,6 +654,8 @@ class _Query:
             return self.fact(condition.code)[1]
         if kind == "not_yes":
             return self.fact(condition.code)[0]
+        if kind == "schedule":
+            return _or(_not(_exists("spans")), _not(_exists("timezone")))
         if kind == "window":
             return _and(_exists("spans"), _exists("timezone"), _not(self._occurs()))
         if kind == "area":

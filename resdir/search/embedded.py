@@ -563,6 +563,8 @@ class _Query:
             return f"({self.fact(condition.code)} IS 0)"
         if kind == "not_yes":
             return f"({self.fact(condition.code)} IS 1)"
+        if kind == "schedule":
+            return "(NOT s.has_times OR s.tz IS NULL)"
         if kind == "window":
             return self.window_no(zones)
         if kind == "area":

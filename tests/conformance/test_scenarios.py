@@ -219,3 +219,59 @@ def test_san_jose_women_wheelchair_meetings_tuesday_evening_within_8_km(san_jose
     hidden = {h["code"]: h["count"] for h in found["hidden"]}
     assert hidden["closed"] > 0  # the 2021 feed still lists many closed rooms
     assert found["total"] + sum(hidden.values()) == near
+
+
+def _post_all(app, profile: dict, headers: dict | None = None) -> tuple[dict, list[dict]]:
+    """POST a profile to /api/v1/match and follow its cursor: (first answer, every result)."""
+    client = app.test_client()
+    first = answer = client.post("/api/v1/match", json=profile, headers=headers).get_json()
+    results = list(answer["results"])
+    while answer["next_cursor"]:
+        paged = profile | {"cursor": answer["next_cursor"]}
+        answer = client.post("/api/v1/match", json=paged, headers=headers).get_json()
+        results += answer["results"]
+    return first, results
+
+
+def test_a_schedule_not_listed_is_hidden_from_a_time_window_under_its_own_reason(
+    seed_app, engine_of, documents
+):
+    engine_of(seed_app)  # the engine under test, its index brought up to date
+    docs = documents(seed_app)
+    needs = ["housing", "transport", "childcare", "sober_social"]
+    window = {"needs": needs, "when": TUESDAY_EVENING, "limit": 100}
+    unlisted = {
+        i
+        for i, d in docs.items()
+        if d["category"] in needs
+        and not d["temporarily_closed"]
+        and not (d["schedule"]["intervals"] and d["timezone"])
+    }
+    assert unlisted, "the demo directory has places whose hours are not listed"
+
+    answer, shown = _post_all(seed_app, window)
+    hidden = {h["code"]: h for h in answer["hidden"]}
+    assert hidden["schedule"] == {
+        "code": "schedule",
+        "reason": "schedule not listed",
+        "count": len(unlisted),
+    }
+    assert not {r["id"] for r in shown} & unlisted
+    assert all(r["next_occurrence"] for r in shown)  # what fits the window says when
+
+    _, opened = _post_all(seed_app, window | {"show_hidden": "schedule"})
+    assert {r["id"] for r in opened} == unlisted
+    for result in opened:
+        assert result["hidden_by"] == {"code": "schedule", "reason": "schedule not listed"}
+        assert _reasons(result)["when"] == {
+            "code": "when",
+            "text": "Hours not listed: call to confirm",
+            "met": None,
+        }
+
+    anytime, _ = _post_all(seed_app, {"needs": needs, "limit": 100})
+    assert "schedule" not in {h["code"] for h in anytime["hidden"]}  # no window, nothing to fit
+
+    spanish, _ = _post_all(seed_app, window, headers={"Accept-Language": "es"})
+    said = {h["code"]: h["reason"] for h in spanish["hidden"]}
+    assert said["schedule"] == "horario no indicado"

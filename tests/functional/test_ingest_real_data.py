@@ -1,12 +1,15 @@
 """`resdir ingest` on the real public datasets: counts, facts a person would see, idempotency."""
 
 import json
+import re
+from collections import Counter
 
 import pytest
 from sqlalchemy import select
 
+from ingest.crosswalk import classify
 from ingest.problems import PROBLEM_TYPES
-from ingest.readers.files import address_digest
+from ingest.readers.files import address_digest, csv_rows, read_text
 from resdir import store
 
 pytestmark = pytest.mark.shared_data
@@ -45,6 +48,9 @@ SOURCES = [
     (f"{FEEDS}/times.json", (), 9),
 ]
 MAX_REJECTED_SHARE = 0.05
+UNKNOWN_KEYWORD = re.compile(
+    r"category keyword '(?P<value>.*)' is not in the crosswalk.*?(?:\((?P<count>\d+) records|$)"
+)
 
 
 @pytest.mark.parametrize(("path", "args", "count"), SOURCES, ids=[s[0] for s in SOURCES])
@@ -265,3 +271,35 @@ def test_a_feed_without_coordinates_takes_its_manifests_time_zone(
     _, report = ingest(manifest)
     assert report["sources"][0]["problem_counts"] == {"not-geocoded": 315}  # Canada: no ZIPs
     assert {d["timezone"] for d in listing_docs("yeg").values()} == {"America/Edmonton"}
+
+
+def test_each_category_the_crosswalk_does_not_know_is_one_problem_of_its_source(
+    shared_data, ingest, app
+):
+    sample = shared_data / "ohana-api-sample-csv"
+    unknown = Counter()  # keyword -> services listing it, from the raw table
+    for _, row in csv_rows(read_text(sample / "services.csv", [])):
+        words = {w.strip() for w in (row["keywords"] or "").split(",") if w.strip()}
+        unknown.update(w for w in words if classify([{"scheme": "keyword", "name": w}]).unknown)
+    assert unknown
+
+    _, report = ingest(sample, "--source-id", "smc")
+    [source] = report["sources"]
+    assert source["accepted"] == source["read"]  # an unknown category rejects nothing
+    said = Counter()
+    for found in source["problems"]:
+        match = UNKNOWN_KEYWORD.match(found["message"])
+        if found["type"] == "unknown-category" and match:
+            assert found["severity"] == "warning" and found["record"]
+            said[match["value"]] += int(match["count"] or 1)
+    assert said == unknown  # once each, with how many records have it
+
+    word, count = unknown.most_common(1)[0]
+    listed = app.test_cli_runner().invoke(args=["problems", "--type", "unknown-category"])
+    text = " ".join(listed.output.split())  # as read, whatever the terminal's width
+    assert text.count(f"'{word}'") == 1
+    said_once = (
+        f"category keyword '{word}' is not in the crosswalk; the listing is filed by its other "
+        f"categories, or as other ({count} records have it; this is the first)"
+    )
+    assert said_once in text

@@ -124,7 +124,7 @@ def test_her_profile_shows_the_places_the_api_finds_in_its_order_and_what_it_hid
         shown = f'<li>{hidden["count"]} hidden: {hidden["reason"]} <button type="submit"'
         assert shown in unescape(html)
     secular = next(h for h in api["hidden"] if h["code"] == "requires:secular")
-    assert f'{secular["count"]} hidden: not known to be secular' in html
+    assert f"{secular['count']} hidden: not known to be secular" in html
     first = card(html, api["results"][0]["id"])
     assert "SMART Young Adults Online" in first
     assert "Next meeting: tomorrow, 5:00 PM" in first
@@ -381,3 +381,34 @@ def test_every_control_has_a_label_and_every_page_one_h1(client):
             re.findall(r'<label class="chip[^"]*"><input type="(?:checkbox|radio)"', html)
         )
         assert boxes == wrapped, name
+
+
+def test_places_whose_hours_are_not_listed_are_hidden_tonight_as_that_and_can_be_opened(client):
+    form = [("near", "94110"), ("needs", "housing"), ("mode", "any"), ("max_minutes", "60")]
+    form += [("when", "tonight"), ("day", TOMORROW.isoformat())]
+    profile = {
+        "location": {"postal_code": "94110"},
+        "needs": ["housing"],
+        "travel": {"mode": "any", "max_minutes": 60},
+        "when": HER_PROFILE["when"],
+    }
+    api = client.post("/api/v1/match", json=profile).get_json()
+    hidden = {h["code"]: h["count"] for h in api["hidden"]}
+    assert hidden.get("schedule"), "shelters and residences near 94110 without listed hours"
+    html = unescape(client.post("/peer", data=MultiDict(form)).get_data(as_text=True))
+    assert f"<li>{hidden['schedule']} hidden: schedule not listed <button" in html
+
+    opened = client.post("/api/v1/match", json={**profile, "show_hidden": "schedule"}).get_json()
+    page = client.post("/peer", data=MultiDict([*form, ("show_hidden", "schedule")]))
+    html = unescape(page.get_data(as_text=True))
+    assert result_ids(html) == [r["id"] for r in opened["results"]]
+    assert opened["results"]
+    for result in opened["results"]:
+        said = {r["code"]: r for r in result["reasons"]}
+        assert said["when"]["text"] == "Hours not listed: call to confirm"
+        shown = card(html, result["id"])
+        assert "Hidden because: schedule not listed" in shown
+        assert "Hours not listed" in shown or "By appointment" in shown
+
+    spanish = client.post("/peer?lang=es", data=MultiDict(form)).get_data(as_text=True)
+    assert f"<li>{hidden['schedule']} ocultos: horario no indicado <button" in unescape(spanish)

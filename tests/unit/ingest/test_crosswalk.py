@@ -58,6 +58,9 @@ def feed(shared_data: Path, name: str) -> list[dict]:
         ("BH-1800.1500-100", ("housing", ["shelter"])),  # DV shelter, under emergency shelter
         ("BH-8600", ("housing", ["transitional"])),
         ("BH-3800.7000", ("housing", ["rental_assistance"])),
+        ("BH-3800.5000", ("housing", [])),  # Mortgage Payment Assistance: not rent
+        ("BT", ("transport", [])),  # the Transportation term itself
+        ("BT-4500.4500", ("transport", [])),  # under BT-4500 local transportation
         ("RX-8500.6500", ("housing", ["recovery_residence"])),
         ("BT-4500", ("transport", [])),
         ("BT-4500.6500-500", ("transport", ["nemt"])),
@@ -73,6 +76,36 @@ def feed(shared_data: Path, name: str) -> list[dict]:
 )
 def test_airs_codes_map_by_longest_prefix(code, expected):
     assert need(classify(airs(code))) == expected
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "BT-8750.1400",  # Consulates, under Travelers Assistance
+        "BT-8750.8500",  # Tourist Information (a visitors center in the Baltimore export)
+        "BT-4800.0500-060",  # under Long Distance Transportation
+        "BT-0500",  # a BT branch no rule names
+    ],
+)
+def test_a_branch_too_broad_to_say_maps_to_nothing_and_is_unknown(code):
+    result = classify(airs(code))
+    assert need(result) == (OTHER_CATEGORY, [])
+    assert result.unknown == airs(code)
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["PN-8100.0500-250", "PN-8100.0500-800"],  # gambling, sexual/love addiction groups
+)
+def test_behavioural_addiction_groups_are_not_sobriety_meetings(code):
+    result = classify(airs(code))
+    assert (need(result), result.unknown) == ((OTHER_CATEGORY, []), [])
+
+
+def test_target_population_codes_are_known_and_say_no_need():
+    result = classify(airs("YL-3300.4500", "YB-8000"))
+    assert (need(result), result.unknown) == ((OTHER_CATEGORY, []), [])
+    assert need(classify(airs("YB-8000", "BT-4500.6500-800"))) == ("transport", ["ride_program"])
 
 
 def test_airs_prefix_ends_at_a_code_boundary():
@@ -99,6 +132,14 @@ def test_lgbtq_support_group_code_states_a_fact():
     result = classify(airs("PN-8100.0500", "PN-8100.4500-240"))
     assert need(result) == ("sober_social", ["meeting"])
     assert result.facts == {"lgbtq_affirming": {"value": "yes", "source": "AIRS PN-8100.4500-240"}}
+
+
+def test_a_support_group_for_families_and_friends_is_a_meeting_that_says_so():
+    result = classify(airs("PN-8100.0500-230"))
+    assert need(result) == ("sober_social", ["meeting"])
+    assert result.facts == {
+        "for_family_friends": {"value": "yes", "source": "AIRS PN-8100.0500-230"}
+    }
 
 
 def test_open_eligibility_by_id_and_by_name():
@@ -235,12 +276,56 @@ def test_baltimore_services_by_airs_codes(baltimore_airs, service_id, expected):
 def test_baltimore_airs_categories_across_the_whole_export(baltimore_airs):
     counts = Counter(classify(airs(*codes)).category for codes in baltimore_airs.values())
     assert counts == {
-        "other": 1456,
+        "other": 1458,
         "housing": 195,
         "childcare": 101,
         "sober_social": 49,
-        "transport": 48,
+        "transport": 46,  # a visitors center and a business office were transport by "BT"
     }
+
+
+@pytest.fixture(scope="module")
+def baltimore_names(shared_data):
+    """AIRS code -> name, from the 211's own AIRS -> Open Eligibility table (1,778 rows)."""
+    mapping = rows(shared_data / BALTIMORE / "taxonomy_mapping.csv")
+    return {r["211 Code"].strip(): r["211 Name"].strip() for r in mapping if r["211 Code"]}
+
+
+@pytest.mark.shared_data
+def test_every_airs_code_of_the_211_table_maps_to_its_own_kind_of_need(baltimore_names):
+    # Each code's need is the one its own name says, never its top term's: transport only for
+    # local transportation, expense help and the Transportation term; rent only for rent.
+    by_need = {}
+    for code, name in baltimore_names.items():
+        result = classify(airs(code))
+        by_need.setdefault(result.category, {})[code] = name
+        if result.category == "transport":
+            assert code == "BT" or code.startswith(("BT-4500", "BT-8300")), (code, name)
+        if "rental_assistance" in result.subcategories:
+            assert "Rent" in name, (code, name)
+    travel = {c: n for c, n in baltimore_names.items() if "Travel" in n or "Tourist" in n}
+    assert travel and not set(travel) & set(by_need.get("transport", {}))
+    assert {"Mortgage Payment Assistance", "Property Tax Payment Assistance"} <= set(
+        by_need["housing"].values()
+    )
+
+
+@pytest.mark.shared_data
+def test_baltimore_services_filed_only_under_travel_codes_are_not_transport(
+    baltimore_airs, baltimore_names
+):
+    travel = {c for c, n in baltimore_names.items() if n == "Travelers Assistance"}
+    only_travel = [
+        codes
+        for codes in baltimore_airs.values()
+        if any(c.startswith(tuple(travel)) for c in codes)
+        and not any(c == "BT" or c.startswith(("BT-4500", "BT-8300")) for c in codes)
+    ]
+    assert only_travel  # a visitors center, a business development office
+    for codes in only_travel:
+        result = classify(airs(*codes))
+        assert result.category != "transport"
+        assert {t["code"] for t in result.unknown} >= {c for c in codes if c.startswith("BT")}
 
 
 @pytest.mark.shared_data

@@ -132,12 +132,31 @@ def test_meetings_occur_when_they_start_in_the_window_services_when_open(listing
     assert evaluate(meeting_2100, plan).hidden.reason == "window"
     assert evaluate(office, plan).hidden is None  # open until 17:30
     assert evaluate(night, plan).hidden is None
-    assert (
-        evaluate(
-            listing(schedule={"intervals": [], "text": None, "by_appointment": False}), plan
-        ).hidden
-        is None
-    )  # hours unknown: kept, "call to confirm"
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        {"intervals": [], "text": None, "by_appointment": False},
+        {"intervals": [], "text": "Call for hours", "by_appointment": False},
+        {"intervals": [], "text": None, "by_appointment": True},
+    ],
+)
+@pytest.mark.parametrize("kind", ["service", "meeting"])
+def test_a_schedule_not_listed_does_not_fit_a_window_and_is_hidden_as_that(
+    listing, make_listing, schedule, kind
+):
+    window = {"when": {"from": "2026-12-01T17:00:00-08:00", "to": "2026-12-01T21:00:00-08:00"}}
+    profile, plan = _plan(window)
+    doc = make_listing(kind=kind, schedule=schedule)
+    evaluation = evaluate(build(doc), plan)
+    assert (evaluation.hidden.reason, evaluation.hidden.text) == ("schedule", "schedule not listed")
+    # shown on request, it says to call
+    said = {r["code"]: r for r in reasons(doc, build(doc), plan, evaluation, None, profile)}
+    when = (said["when"]["text"], said["when"]["met"])
+    assert when == ("Hours not listed: call to confirm", None)
+    _, anytime = _plan({})
+    assert evaluate(build(doc), anytime).hidden is None  # no window asked: nothing to fit
 
 
 def test_score_components_follow_the_plan(listing):
