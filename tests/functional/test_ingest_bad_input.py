@@ -1,6 +1,7 @@
 """Bad input: a clear problem or a one-line error; the bad part fails alone; nothing is lost."""
 
 import json
+import os
 import shutil
 
 import pytest
@@ -221,3 +222,68 @@ def test_a_bug_in_one_record_costs_that_record_only(ingest, tmp_path, monkeypatc
     [error] = [p for p in source["problems"] if p["severity"] == "error"]
     assert (error["record"], error["type"]) == ("bad", "invalid-record")
     assert "internal error" in error["message"]
+
+
+FORMATS = ("auto", "hsds", "meeting-guide", "gtfs", "csv")
+
+
+def _bad_paths(tmp_path):
+    """Return paths no reader can take, each with a word the one-line error must hold."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "todo.txt").write_text("call the shelter\n")
+    (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
+    (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
+    pipe = tmp_path / "feed.json"
+    os.mkfifo(pipe)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    huge = tmp_path / "huge.json"
+    huge.write_text('[{"name": "A", "day": ' + "9" * 5000 + "}]")
+    binary = tmp_path / "blob.zip"
+    binary.write_bytes(bytes(range(256)) * 20)
+    return [
+        (folder, "notes"),
+        (tmp_path / "loop-a", "loop of symbolic links"),
+        (pipe, "neither a file nor a folder"),
+        (deep, "deep.json"),
+        (huge, "huge.json"),
+        (binary, "blob.zip"),
+    ]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_path_ends_in_a_traceback_whatever_the_format(ingest, tmp_path, fmt):
+    for path, said in _bad_paths(tmp_path):
+        result, _ = ingest(path, "--format", fmt)
+        assert said in _one_line_error(result), (path.name, result.output)
+
+
+def test_deep_nesting_and_huge_numbers_after_a_good_meeting_are_named_as_the_reason(
+    ingest, tmp_path
+):
+    good = json.dumps(_meeting("tuesday-hope"))
+    feed = tmp_path / "feed.json"
+    feed.write_text(f'[{good}, {{"name": "A", "types": {"[" * 100_000}{"]" * 100_000}}}]')
+    result, _ = ingest(feed)
+    assert _one_line_error(result) == (
+        "error: feed: feed.json cannot be read: its values are nested too deeply to read"
+    )
+    feed.write_text(f'[{good}, {{"name": "A", "day": {"9" * 5000}}}]')
+    result, _ = ingest(feed)
+    assert _one_line_error(result).startswith("error: feed: feed.json cannot be read: ")
+
+
+def test_a_file_that_vanishes_after_detection_fails_in_one_line(ingest, tmp_path, monkeypatch):
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps([_meeting("tuesday-hope")]))
+    detect = pipeline.detect
+
+    def detect_then_vanish(path, fmt, mapping):
+        reader = detect(path, fmt, mapping)
+        path.unlink()  # the file is deleted between sniffing and reading, as by a sync job
+        return reader
+
+    monkeypatch.setattr(pipeline, "detect", detect_then_vanish)
+    result, _ = ingest(feed)
+    assert _one_line_error(result).startswith(f"error: feed: cannot read {feed}")
