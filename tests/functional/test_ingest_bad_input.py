@@ -287,3 +287,18 @@ def test_a_file_that_vanishes_after_detection_fails_in_one_line(ingest, tmp_path
     monkeypatch.setattr(pipeline, "detect", detect_then_vanish)
     result, _ = ingest(feed)
     assert _one_line_error(result).startswith(f"error: feed: cannot read {feed}")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="permission bits do not bind root")
+def test_a_file_or_folder_that_may_not_be_read_fails_in_one_line(ingest, tmp_path):
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps([_meeting("tuesday-hope")]))
+    folder = tmp_path / "package"
+    folder.mkdir()
+    for path in (feed, folder):
+        path.chmod(0)
+        try:
+            result, _ = ingest(path)
+        finally:
+            path.chmod(0o700)
+        assert _one_line_error(result).endswith(f"cannot read {path}: Permission denied")
