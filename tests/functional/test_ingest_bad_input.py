@@ -1,5 +1,7 @@
 """Bad input: a clear problem or a one-line error; the bad part fails alone; nothing is lost."""
 
+import dataclasses
+import itertools
 import json
 import os
 import shutil
@@ -302,3 +304,31 @@ def test_a_file_or_folder_that_may_not_be_read_fails_in_one_line(ingest, tmp_pat
         finally:
             path.chmod(0o700)
         assert _one_line_error(result).endswith(f"cannot read {path}: Permission denied")
+
+
+def test_a_bug_in_a_reader_fails_its_source_alone_in_one_line(ingest, app, tmp_path, monkeypatch):
+    bad, good = tmp_path / "bad.json", tmp_path / "good.json"
+    for path in (bad, good):
+        path.write_text(json.dumps([_meeting("tuesday-hope"), _meeting("friday-hope", day=5)]))
+    detect = pipeline.detect
+
+    def detect_a_broken_reader(path, fmt, mapping):
+        reader = detect(path, fmt, mapping)
+        if path != bad:
+            return reader
+
+        def read(path, options):
+            yield from itertools.islice(reader.read(path, options), 1)
+            raise KeyError("a bug")
+
+        return dataclasses.replace(reader, read=read)
+
+    monkeypatch.setattr(pipeline, "detect", detect_a_broken_reader)
+    result, report = ingest(bad, good)
+    assert _one_line_error(result) == (
+        "error: bad: resdir could not read bad.json (an internal error, logged); nothing was "
+        "changed; please report it"
+    )
+    statuses = {s["source"]: (s["status"], s["accepted"]) for s in report["sources"]}
+    assert statuses == {"bad": ("failed", 0), "good": ("completed", 2)}
+    assert _published(app) == 2
