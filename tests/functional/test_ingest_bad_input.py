@@ -332,3 +332,17 @@ def test_a_bug_in_a_reader_fails_its_source_alone_in_one_line(ingest, app, tmp_p
     statuses = {s["source"]: (s["status"], s["accepted"]) for s in report["sources"]}
     assert statuses == {"bad": ("failed", 0), "good": ("completed", 2)}
     assert _published(app) == 2
+
+
+def test_a_toml_file_in_no_encoding_fails_in_one_line(ingest, tmp_path):
+    binary = tmp_path / "sources.toml"
+    binary.write_bytes(bytes(range(128, 256)) * 4)
+    result, _ = ingest(binary)
+    assert _one_line_error(result).startswith(
+        "error: sources: sources.toml is not in a known format"
+    )
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_bytes(b'[[sources]]\nid = "caf\xe9"\npath = "feed.json"\n')
+    result = ingest(manifest)[0]
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"manifest {manifest} cannot be read: 'utf-8' codec" in result.output
