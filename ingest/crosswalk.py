@@ -8,16 +8,20 @@ Three crosswalks (DESIGN §5), all pure functions over plain data:
   not make a listing housing.
 - `meeting_types` reads Meeting Guide type codes, or the words TSML writes for them, into facts,
   languages and the temporarily-closed flag.
+- `fellowship_of` recognises a meeting's fellowship in its names (resdir.vocab.FELLOWSHIPS), and
+  whether it is a meeting for families and friends.
 - `accessibility_facts` reads free-text accessibility items (Ohana, iCarol, HSDS) into facts.
 
 Facts are three-valued: a fact is recorded only where the source states it; absent means unknown.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 
 from ingest.normalize.languages import code_of_name
+from resdir import vocab
 from resdir.vocab import NEEDS, OTHER_CATEGORY
 
 # ---------------------------------------------------------------------------------------------
@@ -496,6 +500,8 @@ TEMPORARILY_CLOSED = "TC"
 class MeetingTypes:
     """What a meeting's Meeting Guide types say."""
 
+    # (code, meaning, whether the fellowship's own list gives the code that meaning), feed order
+    codes: list[tuple[str, str, bool]] = field(default_factory=list)
     facts: dict[str, dict] = field(default_factory=dict)  # attribute -> {"value", "source"}
     languages: list[str] = field(default_factory=list)  # ISO 639 codes, in order
     temporarily_closed: bool = False  # TC
@@ -511,7 +517,8 @@ def meeting_types(types, fellowship: str | None = None) -> MeetingTypes:
     known word is reported in `unknown`, never fatal. A missing code says nothing: no X means
     wheelchair access is unknown, not "no".
     """
-    table, by_code, by_word = _type_tables((fellowship or "").lower())
+    fellowship_key = (fellowship or "").lower()
+    table, by_code, by_word = _type_tables(fellowship_key)
     result = MeetingTypes()
     seen: set[str] = set()
     for token in type_tokens(types):
@@ -527,6 +534,8 @@ def meeting_types(types, fellowship: str | None = None) -> MeetingTypes:
         if code in seen:
             continue
         seen.add(code)
+        meaning = table[code][0] if code in table else code  # a language: named by the spec
+        result.codes.append((code, meaning, code in FELLOWSHIP_TYPES.get(fellowship_key, {})))
         attribute = table[code][1] if code in table else None
         if attribute:
             source = f"Meeting Guide type {code}"
@@ -562,6 +571,82 @@ def _type_words(table: dict[str, tuple[str, str | None]]) -> dict[str, str]:
     """Return word key -> code for the meanings and TSML words (language names are looked up)."""
     words = {_name_key(meaning): code for code, (meaning, _) in table.items()}
     return words | {_name_key(word): code for word, code in TYPE_WORDS.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Fellowships
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FellowshipFound:
+    """A meeting's fellowship (a resdir.vocab.FELLOWSHIPS code or None), whether the meeting is
+    for families and friends, and the text that said so."""
+
+    code: str | None
+    for_family_friends: bool
+    source: str | None
+
+
+def fellowship_of(*texts) -> FellowshipFound:
+    """Return the fellowship named first in the first text that names one, most specific first.
+
+    A name matches as whole words, without regard to case or accents ("Al Anon", "ALANON"), but
+    an all-caps abbreviation only as written ("AA", not "aa"): the fellowship's name, Spanish name
+    or one of its `names`, never its search-only aliases ("CA" is also California). Where no
+    fellowship is named, a name such as "Family Group" still marks a meeting for families and
+    friends.
+    """
+    for text in texts:
+        if not isinstance(text, str) or not text.strip():
+            continue
+        found = _first_fellowship(text)
+        if found:
+            family = vocab.FELLOWSHIPS[found].for_family_friends
+            return FellowshipFound(found, family, text.strip())
+    for text in texts:
+        if isinstance(text, str) and any(p.search(_plain(text)) for p in FAMILY_GROUP_PATTERNS):
+            return FellowshipFound(None, True, text.strip())
+    return FellowshipFound(None, False, None)
+
+
+def _plain(text: str) -> str:
+    """Return a text's words, accents removed, case kept, between single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " " + " ".join(re.findall(r"[A-Za-z0-9]+", plain.replace("'", ""))) + " "
+
+
+def _name_pattern(name: str) -> re.Pattern:
+    """Return the pattern of a name in plain text: an all-caps abbreviation only as written."""
+    words = re.escape(_plain(name))
+    return re.compile(words) if name.isupper() else re.compile(words, re.IGNORECASE)
+
+
+FELLOWSHIP_PATTERNS: list[tuple[re.Pattern, str]] = [
+    (_name_pattern(name), code)
+    for code, fellowship in vocab.FELLOWSHIPS.items()
+    for name in dict.fromkeys((fellowship.name, fellowship.name_es, *fellowship.names))
+]
+FAMILY_GROUP_PATTERNS = [_name_pattern(name) for name in vocab.FAMILY_GROUP_NAMES]
+
+
+def _first_fellowship(text: str) -> str | None:
+    """Return the fellowship whose name starts first in a text (the longest name at a tie); a
+    families' fellowship before any other, since its meetings name the one they are about
+    ("Adult Children of Alcoholics AFG", "Nar-Anon, for families of NA members")."""
+    plain = _plain(text)
+    found = [
+        (
+            not vocab.FELLOWSHIPS[code].for_family_friends,
+            match.start(),
+            match.start() - match.end(),
+            code,
+        )
+        for pattern, code in FELLOWSHIP_PATTERNS
+        if (match := pattern.search(plain))
+    ]
+    return min(found)[-1] if found else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -47,10 +47,25 @@ class SourceSpec:
     examples: tuple[dict, ...] = ()  # acceptance examples: {"record": key, "expect": {...}}
 
 
+DATAPACKAGE = "datapackage.json"  # a tabular data package's descriptor
+
+
 def source_id_for(path: Path) -> str:
     """Return a source id derived from a file or folder name ("cip_mvp.json" -> "cip-mvp")."""
+    if path.name == DATAPACKAGE:
+        path = path.parent  # a package given by its descriptor is named after its folder
     stem = path.name if path.is_dir() else path.name.split(".")[0]
     return slug(stem) or "source"
+
+
+def _packages(path: Path) -> list[Path]:
+    """Return the HSDS packages a folder holds below it when it is none itself and holds several."""
+    from ingest.readers import hsds_tabular  # it imports normalize, which imports this module
+
+    if not path.is_dir() or hsds_tabular.is_package(path):
+        return []
+    found = hsds_tabular.packages_in(path)
+    return found if len(found) > 1 else []
 
 
 def is_manifest(path: Path) -> bool:
@@ -130,6 +145,9 @@ def specs_from_args(
     for path in paths:
         if is_manifest(path):
             specs.extend(load_manifest(path))
+        elif fmt in ("auto", "hsds") and (packages := _packages(path)):
+            # A folder of several HSDS packages: each is a source of its own.
+            specs.extend(SourceSpec(id=source_id_for(p), path=p, format=fmt) for p in packages)
         else:
             specs.append(
                 SourceSpec(

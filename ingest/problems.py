@@ -107,6 +107,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = _types(
     ),
     ("encoding-fallback", W, "Not UTF-8", "{path} is not UTF-8; read as {encoding}"),
     ("unknown-column", W, "Unused column", "column {value!r} is not mapped and was ignored"),
+    ("missing-column", W, "Missing column", "{detail}"),
     ("missing-table", W, "Missing table", "{detail}"),
 )
 

@@ -11,6 +11,7 @@ Draft fields (all optional except `name`):
     kind            "service" (default) or "meeting"
     source_keys     {"service_id", "location_id", "organization_id", ...}: the source's own ids
     organization    {"id", "name", "url", "description"}
+    entity          {"name", "url"}: who publishes a meeting feed (an intergroup, a district)
     name, alternate_name, description, url, email
     next_steps      how to apply or get started (HSDS application_process, Ohana how_to_apply)
     status          the source's status word: "active", "inactive", "defunct", "temporarily closed"

@@ -42,11 +42,6 @@ from resdir import vocab
 
 # canonical token -> phrases (folded words separated by spaces) that mean it
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "alcoholics_anonymous": ("aa", "alcoholics anonymous"),
-    "narcotics_anonymous": ("na", "narcotics anonymous"),
-    "al_anon": ("al anon", "alanon"),
-    "smart_recovery": ("smart recovery",),
-    "lifering": ("lifering", "life ring"),
     "twelve_step": ("twelve step", "12 step"),
     "non_twelve_step": ("non twelve step", "non 12 step", "not twelve step", "not 12 step"),
     "recovery_residence": (
@@ -96,9 +91,22 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "spanish": ("spanish", "espanol"),
     "tagalog": ("tagalog", "filipino"),
 }
+
 # Aliases that are also everyday words in listings: read as the term when a person searches,
-# left as words in documents ("sleeping mats" in a shelter's text is not MOUD).
+# left as words in documents ("sleeping mats" in a shelter's text is not MOUD, "CA" in an address
+# is not Cocaine Anonymous).
 QUERY_SYNONYMS: dict[str, tuple[str, ...]] = {"moud": ("mat",)}
+
+
+def fellowship_token(code: str) -> str:
+    """Return the canonical search token of a fellowship: its folded name ("al_anon")."""
+    return "_".join(_words(vocab.FELLOWSHIPS[code].name))
+
+
+def _fold_name(name: str) -> str:
+    return " ".join(_words(name))
+
+
 # broader term -> canonical tokens it covers; added to documents only (module docstring)
 BROADER: dict[str, tuple[str, ...]] = {
     "moud": ("methadone", "buprenorphine", "naltrexone"),
@@ -144,11 +152,6 @@ def _phrase_table(*groups: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[l
     return table
 
 
-_DOCUMENT_PHRASES = _phrase_table(SYNONYMS)
-_QUERY_PHRASES = _phrase_table(SYNONYMS, QUERY_SYNONYMS)
-_BROADER_OF = {narrow: broad for broad, narrower in BROADER.items() for narrow in narrower}
-
-
 def analyze(text: str | None) -> list[str]:
     """Return the index tokens of a text: folded, stemmed, each synonym phrase one token.
 
@@ -166,7 +169,8 @@ def query_tokens(q: str | None) -> list[str]:
 def listing_text(doc: dict) -> str:
     """Return the analyzed text of a canonical listing (resdir/model.py), tokens joined by spaces.
 
-    What a peer types a few words of: the names (listing, organization, place), the description,
+    What a peer types a few words of: the names (listing, organization, place, a meeting's
+    fellowship, which finds it by any of the fellowship's names: "AA", "SMART"), the description,
     the category and subcategory labels, source taxonomy names, the languages served ("Spanish
     speaking") and the labels of facts known "yes" ("Wheelchair accessible"). Left out: addresses
     (location is searched by distance), hours, cost and eligibility (filters, not words) and
@@ -180,6 +184,7 @@ def listing_text(doc: dict) -> str:
         doc.get("alternate_name"),
         (doc.get("organization") or {}).get("name"),
         doc.get("location_name"),
+        vocab.FELLOWSHIPS[doc["fellowship"]].name if doc.get("fellowship") else None,
         doc.get("description"),
         vocab.CATEGORY_LABELS.get(category),
         *(subcategory_labels.get(code) for code in doc.get("subcategories") or ()),
@@ -243,3 +248,16 @@ def _language_name(code: str) -> str | None:
     name = langcodes.Language.get(code).language_name()
     # langcodes names a code it does not know "Unknown language [xx]"
     return None if "[" in name else f"{name} {LANGUAGE_SUFFIX}"
+
+
+# Fellowships (resdir.vocab.FELLOWSHIPS): their names are synonyms everywhere, their aliases in
+# queries only.
+for _code, _fellowship in vocab.FELLOWSHIPS.items():
+    SYNONYMS[fellowship_token(_code)] = tuple(
+        dict.fromkeys(_fold_name(n) for n in (_fellowship.name, *_fellowship.names))
+    )
+    QUERY_SYNONYMS[fellowship_token(_code)] = tuple(_fold_name(n) for n in _fellowship.aliases)
+
+_DOCUMENT_PHRASES = _phrase_table(SYNONYMS)
+_QUERY_PHRASES = _phrase_table(SYNONYMS, QUERY_SYNONYMS)
+_BROADER_OF = {narrow: broad for broad, narrower in BROADER.items() for narrow in narrower}

@@ -143,7 +143,7 @@ def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run, allow_s
     from ingest.pipeline import Shrink, run_source
     from ingest.problems import SourceError
 
-    _require_tables()
+    store.init_db()  # a new database gets its tables; an existing one keeps them as they are
     try:
         specs = specs_from_args(list(paths), fmt, mapping, source_id)
     except SourceError as exc:

@@ -316,6 +316,13 @@ class SourceRefSchema(Schema):
     source_id = _key(required=True)
 
 
+class MeetingTypeSchema(Schema):
+    """A Meeting Guide type of a meeting: its code and English name ("SP", "Speaker")."""
+
+    code = fields.String(required=True, validate=validate.Length(1, MAX_CODE_LENGTH))
+    name = fields.String(required=True, validate=validate.Length(1, MAX_NAME_LENGTH))
+
+
 class ListingSchema(Schema):
     """One service at one place, one meeting, or one area-wide service."""
 
@@ -333,6 +340,9 @@ class ListingSchema(Schema):
         load_default="published", validate=validate.OneOf(vocab.LISTING_STATUSES)
     )
     temporarily_closed = fields.Boolean(load_default=False)
+    # a meeting's fellowship (resdir.vocab.FELLOWSHIPS) and its Meeting Guide types, feed order
+    fellowship = fields.String(allow_none=True, validate=validate.OneOf(vocab.FELLOWSHIPS))
+    meeting_types = _list(fields.Nested(MeetingTypeSchema), load_default=list)
     category = fields.String(required=True, validate=validate.OneOf(vocab.CATEGORY_LABELS))
     subcategories = _list(fields.String(), load_default=list)
     taxonomy = _list(fields.Nested(TaxonomyTermSchema), load_default=list)

@@ -105,6 +105,9 @@ ATTRIBUTES: dict[str, Attribute] = {
     "native_centered": Attribute("Native and Indigenous", "Is it centered on Native people?"),
     "trauma_informed": Attribute("Trauma-informed", "Is it trauma-informed?"),
     "family_inclusive": Attribute("Family-inclusive", "Are families included?"),
+    "for_family_friends": Attribute(
+        "For families and friends", "Is it for the families and friends of people in recovery?"
+    ),
     "young_people": Attribute("Young people", "Is it for young people?"),
     "seniors": Attribute("Seniors", "Is it for older adults?"),
     "newcomer_friendly": Attribute("Newcomer-friendly", "Is it good for newcomers?"),
@@ -185,6 +188,7 @@ VALUES: dict[str, Value] = {
         "native_centered",
         "trauma_informed",
         "family_inclusive",
+        "for_family_friends",
         "young_people",
         "seniors",
         "newcomer_friendly",
@@ -193,6 +197,69 @@ VALUES: dict[str, Value] = {
     "online": Value("Online", None),
     "in_person": Value("In person", None),
 }
+# A meeting for families and friends (Al-Anon, Nar-Anon, ...) is offered to a person seeking their
+# own recovery only when they ask for it with this value, at "prefer" or "require".
+FAMILY_FRIENDS = "for_family_friends"
+
+
+@dataclass(frozen=True)
+class Fellowship:
+    """A mutual-help fellowship: its name, Spanish name, the names feeds and people use for it."""
+
+    name: str
+    name_es: str
+    names: tuple[str, ...] = ()  # also recognised in feeds; ALL-CAPS ones only as written
+    aliases: tuple[str, ...] = ()  # searched only: also an everyday abbreviation (CA, GA, MA)
+    for_family_friends: bool = False
+
+
+# Known fellowships by code: the one table of their names and abbreviations (`q=AA` finds
+# Alcoholics Anonymous; a feed whose entity says "Al-Anon" is Al-Anon's).
+FELLOWSHIPS: dict[str, Fellowship] = {
+    "aa": Fellowship("Alcoholics Anonymous", "Alcohólicos Anónimos", ("AA",)),
+    "na": Fellowship("Narcotics Anonymous", "Narcóticos Anónimos", ("NA",)),
+    "ca": Fellowship("Cocaine Anonymous", "Cocainómanos Anónimos", aliases=("CA",)),
+    "cma": Fellowship("Crystal Meth Anonymous", "Crystal Meth Anonymous", ("CMA",)),
+    "ha": Fellowship("Heroin Anonymous", "Heroína Anónimos", aliases=("HA",)),
+    "ma": Fellowship("Marijuana Anonymous", "Marihuana Anónimos", aliases=("MA",)),
+    "pa": Fellowship("Pills Anonymous", "Pills Anonymous", aliases=("PA",)),
+    "ga": Fellowship("Gamblers Anonymous", "Jugadores Anónimos", aliases=("GA",)),
+    "oa": Fellowship("Overeaters Anonymous", "Comedores Compulsivos Anónimos", aliases=("OA",)),
+    "eda": Fellowship("Eating Disorders Anonymous", "Eating Disorders Anonymous", ("EDA",)),
+    "slaa": Fellowship(
+        "Sex and Love Addicts Anonymous", "Adictos al Sexo y al Amor Anónimos", ("SLAA",)
+    ),
+    "coda": Fellowship("Co-Dependents Anonymous", "Codependientes Anónimos", ("CoDA",)),
+    "aca": Fellowship(
+        "Adult Children of Alcoholics", "Hijos Adultos de Alcohólicos", ("ACA", "ACoA")
+    ),
+    "smart": Fellowship("SMART Recovery", "SMART Recovery", aliases=("SMART",)),
+    "refuge": Fellowship("Refuge Recovery", "Refuge Recovery"),
+    "dharma": Fellowship("Recovery Dharma", "Recovery Dharma"),
+    "lifering": Fellowship(
+        "LifeRing Secular Recovery", "LifeRing Secular Recovery", ("LifeRing", "Life Ring")
+    ),
+    "celebrate": Fellowship("Celebrate Recovery", "Celebrate Recovery", aliases=("CR",)),
+    "wfs": Fellowship("Women for Sobriety", "Women for Sobriety", ("WFS",)),
+    "al-anon": Fellowship(
+        "Al-Anon", "Al-Anon", ("Al-Anon Family Groups", "Alanon", "AFG"), for_family_friends=True
+    ),
+    "alateen": Fellowship("Alateen", "Alateen", for_family_friends=True),
+    "nar-anon": Fellowship(
+        "Nar-Anon", "Nar-Anon", ("Nar-Anon Family Groups", "Naranon"), for_family_friends=True
+    ),
+    "co-anon": Fellowship(
+        "Co-Anon", "Co-Anon", ("Co-Anon Family Groups",), for_family_friends=True
+    ),
+    "gam-anon": Fellowship("Gam-Anon", "Gam-Anon", for_family_friends=True),
+    "s-anon": Fellowship("S-Anon", "S-Anon", for_family_friends=True),
+    "families-anonymous": Fellowship(
+        "Families Anonymous", "Familias Anónimas", for_family_friends=True
+    ),
+}
+# Names that say a meeting is for families and friends whichever fellowship holds it.
+FAMILY_GROUP_NAMES = ("Family Group", "Family Groups")
+
 STRENGTHS = {"require": "Must have", "prefer": "Would like", "avoid": "Would rather avoid"}
 TRAVEL_MODES = {"walk": "On foot", "transit": "Public transit", "car": "By car", "any": "Any way"}
 

@@ -24,7 +24,7 @@ from ingest.normalize.text import (
 )
 from ingest.problems import Problem, problem
 from ingest.record import Record
-from resdir import geo, vocab
+from resdir import geo, meeting_guide, vocab
 from resdir.listings import listing_id
 
 INACTIVE_STATUSES = {"inactive", "defunct", "closed", "deleted", "permanently closed"}
@@ -330,6 +330,24 @@ def _service_area(raw: dict | None, kind: str, address: dict | None) -> dict | N
     return area if any(area.values()) else None
 
 
+def _fellowship(draft: dict, spec: SourceSpec) -> "crosswalk.FellowshipFound":
+    """Return a meeting's fellowship: the manifest's, else named by the meeting, its group, the
+    feed's entity or the source's name, most specific first."""
+    if spec.fellowship in vocab.FELLOWSHIPS:
+        code = spec.fellowship
+        family = vocab.FELLOWSHIPS[code].for_family_friends
+        return crosswalk.FellowshipFound(code, family, f"source {spec.id}")
+    entity = draft.get("entity") or {}
+    return crosswalk.fellowship_of(
+        _text(draft.get("name")),
+        _text((draft.get("organization") or {}).get("name")),
+        _text(entity.get("name")),
+        _text(entity.get("url")),
+        spec.fellowship,
+        spec.name,
+    )
+
+
 def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Problem]]:
     """Return the canonical document for a record, or None when it must be rejected."""
     draft, problems = record.draft, []
@@ -350,12 +368,15 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         if term["scheme"] == "resdir":
             code = term.get("code") or term.get("name")
             problems.append(problem("unknown-code", field="taxonomy", scheme="resdir", value=code))
+    fellowship = _fellowship(draft, spec) if kind == "meeting" else None
     meeting = crosswalk.meeting_types(
         [t["code"] or t["name"] for t in terms if t["scheme"] == "meeting_guide"],
-        fellowship=spec.fellowship,
+        fellowship=(fellowship and fellowship.code) or spec.fellowship,
     )
     for code in meeting.unknown:
         problems.append(problem("unknown-code", field="types", scheme="Meeting Guide", value=code))
+    if fellowship and fellowship.for_family_friends:
+        meeting.facts[vocab.FAMILY_FRIENDS] = {"value": "yes", "source": fellowship.source}
     facts = _facts(draft, spec, classified.facts, meeting.facts, problems)
     address = places.normalize_address(draft.get("address"))
     confidential = _flag(draft.get("confidential_location"))
@@ -410,6 +431,11 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         "description": _text(draft.get("description")),
         "status": status,
         "temporarily_closed": temporarily_closed,
+        "fellowship": fellowship and fellowship.code,
+        "meeting_types": [
+            {"code": code, "name": meeting_guide.type_name(code, meaning, own)}
+            for code, meaning, own in meeting.codes
+        ],
         "category": classified.category,
         "subcategories": classified.subcategories,
         "taxonomy": terms,

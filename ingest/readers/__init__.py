@@ -26,6 +26,7 @@ class Reader:
     format: str  # the --format family: hsds, meeting-guide, gtfs, csv
     sniff: Callable[[Path], bool]  # cheap look at the path: is it this format?
     read: Callable[[Path, ReadOptions], Iterator[Record | Stop | Problem]]
+    auto: bool = True  # chosen by --format auto; an agency CSV needs a mapping or a shipped one
 
 
 def registry() -> list[Reader]:
@@ -39,6 +40,7 @@ def registry() -> list[Reader]:
         ohana_json.READER,
         meeting_guide.JSON_READER,
         meeting_guide.CSV_READER,
+        agency_csv.SHIPPED_READER,
         agency_csv.READER,
     ]
 
@@ -54,8 +56,9 @@ def detect(path: Path, fmt: str = "auto", mapping: Path | None = None) -> Reader
     if mapping is not None:
         fmt = "csv"
     for reader in registry():
-        # Any CSV could be an agency spreadsheet, so that reader is only chosen with a mapping.
-        wanted = fmt == reader.format or (fmt == "auto" and reader.format != "csv")
+        # Any CSV could be an agency spreadsheet, so that reader is only chosen with a mapping,
+        # or when a shipped mapping recognises its header.
+        wanted = fmt == reader.format or (fmt == "auto" and reader.auto)
         if wanted and reader.sniff(path):
             return reader
     if path.is_file() and _head(path).strip() in EMPTY_CONTENTS:

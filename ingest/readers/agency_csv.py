@@ -9,6 +9,8 @@ A complete example:
                               # (a key never holds an address: see "Keys" below)
     kind = "service"          # or "meeting" (default "service")
     weekday_base = "iso"      # how numeric day columns count: "iso" or "sunday0" (optional)
+    required = ["Listing ID", "Program"]  # columns a file must have to be read (optional)
+    signature = ["Listing ID", "Beds Total", "NARR Level"]  # shipped mappings: see below
 
     [defaults]                # constant draft values for every row, by dotted draft path
     "address.region" = "CA"
@@ -72,17 +74,23 @@ every street of the area. Keys of other mappings are the
 cells as written, as they always were. A row keyed before this rule (2026-12) by its street
 keeps its listing: the pipeline moves the stored record to the new key (`Record.former_key`).
 
-The mapping is checked against the CSV header before any row is read: a missing or invalid file,
-a column the CSV lacks, an unknown section, option, draft path, attribute or need code, or no
-`key` fails the source with one line. A row with an empty key is yielded with a missing-key error
-(and quarantined); a key that repeats is a problem of the pipeline's. Columns the mapping does not
-use are reported once each (unknown-column).
+The mapping is checked before any row is read: a missing or invalid file, an unknown section,
+option, draft path, attribute or need code, or no `key` fails the source with one line. Then the
+CSV header: a column in `required` that the CSV lacks, or a CSV with none of the key columns,
+fails the source with one line naming them. Every other column is optional: the columns a CSV
+lacks are one warning for the file (missing-column) and read as empty cells, since exports of one
+format differ by version and by what each publisher turned on. A row with an empty key is yielded
+with a missing-key error (and quarantined); a key that repeats is a problem of the pipeline's.
+Columns the mapping does not use are reported once each (unknown-column).
 
 `mapping` may also name a mapping shipped in ingest/mappings/ by its stem ("icarol": the iCarol 211
-export format).
+export format). Without a mapping, a CSV is read through the shipped mapping whose `signature` its
+header carries: every required column, and at least half of the signature's columns (the columns
+that name the format: an iCarol export has ResourceAgencyNum, TaxonomyLevelName, ...).
 """
 
 import copy
+import functools
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -93,7 +101,14 @@ from ingest.normalize.hours import WEEKDAY_BASES
 from ingest.normalize.text import yes_no
 from ingest.problems import Problem, SourceError, problem
 from ingest.readers import Reader, ReadOptions
-from ingest.readers.files import address_digest, csv_header, csv_rows, read_text, split_values
+from ingest.readers.files import (
+    address_digest,
+    csv_header,
+    csv_rows,
+    read_head,
+    read_text,
+    split_values,
+)
 from ingest.record import Record
 from resdir import vocab
 
@@ -101,7 +116,8 @@ SHIPPED_MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 KEY_JOINER = ":"
 KINDS = ("service", "meeting")
 SECTIONS = {"source", "defaults", "fields", "crosswalk", "facts"}
-SOURCE_OPTIONS = {"key", "kind", "weekday_base"}
+SOURCE_OPTIONS = {"key", "kind", "weekday_base", "required", "signature"}
+SIGNATURE_SHARE = 0.5  # of a shipped mapping's signature columns a header must carry
 FACT_OPTIONS = {"column", "yes", "no", "note"}
 SINGLE_FIELDS = frozenset(
     {
@@ -147,6 +163,8 @@ class Mapping:
     crosswalks: dict[str, dict[str, str]] = field(default_factory=dict)
     facts: dict[str, dict] = field(default_factory=dict)  # attribute -> {column, yes, no, note}
     key_addresses: frozenset[str] = frozenset()  # key columns that fill a street or a point
+    required: tuple[str, ...] = ()  # columns without which a CSV is refused
+    signature: tuple[str, ...] = ()  # columns that tell a CSV is in this mapping's format
 
     def columns(self) -> set[str]:
         """Return every CSV column the mapping reads."""
@@ -160,21 +178,69 @@ class Mapping:
             used |= {fact["column"], fact["note"]} - {None}
         return used
 
+    def missing(self, header: list[str]) -> tuple[list[str], list[str]]:
+        """Return the columns a CSV header lacks: (required ones, optional ones), sorted.
+
+        A header without any key column lacks them all, unless a required one already says so.
+        """
+        absent = self.columns() - set(header)
+        required = set(self.required) & absent
+        if not set(self.key) - absent and not required & set(self.key):
+            required |= set(self.key)
+        return sorted(required), sorted(absent - required)
+
+    def recognises(self, header: list[str]) -> bool:
+        """Tell whether a CSV header is in this mapping's format (see `signature`)."""
+        carried = len(set(self.signature) & set(header))
+        return (
+            bool(self.signature)
+            and carried >= len(self.signature) * SIGNATURE_SHARE
+            and (not self.missing(header)[0])
+        )
+
 
 def sniff(path: Path) -> bool:
     """Return True for a .csv file (chosen only when a mapping is given: see `detect`)."""
     return path.is_file() and path.suffix.lower() == ".csv"
 
 
+def sniff_shipped(path: Path) -> bool:
+    """Return True for a .csv file whose header a shipped mapping recognises (an iCarol export)."""
+    return sniff(path) and recognised_mapping(csv_header(read_head(path))) is not None
+
+
+def recognised_mapping(header: list[str]) -> Path | None:
+    """Return the shipped mapping whose signature a CSV header carries, if one does."""
+    for path in sorted(SHIPPED_MAPPINGS.glob("*.toml")):
+        if _shipped(path).recognises(header):
+            return path
+    return None
+
+
+@functools.cache
+def _shipped(path: Path) -> Mapping:
+    return read_mapping(path)
+
+
 def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
-    """Yield one record per CSV row, its draft filled through the mapping."""
-    if options.mapping is None:
-        raise SourceError(f"{path.name} needs a mapping file to be read as an agency CSV")
+    """Yield one record per CSV row, its draft filled through the mapping (given, or the
+    shipped one the header is recognised by)."""
     problems: list[Problem] = []
     text = read_text(path, problems)
     header = csv_header(text)
-    mapping = load_mapping(options.mapping, header, path.name)
+    mapping_path = options.mapping or recognised_mapping(header)
+    if mapping_path is None:
+        raise SourceError(f"{path.name} needs a mapping file to be read as an agency CSV")
+    mapping = load_mapping(mapping_path, header, path.name)
     yield from problems
+    optional = mapping.missing(header)[1]
+    if optional:
+        noun, verb = ("column", "is") if len(optional) == 1 else ("columns", "are")
+        detail = (
+            f"{noun} {_names(optional)} of mapping {_resolve(mapping_path).name} {verb} not in "
+            f"{path.name}; read as empty"
+        )
+        yield problem("missing-column", detail=detail)
     used = mapping.columns()
     yield from (problem("unknown-column", value=c) for c in header if c and c not in used)
 
@@ -282,7 +348,21 @@ def _put(draft: dict[str, Any], path: str, value: Any) -> None:
 
 
 def load_mapping(path: Path, header: list[str], csv_name: str) -> Mapping:
-    """Read a mapping file and check it against a CSV header, or fail the source saying why."""
+    """Read a mapping file and check it against a CSV header, or fail the source saying why
+    (a required column the CSV lacks: see `Mapping.missing`)."""
+    mapping = read_mapping(path)
+    required = mapping.missing(header)[0]
+    if required:
+        noun = "column" if len(required) == 1 else "columns"
+        raise SourceError(
+            f"mapping {_resolve(path).name} requires {noun} {_names(required)}, "
+            f"which {csv_name} does not have"
+        )
+    return mapping
+
+
+def read_mapping(path: Path) -> Mapping:
+    """Read and check a mapping file (a path, or a shipped mapping's stem), or fail saying why."""
     path = _resolve(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
@@ -291,14 +371,9 @@ def load_mapping(path: Path, header: list[str], csv_name: str) -> Mapping:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SourceError(f"mapping {path.name} is not valid TOML: {exc}") from exc
     try:
-        mapping = _parse(data)
-        absent = sorted(mapping.columns() - set(header))
-        if absent:
-            noun = "column" if len(absent) == 1 else "columns"
-            raise _Invalid(f"names {noun} {_names(absent)} which {csv_name} does not have")
+        return _parse(data)
     except _Invalid as exc:
         raise SourceError(f"mapping {path.name} {exc}") from None
-    return mapping
 
 
 def _resolve(path: Path) -> Path:
@@ -360,7 +435,7 @@ def _parse(data: dict) -> Mapping:
     places = {
         c for path, columns in single.items() if path.startswith(PLACE_FIELDS) for c in columns
     }
-    return Mapping(
+    mapping = Mapping(
         key=key,
         key_addresses=frozenset(places.intersection(key)),
         kind=kind,
@@ -371,7 +446,21 @@ def _parse(data: dict) -> Mapping:
         taxonomy=tuple(taxonomy),
         crosswalks=_crosswalks(_table(data, "crosswalk"), {column for column, _ in taxonomy}),
         facts={code: _fact_rule(code, rule) for code, rule in _table(data, "facts").items()},
+        required=_columns(source, "required"),
+        signature=_columns(source, "signature"),
     )
+    unread = sorted(set(mapping.required) - mapping.columns())
+    if unread:
+        raise _Invalid(f"[source] required names {_names(unread)}, which no field reads")
+    return mapping
+
+
+def _columns(source: dict, option: str) -> tuple[str, ...]:
+    """Check a [source] option that lists columns."""
+    value = source.get(option, [])
+    if not isinstance(value, list):
+        raise _Invalid(f"[source] {option} must be a list of columns")
+    return tuple(_column(c, f"[source] {option}") for c in value)
 
 
 def _crosswalks(tables: dict, taxonomy_columns: set[str]) -> dict[str, dict[str, str]]:
@@ -445,4 +534,6 @@ def _known_path(path: str) -> bool:
     )
 
 
-READER = Reader(name="agency-csv", format="csv", sniff=sniff, read=read)
+READER = Reader(name="agency-csv", format="csv", sniff=sniff, read=read, auto=False)
+# The same reader, chosen without a mapping for a CSV a shipped mapping recognises.
+SHIPPED_READER = Reader(name="agency-csv", format="csv", sniff=sniff_shipped, read=read)

@@ -1,5 +1,6 @@
 """Open source files the way real feeds need: BOMs, wrong encodings, padded headers, CR endings."""
 
+import codecs
 import csv
 import hashlib
 import io
@@ -9,6 +10,8 @@ import unicodedata
 from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import Any
+
+import charset_normalizer
 
 from ingest.problems import Problem, SourceError, problem
 
@@ -21,22 +24,62 @@ _SPACE = re.compile(r"\s*")
 SNIFF_RECORD_BYTES = 8 * 1024 * 1024  # the most read to find a first record longer than the head
 NESTED_TOO_DEEPLY = "its values are nested too deeply to read"
 FALLBACK_ENCODING = "cp1252"  # what Windows exports that are "not UTF-8" almost always are
+# Byte order marks, longest first (a UTF-32 LE mark starts like a UTF-16 LE one).
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# cp1252 and the Latin-1 it extends (which has a character for the bytes cp1252 leaves undefined):
+# either reading Western text makes it cp1252 text (see `decode`)
+WESTERN_ENCODINGS = [FALLBACK_ENCODING, "latin_1"]
+CSV_DELIMITERS = ",;\t"  # what spreadsheets write: comma, semicolon (where "," is decimal), tab
+CSV_SNIFF_CHARS = 4 * 1024  # lines from the start of a CSV, enough to tell its dialect
+CSV_HEADER_CHARS = 64 * 1024  # the longest header line looked at whole (a 211 export's: 3 KiB)
 csv.field_size_limit(
     10 * 1024 * 1024
 )  # 211 descriptions run long; the default 128 KiB is not enough
 
 
 def read_text(path: Path, problems: list[Problem]) -> str:
-    """Read a text file as UTF-8 (BOM dropped), falling back to cp1252 with a problem recorded."""
+    """Read a text file in its encoding (see `decode`), with a problem recorded when not UTF-8."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
+    text, encoding = decode(data)
+    if encoding is not None:
+        problems.append(problem("encoding-fallback", path=path.name, encoding=encoding))
+    return text
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Return bytes as text without a BOM, and the encoding used when it was not UTF-8.
+
+    A byte order mark decides; then UTF-8 if the bytes are valid UTF-8; then cp1252 (what US
+    exports that are "not UTF-8" are) unless charset-normalizer finds that it reads as garbage,
+    and then the encoding charset-normalizer finds most likely (Cyrillic in cp1251, Japanese
+    in Shift JIS). The detector's own first pick is not trusted on Western text: a few accented
+    letters in a mostly ASCII file read as well in a dozen code pages, or as Chinese.
+    """
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            said = None if bom == codecs.BOM_UTF8 else encoding
+            return data.decode(encoding, errors="replace"), said
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8"), None
     except UnicodeDecodeError:
-        problems.append(problem("encoding-fallback", path=path.name, encoding=FALLBACK_ENCODING))
-        return data.decode(FALLBACK_ENCODING, errors="replace")
+        encoding = _guess_encoding(data)
+    return data.decode(encoding, errors="replace"), encoding
+
+
+def _guess_encoding(data: bytes) -> str:
+    if charset_normalizer.from_bytes(data, cp_isolation=WESTERN_ENCODINGS).best() is not None:
+        return FALLBACK_ENCODING
+    best = charset_normalizer.from_bytes(data).best()
+    return FALLBACK_ENCODING if best is None else best.encoding
 
 
 def load_json(path: Path, problems: list[Problem]):
@@ -57,10 +100,11 @@ def load_json(path: Path, problems: list[Problem]):
 def csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line, row) from CSV text; headers and values are stripped of padding.
 
-    Handles CR-only line endings and spaces after commas. `line` is the 1-based line the row
-    starts on, so a problem can point at it.
+    The delimiter and quoting are detected (`csv_dialect`); CR-only line endings and spaces
+    after delimiters are read. `line` is the 1-based line the row starts on, so a problem can
+    point at it.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+    reader = _reader(text)
     try:
         header = next(reader)
     except StopIteration:
@@ -80,8 +124,37 @@ def csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
 
 def csv_header(text: str) -> list[str]:
     """Return the stripped column names of CSV text."""
-    first = next(csv.reader(io.StringIO(text, newline=""), skipinitialspace=True), [])
+    first = next(_reader(text), [])
     return [h.strip().lstrip("\ufeff").strip() for h in first]
+
+
+def csv_dialect(text: str) -> tuple[str, str]:
+    """Return the delimiter and quote character of CSV text.
+
+    `csv.Sniffer` decides among comma, semicolon and tab, on the first `CSV_SNIFF_CHARS` (in
+    whole lines when a line ends there: its quote search takes time growing with the square of
+    what it is given). When it cannot tell, or finds a delimiter the header line does not hold,
+    the delimiter that splits the header line into the most cells is taken, comma on a tie.
+    """
+    text = text.lstrip("\ufeff")
+    header_line = text[:CSV_HEADER_CHARS].splitlines()[0] if text.strip() else ""
+    sample = text[:CSV_SNIFF_CHARS]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]  # whole lines only
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS)
+        if sniffed.delimiter in header_line:
+            return sniffed.delimiter, sniffed.quotechar
+    except csv.Error:
+        pass
+    cells = {d: len(next(csv.reader([header_line], delimiter=d), [])) for d in CSV_DELIMITERS}
+    return max(CSV_DELIMITERS, key=lambda d: cells[d]), '"'  # max: the first of equals
+
+
+def _reader(text: str):
+    delimiter, quotechar = csv_dialect(text)
+    stream = io.StringIO(text, newline="")
+    return csv.reader(stream, delimiter=delimiter, quotechar=quotechar, skipinitialspace=True)
 
 
 # --- helpers for readers: keys, heads of large files, empty values, lists in a cell -----------
@@ -132,7 +205,8 @@ def slug_key(parts: list[Any], distinct: bool = False) -> tuple[str, str]:
 
 
 def read_head(path: Path) -> str:
-    """Return the start of a text file (`SNIFF_BYTES`), BOM and leading white space dropped.
+    """Return the start of a text file (`SNIFF_BYTES`) decoded as `decode` does, BOM and leading
+    white space dropped.
 
     "" for what is not a readable file (a folder, a file gone or locked): sniffing never raises.
     """
@@ -142,9 +216,14 @@ def read_head(path: Path) -> str:
 def _start(path: Path, size: int) -> str:
     try:
         with path.open("rb") as f:
-            return f.read(size).decode("utf-8-sig", errors="replace").lstrip()
+            head = f.read(size)
     except OSError:
         return ""
+    try:  # a UTF-8 character cut at the end of the head is still UTF-8
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head)
+    except UnicodeDecodeError:
+        text = decode(head)[0]
+    return text.lstrip()
 
 
 def first_item(path: Path, envelope: str | None = None) -> Any:

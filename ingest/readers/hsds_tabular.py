@@ -23,8 +23,12 @@ the same tables first.
 """
 
 import re
+import tempfile
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ingest.crosswalk import AIRS_CODE
@@ -49,6 +53,14 @@ from resdir.vocab import ATTRIBUTES
 DRAFT_FLAGS = ("confidential_location", "temporarily_closed")
 
 DATAPACKAGE = "datapackage.json"
+# Where a package keeps its tables, beside datapackage.json or below it (the transformer's data/).
+TABLE_FOLDERS = ("", "data", "resources")
+PACKAGE_SUFFIXES = (".csv", ".json")  # what a zipped package holds that the reader uses
+MAX_UNPACKED_BYTES = 2 * 1024**3  # a zip that says it unpacks to more is refused (a zip bomb)
+MAX_ZIP_MEMBERS = 10_000
+HEADER_PROBE = 64 * 1024  # bytes of a zipped table read to see its header
+# What a damaged or unusual zip raises: bad headers, a cut stream, encryption, an unknown method.
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError)
 Row = dict[str, Any]
 Tables = dict[str, list[tuple[int, Row]]]  # canonical table name → (line, row) in file order
 
@@ -84,6 +96,7 @@ SCHEME_SHAPES = (
 LOCAL_SCHEME = "local"  # a term whose taxonomy nothing names: the source's own
 FACT_SOURCE = "HSDS attribute"
 WEEKLY_FREQS = {"", "WEEKLY"}
+CLOSED_WORDS = {"true", "yes", "1"}  # a holiday schedule's `closed`
 DAILY_FREQ = "DAILY"
 VIRTUAL_WORDS = {"virtual", "true"}  # HSDS 3.0 location_type, Ohana `virtual`
 POSTAL_TYPES = {"postal"}
@@ -91,11 +104,98 @@ NOT_A_PLACE_TYPES = {"postal", "virtual"}
 
 
 def sniff(path: Path) -> bool:
-    """Return True for a folder (or its datapackage.json) holding HSDS or Ohana CSV tables."""
-    folder = _folder(path)
-    if folder is None:
-        return False
-    has_descriptor = (folder / DATAPACKAGE).is_file()
+    """Return True for an HSDS or Ohana CSV package: its folder, its datapackage.json or a zip."""
+    if path.is_file() and zipfile.is_zipfile(path):
+        return _zip_is_package(path)
+    try:
+        return _layout(path) is not None
+    except SourceError:
+        return True  # a folder of several packages: read() names them
+
+
+def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
+    """Yield one record per service at a location, or per area-wide service, in the package."""
+    if path.is_file() and zipfile.is_zipfile(path):
+        with tempfile.TemporaryDirectory(prefix="resdir-package-") as unpacked:
+            _unzip(path, Path(unpacked))
+            yield from _read_layout(_layout(Path(unpacked)), path)
+        return
+    yield from _read_layout(_layout(path), path)
+
+
+def _read_layout(layout: "Layout | None", path: Path) -> Iterator[Record | Problem]:
+    if layout is None:
+        raise SourceError(f"{path.name} is not a folder, datapackage.json or zip of HSDS tables")
+    problems: list[Problem] = []
+    tables, names = _load_tables(layout, problems)
+    if "service" not in tables:
+        found = ", ".join(sorted(names.values())) or "no CSV files"
+        raise SourceError(f"{path.name} has no services table (services.csv); found: {found}")
+    package = Package(tables, names)
+    package.assignments = _sidecars(layout, package, problems)
+    _require_locations(package)
+    problems.extend(_missing_tables(package))
+    yield from problems
+    yield from listings(package)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one package lives: its datapackage.json (if any) and the folder of its tables."""
+
+    descriptor: Path | None
+    tables: Path
+
+
+def is_package(folder: Path) -> bool:
+    """Return True when `folder` itself holds a package (its tables maybe in data/)."""
+    return _layout_at(folder) is not None
+
+
+def packages_in(path: Path) -> list[Path]:
+    """Return the folders below `path` that each hold an HSDS package with a services table."""
+    if not path.is_dir():
+        return []
+    return [
+        sub
+        for sub in _subfolders(path)
+        if (found := _layout_at(sub)) is not None and _has_services(found.tables)
+    ]
+
+
+def _layout(path: Path) -> Layout | None:
+    """Find the package at `path`, or in the one folder below it that holds one.
+
+    Raise SourceError when several folders below it hold packages: each is a source of its own.
+    """
+    if path.is_file() and path.name == DATAPACKAGE:
+        path = path.parent
+    elif not path.is_dir():
+        return None
+    found = _layout_at(path)
+    if found is not None:
+        return found
+    inside = packages_in(path)
+    if len(inside) > 1:
+        names = ", ".join(p.name for p in inside)
+        raise SourceError(
+            f"{path.name} holds {len(inside)} HSDS packages ({names}); ingest each by its path"
+        )
+    return _layout_at(inside[0]) if inside else None
+
+
+def _layout_at(folder: Path) -> Layout | None:
+    """Return the package whose descriptor or tables sit in `folder` (tables maybe in data/)."""
+    descriptor = folder / DATAPACKAGE
+    has_descriptor = descriptor.is_file()
+    for name in TABLE_FOLDERS:
+        tables = folder / name if name else folder
+        if tables.is_dir() and _holds_core_tables(tables, has_descriptor):
+            return Layout(descriptor if has_descriptor else None, tables)
+    return None
+
+
+def _holds_core_tables(folder: Path, has_descriptor: bool) -> bool:
     for file in _csv_files(folder):
         if table_name(file.stem) in CORE_TABLES:
             try:
@@ -107,22 +207,64 @@ def sniff(path: Path) -> bool:
     return False
 
 
-def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
-    """Yield one record per service at a location, or per area-wide service, in the package."""
-    folder = _folder(path)
-    if folder is None:
-        raise SourceError(f"{path.name} is not a folder of HSDS tables")
-    problems: list[Problem] = []
-    tables, names = _load_tables(folder, problems)
-    if "service" not in tables:
-        found = ", ".join(sorted(names.values())) or "no CSV files"
-        raise SourceError(f"{folder.name} has no services table (services.csv); found: {found}")
-    package = Package(tables, names)
-    package.assignments = _sidecars(folder, package, problems)
-    _require_locations(package)
-    problems.extend(_missing_tables(package))
-    yield from problems
-    yield from listings(package)
+def _has_services(folder: Path) -> bool:
+    return any(table_name(file.stem) == "service" for file in _csv_files(folder))
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        return []
+
+
+def _zip_is_package(path: Path) -> bool:
+    """Tell whether a zip holds a package's core tables, at its top or one or two folders down."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            described = any(PurePosixPath(m.filename).name == DATAPACKAGE for m in members)
+            for member in members:
+                where = PurePosixPath(member.filename)
+                if where.suffix.lower() != ".csv" or len(where.parts) > 3:
+                    continue
+                if table_name(where.stem) not in CORE_TABLES:
+                    continue
+                with archive.open(member) as f:
+                    head = f.read(HEADER_PROBE).decode("utf-8-sig", errors="replace")
+                if described or "id" in csv_header(head):
+                    return True
+    except (*ZIP_ERRORS, OSError):
+        return False
+    return False
+
+
+def _unzip(path: Path, into: Path) -> None:
+    """Unpack a zip's tables and JSON files into `into`; refuse paths outside it and zip bombs."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [
+                m
+                for m in archive.infolist()
+                if not m.is_dir() and PurePosixPath(m.filename).suffix.lower() in PACKAGE_SUFFIXES
+            ]
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise SourceError(f"{path.name} holds more than {MAX_ZIP_MEMBERS} files")
+            if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+                raise SourceError(f"{path.name} unpacks to more than {MAX_UNPACKED_BYTES:,} bytes")
+            root = into.resolve()
+            for member in members:
+                target = (into / member.filename).resolve()
+                if root not in target.parents:
+                    raise SourceError(f"{path.name} holds a path outside itself: {member.filename}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as source, target.open("wb") as out:
+                    while chunk := source.read(HEADER_PROBE):
+                        out.write(chunk)
+    except ZIP_ERRORS as exc:
+        raise SourceError(f"{path.name} is not a readable zip: {exc}") from exc
+    except OSError as exc:
+        raise SourceError(f"cannot unpack {path.name}: {exc.strerror or exc}") from exc
 
 
 class Package:
@@ -314,10 +456,11 @@ def _draft(
         "service_at_location_id": scope.salid,
     }
     schedules = scope.nearest("schedule")
+    holidays = scope.nearest("holiday_schedule")
     taxonomy, facts, flags, rows = _classification(scope, service, found)
     phones = _phones(scope)
-    raw.update(phones=phones, schedules=schedules, attributes=rows)
-    hours = _hours(schedules)
+    raw.update(phones=phones, schedules=schedules, holiday_schedules=holidays, attributes=rows)
+    hours = _hours(schedules, holidays)
     draft = {
         "source_keys": compact(ids),
         "organization": _organization(organization),
@@ -411,8 +554,12 @@ def _phone(row: Row) -> dict:
     )
 
 
-def _hours(rows: list[Row]) -> dict:
-    """Turn schedule rows into weekly intervals; what is not weekly stays as text."""
+def _hours(rows: list[Row], holidays: list[Row]) -> dict:
+    """Turn schedule rows into weekly intervals; what is not weekly stays as text.
+
+    The listing model has no dated closures, so each holiday schedule row is a line of the hours
+    text, in the row's own values ("closed 2019-12-24/2019-12-26").
+    """
     intervals, texts = [], []
     for row in rows:
         days = _weekly_days(row)
@@ -421,7 +568,20 @@ def _hours(rows: list[Row]) -> dict:
         ]
         if not blank(row.get("description")):
             texts.append(str(row["description"]))
-    return compact({"text": "\n".join(dict.fromkeys(texts)), "intervals": intervals})
+    texts += [_holiday(row) for row in holidays]
+    return compact(
+        {"text": "\n".join(t for t in dict.fromkeys(texts) if t), "intervals": intervals}
+    )
+
+
+def _holiday(row: Row) -> str:
+    """Return a holiday schedule row as one line: its dates, then closed or its opening times."""
+    dates = "/".join(
+        dict.fromkeys(_id(row.get(k)) for k in ("start_date", "end_date") if _id(row.get(k)))
+    )
+    times = "-".join(_id(row.get(k)) for k in ("opens_at", "closes_at") if _id(row.get(k)))
+    closed = _id(row.get("closed")).lower() in CLOSED_WORDS or not times
+    return " ".join(p for p in ("closed" if closed else "", dates, "" if closed else times) if p)
 
 
 def _weekly_days(row: Row) -> list:
@@ -680,12 +840,13 @@ def _scheme_from_code(code: str) -> str | None:
     return next((scheme for pattern, scheme in SCHEME_SHAPES if pattern.match(code)), None)
 
 
-def _load_tables(folder: Path, problems: list[Problem]) -> tuple[Tables, dict[str, str]]:
+def _load_tables(layout: Layout, problems: list[Problem]) -> tuple[Tables, dict[str, str]]:
     """Read every CSV table of the package, keyed by canonical table name."""
     tables: Tables = {}
     names: dict[str, str] = {}
     seen: set[Path] = set()
-    for name, path in _resources(folder, problems) + [(p.stem, p) for p in _csv_files(folder)]:
+    files = [(p.stem, p) for p in _csv_files(layout.tables)]
+    for name, path in _resources(layout, problems) + files:
         if path.resolve() in seen:
             continue
         seen.add(path.resolve())
@@ -698,11 +859,16 @@ def _load_tables(folder: Path, problems: list[Problem]) -> tuple[Tables, dict[st
     return tables, names
 
 
-def _resources(folder: Path, problems: list[Problem]) -> list[tuple[str, Path]]:
-    """Return (resource name, CSV path) from datapackage.json; a broken one is a warning."""
-    path = folder / DATAPACKAGE
-    if not path.is_file():
+def _resources(layout: Layout, problems: list[Problem]) -> list[tuple[str, Path]]:
+    """Return (resource name, CSV path) from datapackage.json; a broken one is a warning.
+
+    A resource path that does not resolve (a transformer's `tmp/datapackage/data/x.csv`) names
+    its file: one of that name among the tables is the resource.
+    """
+    path = layout.descriptor
+    if path is None:
         return []
+    folder = path.parent
     try:
         descriptor = load_json(path, problems)
     except SourceError as exc:
@@ -729,13 +895,15 @@ def _resources(folder: Path, problems: list[Problem]) -> list[tuple[str, Path]]:
         if not isinstance(where, str) or "://" in where:
             continue
         file = (folder / where).resolve()
+        if not (inside in file.parents and file.is_file()):
+            file = (layout.tables / PurePosixPath(where.replace("\\", "/")).name).resolve()
         if inside in file.parents and file.is_file():
             found.append((str(resource.get("name") or file.stem), file))
     return found
 
 
 def _sidecars(
-    folder: Path, package: Package, problems: list[Problem]
+    layout: Layout, package: Package, problems: list[Problem]
 ) -> dict[str, list[tuple[str, str]]]:
     """Read JSON files that map service ids to lists of taxonomy codes or term ids.
 
@@ -744,7 +912,11 @@ def _sidecars(
     """
     services = {_id(row.get("id")) for row in package.rows("service")}
     assignments: dict[str, list[tuple[str, str]]] = {}
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".json"):
+    folders = dict.fromkeys(
+        [layout.tables, *([layout.descriptor.parent] if layout.descriptor else [])]
+    )
+    jsons = sorted(p for f in folders for p in f.iterdir() if p.suffix.lower() == ".json")
+    for path in jsons:
         if path.name == DATAPACKAGE:
             continue
         try:
@@ -805,14 +977,6 @@ def _missing_tables(package: Package) -> list[Problem]:
     ]
 
 
-def _folder(path: Path) -> Path | None:
-    if path.is_dir():
-        return path
-    if path.name == DATAPACKAGE and path.is_file():
-        return path.parent
-    return None
-
-
 def _csv_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
 
@@ -823,10 +987,14 @@ def _id(value: Any) -> str:
 
 
 def _unique(rows: Iterable[Row], key=None) -> list[Row]:
-    """Return rows once each, by id (or `key`), keeping the first."""
+    """Return rows once each, keeping the first: the same row (or the same `key`) only once.
+
+    A child row's own id says nothing about it: real exports leave it empty, repeat it, or give
+    every language of a service the service's id.
+    """
     seen, kept = set(), []
     for row in rows:
-        mark = key(row) if key else (_id(row.get("id")) or id(row))
+        mark = key(row) if key else id(row)
         if mark not in seen:
             seen.add(mark)
             kept.append(row)

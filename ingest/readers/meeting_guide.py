@@ -22,6 +22,8 @@ Where each meeting key goes in the draft (`ingest.record`), values as the feed w
   feed files the meeting under. A meeting without a street address has its city and state there.
 - `location` (the building's name) -> `location_name`; `location_notes` -> `transportation`.
 - `group` -> `organization.name`, `group_notes` -> its description, `website` -> its url.
+- `entity`, `entity_url` (the service body that publishes the feed) -> `entity` `name` and `url`,
+  which with the names say which fellowship a meeting is (`ingest.crosswalk.fellowship_of`).
 - `notes` -> `description`; `url` (the meeting's page, else `website`) -> `url`;
   `conference_url`, `conference_phone` -> `online`; `updated` -> `updated_at`;
   `approximate` -> `approximate_location` (type `TC`, temporarily closed, is read with the types).
@@ -196,6 +198,7 @@ def _draft(m: dict, day: Any, found: list[Problem]) -> dict:
                 }
             ),
             "url": first(m.get("url"), m.get("website")),
+            "entity": compact({"name": m.get("entity"), "url": m.get("entity_url")}),
             "meeting": compact({"day": day, "time": m.get("time"), "end_time": m.get("end_time")}),
             "taxonomy": [
                 {"scheme": "meeting_guide", "code": t}

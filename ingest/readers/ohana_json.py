@@ -81,7 +81,7 @@ class _Unparsed:
 
 def sniff(path: Path) -> bool:
     """Tell whether `path` looks like Ohana JSON (flat services or nested organizations)."""
-    return _is_ohana(first_item(path))
+    return path.is_file() and _is_ohana(first_item(path))
 
 
 def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:

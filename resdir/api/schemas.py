@@ -99,6 +99,12 @@ class ResultSchema(Schema):
     id = fields.String(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(("service", "meeting")))
+    fellowship = _nullable(
+        fields.String,
+        validate=validate.OneOf(vocab.FELLOWSHIPS),
+        metadata={"description": "A meeting's fellowship, where known"},
+    )
+    meeting_types = fields.List(fields.Nested(model.MeetingTypeSchema), required=True)
     organization = _nullable(fields.Nested, model.OrganizationSchema)
     category = fields.String(required=True, validate=validate.OneOf(vocab.CATEGORY_LABELS))
     subcategories = fields.List(fields.String(), required=True)

@@ -58,6 +58,8 @@ def result(doc: dict, sdoc: dict, plan, evaluation, profile: dict, stale_days: i
         "name": doc["name"],
         "kind": doc["kind"],
         "organization": doc.get("organization"),
+        "fellowship": doc.get("fellowship"),
+        "meeting_types": doc.get("meeting_types") or [],
         "category": doc["category"],
         "subcategories": doc["subcategories"],
         "source": doc["source"],

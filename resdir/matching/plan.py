@@ -53,7 +53,8 @@ class Condition:
     """A hard constraint; a candidate failing it is hidden under `reason`, first failure first.
 
     kinds: "closed" (temporarily closed), "gender", "age", "yes" (fact `code` must be known yes),
-    "not_no" (fact `code` must not be known no), "window" (an occurrence in the window),
+    "not_no" (fact `code` must not be known no), "not_yes" (fact `code` must not be known yes),
+    "window" (an occurrence in the window),
     "area" (an area-wide service serves the person's area), "reach" (a place within the travel
     limit). Facts are attribute codes, "online", "in_person",
     or "barrier:<code>".

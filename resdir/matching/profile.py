@@ -184,6 +184,9 @@ def compile_plan(profile: dict, now: datetime, stops=None) -> MatchPlan:
         conditions.append(Condition("gender", _("for another gender"), "gender"))
     if profile.get("age") is not None:
         conditions.append(Condition("age", _("for another age group"), "age"))
+    if values.get(vocab.FAMILY_FRIENDS) not in ("require", "prefer"):
+        text = _("for families and friends")
+        conditions.append(Condition(vocab.FAMILY_FRIENDS, text, "not_yes", vocab.FAMILY_FRIENDS))
     conditions += plans.value_conditions(values)
     conditions += plans.barrier_conditions(barriers)
     window = _window(profile.get("when"), now)

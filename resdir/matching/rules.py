@@ -130,6 +130,8 @@ def hidden_by(sdoc: dict, plan: MatchPlan, condition: Condition) -> bool:
         return fact(sdoc, condition.code, plan) != "yes"
     if kind == "not_no":
         return fact(sdoc, condition.code, plan) == "no"
+    if kind == "not_yes":
+        return fact(sdoc, condition.code, plan) == "yes"
     if kind == "window":
         return in_window(sdoc, plan) == "no"
     if kind == "area":

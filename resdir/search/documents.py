@@ -59,6 +59,7 @@ def build(doc: dict, stop_metres: float | None = None) -> dict:
         "id": doc["id"],
         "name": doc["name"],
         "kind": doc["kind"],
+        "fellowship": doc.get("fellowship"),
         "category": doc["category"],
         "subcategories": list(doc.get("subcategories", [])),
         "published": doc["status"] == "published",

@@ -56,6 +56,7 @@ MAPPING = {
         "id": KEYWORD,
         "name": {"type": "keyword", "index": False, "doc_values": False},
         "kind": KEYWORD,
+        "fellowship": KEYWORD,
         "category": KEYWORD,
         "subcategories": KEYWORD,
         "published": BOOLEAN,
@@ -651,6 +652,8 @@ class _Query:
             return _not(self.fact(condition.code)[0])
         if kind == "not_no":
             return self.fact(condition.code)[1]
+        if kind == "not_yes":
+            return self.fact(condition.code)[0]
         if kind == "window":
             return _and(_exists("spans"), _exists("timezone"), _not(self._occurs()))
         if kind == "area":

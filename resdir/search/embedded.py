@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 SUBCATEGORIES = tuple(f"{c}.{s}" for c, (_, subs) in vocab.NEEDS.items() for s in subs)
 GENDER_CODES = tuple(vocab.GENDERS)
 
-SCHEMA_VERSION = 1  # raise it whenever SCHEMA changes
+SCHEMA_VERSION = 2  # raise it whenever SCHEMA changes
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS search_listings (
         rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT, category TEXT,
@@ -561,6 +561,8 @@ class _Query:
             return f"({self.fact(condition.code)} IS NOT 1)"
         if kind == "not_no":
             return f"({self.fact(condition.code)} IS 0)"
+        if kind == "not_yes":
+            return f"({self.fact(condition.code)} IS 1)"
         if kind == "window":
             return self.window_no(zones)
         if kind == "area":

@@ -9,8 +9,6 @@ field (an address's country) is kept from the listing as it is. Values are read 
 reads a feed (phones, languages, times, web addresses), so a page and a spreadsheet agree.
 """
 
-import csv
-import io
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -31,11 +29,11 @@ from ingest.normalize.text import clean_email, clean_text, clean_url, number
 from ingest.pipeline import check_record
 from ingest.problems import Problem, Severity
 from ingest.readers import ReadOptions, agency_csv
-from ingest.readers.agency_csv import SHIPPED_MAPPINGS, Mapping, load_mapping
-from ingest.readers.files import csv_header, read_text
+from ingest.readers.agency_csv import SHIPPED_MAPPINGS, Mapping, read_mapping
+from ingest.readers.files import csv_header, decode
 from ingest.record import Record
 from resdir import vocab
-from resdir.i18n import _, label, language
+from resdir.i18n import _, label, language, ngettext
 from resdir.model import (
     MAX_AGE,
     MAX_CAPACITY,
@@ -645,8 +643,7 @@ def fact_groups() -> list[dict]:
 MAPPING = SHIPPED_MAPPINGS / "resdir-agency.toml"
 TEMPLATE = Path(__file__).resolve().parents[1] / "static" / "agency-listings.csv"
 UPLOAD_SOURCE = "agency-upload"  # the source id rows are checked under (never stored)
-REQUIRED_COLUMN = "Name"
-HEADER_END = re.compile(r"[^\r\n]*")
+REQUIRED_COLUMN = "Name"  # the column a row without a name is reported under
 
 
 @dataclass
@@ -673,21 +670,6 @@ class Sheet:
 def template_columns() -> list[str]:
     """Return the columns of the agency spreadsheet, in the template's order."""
     return csv_header(TEMPLATE.read_text("utf-8"))
-
-
-def _with_every_column(text: str, columns: list[str]) -> str | None:
-    """Return CSV text whose header has every template column (those missing added at its end,
-    empty on every row), or None when the header cannot be extended safely."""
-    header = csv_header(text)
-    missing = [c for c in columns if c not in header]
-    if not missing:
-        return text
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(missing)
-    end = HEADER_END.match(text).end()
-    extended = f"{text[:end]},{out.getvalue()}{text[end:]}"
-    # A header cell holding a line break would be cut above: such a file is read as it is.
-    return extended if csv_header(extended) == header + missing else None
 
 
 def _column_of(path: str | None, columns: dict[str, str]) -> str | None:
@@ -736,36 +718,41 @@ def read_sheet(
     would be (`resdir.submissions.proposed_document`); return per row its changes (`fields`
     only) or its errors, by column."""
     sheet = Sheet()
-    columns = template_columns()
+    mapping = read_mapping(MAPPING)
+    text, encoding = decode(data)
+    header = csv_header(text)
+    # The columns and encoding said of the whole file, as `resdir ingest` says them (agency_csv).
+    required, optional = mapping.missing(header)
+    if required:
+        sheet.error = _(
+            "The file has no %(column)s column. Start from the template: its first row "
+            "names the columns.",
+            column=", ".join(required),
+        )
+        return sheet
+    if encoding:
+        note = _("The file is not UTF-8: it was read as %(encoding)s.", encoding=encoding)
+        sheet.notes.append(note)
+    sheet.notes += [
+        _("Column “%(column)s” is not in the format and was left out.", column=column)
+        for column in header
+        if column and column not in mapping.columns()
+    ]
+    if optional:
+        sheet.notes.append(
+            ngettext(
+                "%(num)d column of the template is not in the file and was left empty.",
+                "%(num)d columns of the template are not in the file and were left empty.",
+                len(optional),
+            )
+        )
+    by_path = _columns_by_path(mapping)
     with tempfile.TemporaryDirectory() as folder:
         # Facts name the file they come from: "agency-listings.csv column Pets Allowed".
         path = Path(folder) / (secure_filename(filename) or "upload.csv")
         path.write_bytes(data)
-        found: list[Problem] = []
-        text = read_text(path, found)
-        header = csv_header(text)
-        if REQUIRED_COLUMN not in header:
-            sheet.error = _(
-                "The file has no %(column)s column. Start from the template: its first row "
-                "names the columns.",
-                column=REQUIRED_COLUMN,
-            )
-            return sheet
-        complete = _with_every_column(text, columns)
-        if complete is None:
-            sheet.error = _("The first row of the file must name the columns, one per cell.")
-            return sheet
-        path.write_text(complete, "utf-8")
-        mapping = load_mapping(MAPPING, csv_header(complete), path.name)
-        by_path = _columns_by_path(mapping)
         spec = SourceSpec(id=UPLOAD_SOURCE, path=path, format="csv", mapping=MAPPING)
         seen: dict[str, int] = {}
-        sheet.notes = [_("The file is not UTF-8: it was read as Windows text.")] if found else []
-        sheet.notes += [
-            _("Column “%(column)s” is not in the format and was left out.", column=column)
-            for column in header
-            if column and column not in columns
-        ]
         for item in agency_csv.read(path, ReadOptions(mapping=MAPPING)):
             if isinstance(item, Problem):
                 continue  # the file's own problems: said above

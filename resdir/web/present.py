@@ -20,7 +20,7 @@ from flask import current_app
 from flask_babel import get_locale
 from langcodes import Language
 
-from resdir import geo, vocab
+from resdir import geo, meeting_guide, vocab
 from resdir.i18n import DEFAULT_LANGUAGE, _, clock, label, ngettext, words
 from resdir.matching import plan as plans
 from resdir.matching.explain import age, capacity_open
@@ -60,6 +60,10 @@ POLICY_FACTS = (
     "accepts_uninsured",
 )
 APPROACH_FACTS = tuple(c for c in vocab.ATTRIBUTES if c not in ACCESS_FACTS + POLICY_FACTS)
+
+
+# Meeting types a card says in its own words: temporarily closed (a badge), online (a link).
+MEETING_TYPES_SHOWN_ELSEWHERE = frozenset({"TC", "ONL"})
 
 
 def locale() -> Locale:
@@ -424,6 +428,31 @@ def need_text(category: str, subcategories: list[str]) -> str:
     return ", ".join(kinds) or label(vocab.CATEGORY_LABELS.get(category, category))
 
 
+def what_text(doc: dict) -> str:
+    """Return what a listing is: a meeting's fellowship and types ("Alcoholics Anonymous · Open ·
+    Speaker"), in the request's language, else its kinds of need ("Emergency shelter")."""
+    need = need_text(doc["category"], doc.get("subcategories") or [])
+    if doc.get("kind") != "meeting":
+        return need
+    language = locale().language
+    fellowship = vocab.FELLOWSHIPS.get(doc.get("fellowship") or "")
+    if fellowship:
+        need = fellowship.name_es if language == "es" else fellowship.name
+    types = [
+        meeting_guide.localized(t["code"], t["name"], language)
+        for t in doc.get("meeting_types") or []
+        if t["code"] not in MEETING_TYPES_SHOWN_ELSEWHERE
+    ]
+    return " · ".join([need, *types])
+
+
+def for_family_friends(doc: dict) -> bool:
+    """Return whether a listing is known to be for the families and friends of people in
+    recovery (Al-Anon, Nar-Anon, ...)."""
+    fact = (doc.get("attributes") or {}).get(vocab.FAMILY_FRIENDS) or {}
+    return fact.get("value") == "yes"
+
+
 def need_code_text(code: str) -> str:
     """Return a need code in words: "Housing", "Housing: Emergency shelter"."""
     category, _dot, sub = code.partition(".")
@@ -534,7 +563,8 @@ def card(result: dict, doc: dict, now: datetime, windowed: bool = False) -> dict
         "id": result["id"],
         "name": result["name"],
         "organization": (result.get("organization") or {}).get("name"),
-        "what": need_text(result["category"], result["subcategories"]),
+        "what": what_text({**doc, **result}),
+        "for_family_friends": for_family_friends(doc),
         "where": where_line(place),
         "distance": distance_text(result.get("distance_km"), country),
         "travel": travel_text(result.get("travel_minutes"), result.get("travel_mode")),
@@ -577,7 +607,8 @@ def listing_page(doc: dict, now: datetime, stops: list[dict]) -> dict:
     eligibility = doc.get("eligibility") or {}
     organization = doc.get("organization") or {}
     return {
-        "what": need_text(doc["category"], doc.get("subcategories") or []),
+        "what": what_text(doc),
+        "for_family_friends": for_family_friends(doc),
         "organization": organization.get("name"),
         "organization_url": web_link(organization.get("url")),
         "where": where(doc),

@@ -2,6 +2,7 @@
 accurate", beds and seats, the edit form, new listings, the spreadsheet upload, and the walls
 between organizations."""
 
+import json
 import re
 import sqlite3
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from ingest.manifest import specs_from_args
 from ingest.pipeline import run_source
-from ingest.readers.agency_csv import load_mapping
+from ingest.readers.agency_csv import read_mapping
 from resdir import accounts, create_app, geo, store
 from resdir.listings import listing_id, load_document, load_documents
 from resdir.store import Listing, Organization, Submission
@@ -534,10 +535,71 @@ def test_a_spreadsheet_without_a_name_column_is_refused_whole(directory):
     assert submissions_of(directory) == []
 
 
+# An agency's own export: semicolons and Windows text, a few of the template's columns, one more.
+SHEET_AS_WRITTEN = (
+    "Name;Category;Phone;Street;City;State;ZIP;Notes\r\n"
+    "Café Esperanza;Sober living;415-555-0142;3300 Mission St;San Francisco;CA;94110;ok\r\n"
+    ";Shelter;510-555-0142;40 Elm Ave;Oakland;CA;94601;no name\r\n"
+    "Casa Año Nuevo;Emergency shelter;510-555-0199;12 Oak St;Oakland;CA;94601;\r\n"
+).encode("cp1252")
+
+
+def ingested(app, tmp_path: Path, data: bytes, name: str = "our-listings.csv"):
+    """Run `resdir ingest FILE --mapping resdir-agency --dry-run`: (result, report)."""
+    path, report = tmp_path / name, tmp_path / "report.json"
+    path.write_bytes(data)
+    args = ["ingest", str(path), "--mapping", "resdir-agency", "--dry-run", "--report", report]
+    result = app.test_cli_runner().invoke(args=[str(a) for a in args])
+    return result, json.loads(report.read_text()) if report.exists() else None
+
+
+def test_a_spreadsheet_reads_the_same_on_the_upload_page_and_the_command_line(directory, tmp_path):
+    data = {"file": (BytesIO(SHEET_AS_WRITTEN), "our-listings.csv")}
+    response = signed_in(directory, STAFF).post(
+        "/agency/upload", data=data, content_type="multipart/form-data"
+    )
+    result, report = ingested(directory, tmp_path, SHEET_AS_WRITTEN)
+
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "The file is not UTF-8: it was read as cp1252." in page
+    assert "Column “Notes” is not in the format and was left out." in page
+    assert "60 columns of the template are not in the file and were left empty." in page
+    assert "3 rows: 2 ready to submit, 1 with problems, left out." in page
+    assert "Café Esperanza" in page and "Casa Año Nuevo" in page
+    assert result.exit_code == 0, result.output
+    [source] = report["sources"]
+    assert (source["accepted"], source["rejected"]) == (2, 1)
+    counts = source["problem_counts"]
+    assert (counts["encoding-fallback"], counts["unknown-column"], counts["missing-column"]) == (
+        1,
+        1,
+        1,
+    )
+
+
+def test_a_spreadsheet_without_its_required_column_is_refused_by_both(directory, tmp_path):
+    sheet = b"Program,Phone\r\nDawn House,415-555-0199\r\n"
+    data = {"file": (BytesIO(sheet), "our-listings.csv")}
+    response = signed_in(directory, STAFF).post(
+        "/agency/upload", data=data, content_type="multipart/form-data"
+    )
+    result, _ = ingested(directory, tmp_path, sheet)
+
+    assert response.status_code == 422
+    assert "The file has no Name column." in text_of(response)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert (
+        "mapping resdir-agency.toml requires column 'Name', which our-listings.csv does not have"
+        in " ".join(result.output.split())
+    )
+
+
 def test_the_template_names_every_column_of_the_mapping():
     columns = listing_form.template_columns()
     assert columns[0] == "Name" and len(columns) == len(set(columns)) == 67
-    mapping = load_mapping(listing_form.MAPPING, columns, TEMPLATE.name)
+    mapping = read_mapping(listing_form.MAPPING)
     assert mapping.columns() == set(columns)
 
 

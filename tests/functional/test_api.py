@@ -43,11 +43,12 @@ def test_match_from_94110_for_meetings_explains_results_and_counts_the_hidden(cl
     response = client.post("/api/v1/match", json=MEETINGS_94110)
     assert response.status_code == 200
     body = response.get_json()
-    assert body["total"] == 129 and len(body["results"]) == 20
+    assert body["total"] == 115 and len(body["results"]) == 20
     # too far is said first: two closed meetings out of reach count as too far
     assert body["hidden"] == [
         {"code": "travel", "reason": "farther than 60 minutes", "count": 32},
         {"code": "closed", "reason": "temporarily closed", "count": 2},
+        {"code": "for_family_friends", "reason": "for families and friends", "count": 14},
     ]
     scores = [r["score"] for r in body["results"]]
     assert scores == sorted(scores, reverse=True)
@@ -57,7 +58,7 @@ def test_match_from_94110_for_meetings_explains_results_and_counts_the_hidden(cl
     assert first["reasons"][1]["code"] == "travel"
     assert first["reasons"][1]["text"].startswith("About 4 min by car (estimate), 0.3 km")
     assert all(r["subcategories"] == ["meeting"] for r in body["results"])
-    assert body["facets"]["subcategories"] == {"meeting": 129}
+    assert body["facets"]["subcategories"] == {"meeting": 115}
     assert body["degraded"] is False and body["next_cursor"]
 
 
@@ -66,8 +67,9 @@ def test_required_value_hides_the_rest_and_says_so(client):
     assert body["total"] == 19
     hidden = {h["code"]: (h["reason"], h["count"]) for h in body["hidden"]}
     assert hidden["travel"] == ("farther than 45 minutes by transit", 35)
-    assert hidden["requires:secular"] == ("not known to be secular", 66)
-    assert list(hidden) == ["travel", "requires:secular"]
+    assert hidden["for_family_friends"] == ("for families and friends", 9)
+    assert hidden["requires:secular"] == ("not known to be secular", 57)
+    assert list(hidden) == ["travel", "for_family_friends", "requires:secular"]
     for result in body["results"]:
         secular = next(r for r in result["reasons"] if r["code"] == "value:secular")
         assert secular == {"code": "value:secular", "text": "Secular", "met": True}
@@ -225,7 +227,7 @@ def test_vocabulary_labels_every_code(client):
     assert {"code": "on_moud", "label": "On methadone, buprenorphine or naltrexone"} in body[
         "barriers"
     ]
-    assert len(body["barriers"]) == 19 and len(body["values"]) == 19
+    assert len(body["barriers"]) == 19 and len(body["values"]) == 20
     moud = next(a for a in body["attributes"] if a["code"] == "accepts_moud")
     assert moud["question"] == "Do they accept people on methadone or buprenorphine?"
     assert body["genders"][0] == {"code": "woman", "label": "Women"}
@@ -469,7 +471,7 @@ def test_hidden_listings_can_be_shown_with_what_hid_them(client):
     shown = client.post(
         "/api/v1/match", json={**SECULAR_BY_TRANSIT, "show_hidden": "requires:secular"}
     ).get_json()
-    assert shown["total"] == hidden["requires:secular"]["count"] == 66
+    assert shown["total"] == hidden["requires:secular"]["count"] == 57
     assert shown["hidden"] == body["hidden"]  # the counts stay those of the search
     assert {r["id"] for r in shown["results"]}.isdisjoint(r["id"] for r in body["results"])
     for result in shown["results"]:

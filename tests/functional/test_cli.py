@@ -22,9 +22,18 @@ name = "Program"
 """
 
 
-def test_ingest_before_init_db_says_what_to_do(tmp_path):
+def test_ingest_on_a_new_database_creates_its_tables(shared_data, tmp_path):
     app = create_app({"DATABASE": str(tmp_path / "fresh.sqlite3")})
-    result = app.test_cli_runner().invoke(args=["ingest", str(tmp_path / "x.json")])
+    source = shared_data / "ohana-api-sample-csv"
+    result = app.test_cli_runner().invoke(args=["ingest", str(source)])
+    assert result.exit_code == 0, result.output
+    with app.app_context(), store.session() as session:
+        assert session.scalars(select(store.Listing)).first() is not None
+
+
+def test_stats_before_init_db_says_what_to_do(tmp_path):
+    app = create_app({"DATABASE": str(tmp_path / "fresh.sqlite3")})
+    result = app.test_cli_runner().invoke(args=["stats"])
     assert result.exit_code == 1
     assert "run `resdir init-db` first" in result.output
     assert "Traceback" not in result.output

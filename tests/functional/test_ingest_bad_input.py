@@ -126,8 +126,20 @@ def test_a_csv_in_the_wrong_encoding_is_read_with_a_warning(ingest, listing_docs
     assert doc["phones"][0]["number"] == "+14155550142"
 
 
-def test_a_mapping_naming_an_absent_column_fails_in_one_line(ingest, tmp_path):
+def test_a_mapping_naming_an_absent_column_reads_with_one_warning(ingest, listing_docs, tmp_path):
     (tmp_path / "beds.toml").write_text(MAPPING.replace('"Phone"', '"Intake Phone"'))
+    sheet = tmp_path / "beds.csv"
+    sheet.write_text("ID,Program,Street,City,ZIP,Phone\n7,Harbor,1 Pier St,San Francisco,94111,\n")
+    result, report = ingest(sheet, "--mapping", tmp_path / "beds.toml")
+    assert result.exit_code == 0, result.output
+    assert report["sources"][0]["problem_counts"]["missing-column"] == 1
+    assert [doc["name"] for doc in listing_docs("beds").values()] == ["Harbor"]
+
+
+def test_a_mapping_naming_an_absent_required_column_fails_in_one_line(ingest, tmp_path):
+    mapping = MAPPING.replace('"Phone"', '"Intake Phone"')
+    required = mapping.replace("[fields]", 'required = ["Intake Phone"]\n[fields]')
+    (tmp_path / "beds.toml").write_text(required)
     sheet = tmp_path / "beds.csv"
     sheet.write_text("ID,Program,Street,City,ZIP,Phone\n7,Harbor,1 Pier St,San Francisco,94111,\n")
     result, _ = ingest(sheet, "--mapping", tmp_path / "beds.toml")

@@ -18,9 +18,12 @@ SOURCES = [
     ("ohana-api-sample-csv", (), 23),
     ("bchd-baltimore-charmcare-icarol", (), 1876),
     ("openreferral-sample-HSDS-datapackage/all_resources", (), 13),
+    ("openreferral-hsds-transformer-output", (), 19),
+    ("openreferral-hsds-transformer-output/datapackage.json", ("--format", "hsds"), 19),
     ("openreferral-hsds3-examples/csv", (), 1),
+    ("openreferral-hsds3-examples", (), 1),  # the package in its csv/ folder
     ("openreferral-hsds3-examples/service_full.json", (), 1),
-    ("sfbrigade-sf-openreferral-data/211/sf_only.csv", ("--mapping", "icarol"), 2824),
+    ("sfbrigade-sf-openreferral-data/211/sf_only.csv", (), 2824),  # iCarol, by its header
     ("sfbrigade-sf-openreferral-data/apd/open_ref.json", (), 229),
     ("code4recovery-12-step-meeting-list/template.csv", (), 36),
     (f"{FEEDS}/aasanjose.test.json", (), 693),

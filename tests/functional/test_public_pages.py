@@ -82,7 +82,7 @@ def test_search_from_94110_shows_named_meetings_with_reasons_and_travel_estimate
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert result_ids(html) == [r["id"] for r in api["results"]]
-    assert "129 places fit" in html
+    assert "115 places fit" in html
     assert "<li>32 hidden: farther than 60 minutes</li>" in html
     assert "<li>2 hidden: temporarily closed</li>" in html
     first = card(html, api["results"][0]["id"])

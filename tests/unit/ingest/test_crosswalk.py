@@ -1,5 +1,6 @@
 """Tests for the crosswalks: taxonomy terms, Meeting Guide types and accessibility text."""
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ingest.crosswalk import (
     TERM_NEEDS,
     accessibility_facts,
     classify,
+    fellowship_of,
     meeting_types,
 )
 from ingest.readers.files import csv_rows, load_json, read_text
@@ -555,3 +557,48 @@ def test_accessibility_across_real_exports(shared_data):
         "low_vision_accessible": "yes",
         "wheelchair_accessible": "yes",
     }
+
+
+# --- fellowship_of ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("texts", "code", "family"),
+    [
+        (["Bayside Intergroup of Alcoholics Anonymous"], "aa", False),
+        (["Grupo Amanecer", None, "Intergrupo de Alcohólicos Anónimos"], "aa", False),
+        (["Tuesday NA Step Study"], "na", False),
+        (["30760211 Al Anon Helpers"], "al-anon", True),
+        (["Courage to Change AFG"], "al-anon", True),
+        (["Al-Anon/Alateen Sunday"], "al-anon", True),  # the name said first
+        (["Adult Children of Alcoholics AFG"], "al-anon", True),  # families' before others
+        (["Nar-Anon, for families of NA members"], "nar-anon", True),
+        (["Mission Family Group"], None, True),  # no fellowship named: still for families
+        (["Smith Family Group", "Alcoholics Anonymous"], "aa", False),
+        (["Meeting in San Jose, CA", "na dawn"], None, False),  # CA, "na": no fellowship
+        (["SMART Recovery SoMa"], "smart", False),
+    ],
+)
+def test_fellowship_of_reads_names_most_specific_first(texts, code, family):
+    found = fellowship_of(*texts)
+    assert (found.code, found.for_family_friends) == (code, family)
+
+
+@pytest.mark.shared_data
+def test_al_anon_feed_meetings_that_name_al_anon_are_for_families(shared_data):
+    meetings = load_json(shared_data / "code4recovery-tsml-ui-meeting-feeds/al-anon.json", [])
+    says_al_anon = re.compile(r"\bAFG\b|al[- ]?anon|alateen", re.IGNORECASE)
+    named = [m for m in meetings if says_al_anon.search(f"{m['name']} {m.get('group') or ''}")]
+    assert named
+    for meeting in named:
+        found = fellowship_of(meeting["name"], meeting.get("group"))
+        assert found.code in ("al-anon", "alateen") and found.for_family_friends, meeting["name"]
+
+
+@pytest.mark.shared_data
+def test_no_san_jose_aa_meeting_is_taken_for_a_families_meeting(shared_data):
+    meetings = load_json(
+        shared_data / "code4recovery-tsml-ui-meeting-feeds/aasanjose.test.json", []
+    )
+    found = [fellowship_of(m["name"], m.get("group")) for m in meetings]
+    assert not [f.source for f in found if f.for_family_friends]

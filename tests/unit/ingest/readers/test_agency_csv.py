@@ -1,12 +1,14 @@
 """Tests for the agency CSV reader: the mapping format, iCarol 211 and the SAMHSA MOUD list."""
 
+import csv
+import io
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from ingest.problems import Problem, SourceError
-from ingest.readers import ReadOptions
+from ingest.readers import ReadOptions, detect
 from ingest.readers.agency_csv import READER, SHIPPED_MAPPINGS
 from ingest.readers.files import address_digest, split_values
 from ingest.record import Record
@@ -183,8 +185,16 @@ VALID = '[source]\nkey = "Listing ID"\n[fields]\nname = "Program"\n'
     ("mapping", "message"),
     [
         (
-            VALID + 'phones = ["Phone"]\n',
-            "mapping agency.toml names column 'Phone' which recovery-homes.csv does not have",
+            VALID.replace("[fields]", 'required = ["Phone"]\n[fields]') + 'phones = ["Phone"]\n',
+            "mapping agency.toml requires column 'Phone', which recovery-homes.csv does not have",
+        ),
+        (
+            VALID.replace('key = "Listing ID"', 'key = ["ID", "Code"]'),
+            "mapping agency.toml requires columns 'Code', 'ID', which recovery-homes.csv does not",
+        ),
+        (
+            VALID.replace("[fields]", 'required = ["Phone"]\n[fields]'),
+            "[source] required names 'Phone', which no field reads",
         ),
         ("[source]\nkey = \n", "mapping agency.toml is not valid TOML: "),
         ('[fields]\nname = "Program"\n', "mapping agency.toml has no [source] key"),
@@ -289,18 +299,126 @@ def test_icarol_agency_row_has_typed_phones_and_a_keyword_term(sf_211):
     assert records["10614577"].draft["name"] == "BAR ASSOCIATION OF SAN FRANCISCO"
 
 
-@pytest.mark.shared_data
-def test_a_mapping_naming_a_column_icarol_lacks_fails_before_any_row(sf_211, tmp_path):
+def test_a_column_the_csv_lacks_is_one_warning_and_reads_as_empty(tmp_path):
     mapping = write_mapping(
-        tmp_path, '[source]\nkey = "ResourceAgencyNum"\n[fields]\nphones = "Phone"\n'
+        tmp_path, VALID + 'phones = ["Phone", "Fax"]\n"hours.text" = ["Office Hours", "Hours"]\n'
     )
+
+    records, problems = read_all(HOMES_CSV, mapping)
+
+    draft = records["RH-001"].draft
+    assert (draft["name"], draft["hours"]) == ("Harbor House", {"text": "Mon-Fri 9-5"})
+    assert draft["phones"] == [{"number": "206-555-0101"}]
+    missing = [p.message for p in problems if p.type == "missing-column"]
+    assert missing == [
+        "columns 'Office Hours', 'Phone' of mapping agency.toml are not in recovery-homes.csv; "
+        "read as empty"
+    ]
+
+
+# -- iCarol exports of any version: variants of the real San Francisco header
+
+
+def icarol_variant(sf_211: Path, tmp_path: Path, drop=(), extra=(), reverse=False) -> Path:
+    """Write the real iCarol export again without the columns `drop` names (exact names, or
+    prefixes ending in "*"), with `extra` columns (empty) added, in reverse order if asked."""
+    rows = list(csv.reader(io.StringIO(sf_211.read_text("utf-8-sig"), newline="")))
+
+    def dropped(column: str) -> bool:
+        return any(column.startswith(d[:-1]) if d.endswith("*") else column == d for d in drop)
+
+    keep = [i for i, column in enumerate(rows[0]) if not dropped(column)]
+    if reverse:
+        keep.reverse()
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow([rows[0][i] for i in keep] + list(extra))
+    writer.writerows([row[i] for i in keep] + [""] * len(extra) for row in rows[1:])
+    path = tmp_path / "export.csv"
+    path.write_text(out.getvalue(), "utf-8")
+    return path
+
+
+def read_detected(path: Path) -> tuple[dict[str, Record], list[Problem]]:
+    """Read a CSV through the reader `detect` picks without --format or --mapping."""
+    out = list(detect(path).read(path, ReadOptions()))
+    records = {o.key: o for o in out if isinstance(o, Record)}
+    return records, [o for o in out if isinstance(o, Problem)]
+
+
+@pytest.mark.shared_data
+def test_an_icarol_export_is_recognised_by_its_header_without_a_mapping(sf_211):
+    by_header, problems = read_detected(sf_211)
+    by_mapping, _ = read_all(sf_211, "icarol")
+
+    assert {k: r.draft for k, r in by_header.items()} == {k: r.draft for k, r in by_mapping.items()}
+    assert {p.type for p in problems} == {"unknown-column"}
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("drop", "missing"),
+    [
+        (("Phone5Name", "Tax"), "columns 'Phone5Name', 'Tax'"),
+        (("Phone4*", "Phone5*", "PhoneNumber*"), "columns 'Phone4Name', 'Phone4Number', "),
+        (("Physical*", "Latitude", "Longitude"), "columns 'Latitude', 'Longitude', "),
+        (("Eligibility*", "Hours*", "TaxonomyCodes"), "columns 'Eligibility', 'Hours', "),
+    ],
+)
+def test_an_icarol_export_of_another_version_reads_with_one_warning(
+    sf_211, tmp_path, drop, missing
+):
+    export = icarol_variant(sf_211, tmp_path, drop, extra=("CustomField2025",), reverse=True)
+
+    records, problems = read_detected(export)
+
+    assert len(records) == 2824
+    residence = records["10605215"].draft
+    assert residence["name"] == "GOOD SHEPHERD GRACENTER'S RECOVERY RSIDENCE"
+    assert residence["phones"][0] == {"number": "415-337-1938", "description": "Intake"}
+    [warning] = [p.message for p in problems if p.type == "missing-column"]
+    assert warning.startswith(missing) and warning.endswith(
+        "of mapping icarol.toml are not in export.csv; read as empty"
+    )
+    unused = {p.message for p in problems if p.type == "unknown-column"}
+    assert "column 'CustomField2025' is not mapped and was ignored" in unused
+
+
+@pytest.mark.shared_data
+def test_a_column_an_icarol_export_lacks_changes_nothing_else(sf_211, tmp_path):
+    original = read_all(sf_211, "icarol")[0]["10605215"].draft
+    export = icarol_variant(sf_211, tmp_path, ("Phone5Name", "Tax", "Custom_rqa", "Max Of rowid"))
+
+    draft = read_detected(export)[0]["10605215"].draft
+
+    assert draft == original
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("required", ["ResourceAgencyNum", "PublicName"])
+def test_an_icarol_export_without_a_required_column_is_refused_in_one_line(
+    sf_211, tmp_path, required
+):
+    export = icarol_variant(sf_211, tmp_path, (required,))
 
     with pytest.raises(SourceError) as failure:
-        read_all(sf_211, mapping)
+        read_all(export, "icarol")
 
     assert str(failure.value) == (
-        "mapping agency.toml names column 'Phone' which sf_only.csv does not have"
+        f"mapping icarol.toml requires column '{required}', which export.csv does not have"
     )
+    with pytest.raises(SourceError, match="not in a known format"):
+        detect(export)  # no longer an iCarol export by its header
+
+
+@pytest.mark.shared_data
+def test_a_few_icarol_column_names_do_not_make_an_icarol_export(sf_211, tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_text("ResourceAgencyNum,PublicName,Street,City\n1,Harbor House,1 Pier St,SF\n")
+
+    with pytest.raises(SourceError, match="needs --mapping"):
+        detect(export)
+    assert detect(HOMES_CSV, "csv", HOMES_MAPPING).read is READER.read
 
 
 # -- SAMHSA MOUD providers, mapped as the header says

@@ -1,13 +1,14 @@
 """Tests for the HSDS / Ohana tabular reader, on the real packages and small hand-written ones."""
 
+import zipfile
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
 from ingest.problems import Problem, SourceError
-from ingest.readers import ReadOptions
-from ingest.readers.hsds_tabular import read, scheme_from_name, sniff, table_name
+from ingest.readers import ReadOptions, hsds_tabular
+from ingest.readers.hsds_tabular import packages_in, read, scheme_from_name, sniff, table_name
 from ingest.record import Record
 
 OHANA = "ohana-api-sample-csv"
@@ -439,3 +440,84 @@ def test_table_names_are_found_by_rule(stem, table):
 )
 def test_taxonomy_names_become_schemes(name, scheme):
     assert scheme_from_name(name) == scheme
+
+
+def test_child_rows_that_share_their_parents_id_are_each_kept(make_package):
+    # Real exports give child rows the parent's id, or none: each row is a fact of its own.
+    folder = make_package(
+        {
+            "services.csv": "id,name\ns1,Helpline\n",
+            "locations.csv": "id,name\nl1,Office\n",
+            "services_at_location.csv": "id,service_id,location_id\n,s1,l1\n",
+            "languages.csv": """
+            id,service_id,language
+            s1,s1,English
+            s1,s1,Spanish
+            s1,s1,Haitian Creole
+        """,
+            "accessibility_for_disabilities.csv": """
+            id,location_id,accessibility
+            l1,l1,Wheelchair accessible entrance
+            l1,l1,Braille signage
+        """,
+            "taxonomy.csv": "id,name,vocabulary\nt1,Crisis lines,local\nt2,Hotlines,local\n",
+            "services_taxonomy.csv": "id,service_id,taxonomy_id\ns1,s1,t1\ns1,s1,t2\n",
+        }
+    )
+    (helpline,), _ = read_all(folder)
+    assert helpline.draft["languages"] == ["English", "Spanish", "Haitian Creole"]
+    assert helpline.draft["accessibility"] == ["Wheelchair accessible entrance", "Braille signage"]
+    assert [t["code"] for t in helpline.draft["taxonomy"]] == ["t1", "t2"]
+
+
+def test_holiday_schedules_are_kept_as_hours_text(make_package):
+    folder = make_package(
+        {
+            "services.csv": "id,name\ns1,Pantry\n",
+            "regular_schedules.csv": "id,service_id,weekday,opens_at,closes_at\n"
+            ",s1,1,09:00,17:00\n",
+            "holiday_schedules.csv": """
+            id,service_id,closed,opens_at,closes_at,start_date,end_date
+            ,s1,true,,,2019-12-24,2019-12-26
+            ,s1,false,10:00,14:00,2019-12-31,2019-12-31
+        """,
+        }
+    )
+    (pantry,), _ = read_all(folder)
+    assert pantry.draft["hours"]["text"] == "closed 2019-12-24/2019-12-26\n2019-12-31 10:00-14:00"
+    assert pantry.draft["hours"]["intervals"] == [{"day": "1", "opens": "09:00", "closes": "17:00"}]
+
+
+@pytest.mark.shared_data
+def test_sniff_finds_packages_in_data_zips_and_one_folder_down(shared_data, tmp_path):
+    transformer = shared_data / "openreferral-hsds-transformer-output"
+    assert sniff(transformer)
+    assert sniff(transformer / "datapackage.json")
+    assert sniff(shared_data / "openreferral-hsds3-examples")  # its csv/ folder
+    archive = tmp_path / "package.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for file in sorted(transformer.rglob("*.csv")):
+            zipped.write(file, f"export/{file.relative_to(transformer).as_posix()}")
+    assert sniff(archive)
+    records, _ = read_all(archive)
+    assert len(records) == len(read_all(transformer)[0]) > 0
+    assert not sniff(shared_data / "gtfs-bart-2018" / "bart.zip")
+
+
+@pytest.mark.shared_data
+def test_a_folder_of_several_packages_names_them(shared_data):
+    parent = shared_data / "openreferral-sample-HSDS-datapackage"
+    assert [p.name for p in packages_in(parent)] == ["all_resources", "simple"]
+    with pytest.raises(SourceError, match=r"2 HSDS packages \(all_resources, simple\)"):
+        read_all(parent)
+
+
+def test_a_zip_larger_unpacked_than_the_limit_is_refused(make_package, tmp_path, monkeypatch):
+    folder = make_package({"services.csv": "id,name\ns1," + "x" * 4096 + "\n"})
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.write(folder / "services.csv", "services.csv")
+    assert len(read_all(archive)[0]) == 1
+    monkeypatch.setattr(hsds_tabular, "MAX_UNPACKED_BYTES", 1024)
+    with pytest.raises(SourceError, match="unpacks to more than"):
+        read_all(archive)
