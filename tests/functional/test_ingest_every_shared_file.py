@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from ingest.manifest import source_id_for
 from resdir import create_app, store
 from tests.conftest import SHARED_DATA
 
@@ -17,7 +16,6 @@ pytestmark = pytest.mark.shared_data
 REPO = Path(__file__).resolve().parents[2]
 MOUD_MAPPING = REPO / "tests" / "fixtures" / "mappings" / "samhsa-moud.toml"
 FEEDS = "code4recovery-tsml-ui-meeting-feeds"
-PACKAGES = "the HSDS package layouts are read by the i11-packages branch (issue 11, item 1)"
 # Paths that are sources, with the arguments they need. The rest must be refused in one line.
 SOURCES = {
     "bchd-baltimore-charmcare-icarol": (),
@@ -29,14 +27,18 @@ SOURCES = {
     "oeps-samhsa-moud-providers/us-wide-moudsCleaned.csv": ("--mapping", MOUD_MAPPING),
     "ohana-api-sample-csv": (),
     "ohana-api-smc-historical/cip_mvp.json": (),
+    "openreferral-hsds3-examples": (),
     "openreferral-hsds3-examples/csv": (),
     "openreferral-hsds3-examples/service_full.json": (),
     "openreferral-sample-HSDS-datapackage/all_resources": (),
-    "sfbrigade-sf-openreferral-data/211/sf_only.csv": ("--mapping", "icarol"),
+    "sfbrigade-sf-openreferral-data/211/sf_only.csv": (),  # iCarol, by its header
     "sfbrigade-sf-openreferral-data/apd/open_ref.json": (),
     "code4recovery-spec/data-sample.json": (),
     "ohana-api-smc-historical/sample_data.json": (),
+    "openreferral-hsds-transformer-output": (),
     "openreferral-hsds-transformer-output/data": (),
+    "openreferral-hsds-transformer-output/datapackage.json": (),
+    "openreferral-sample-HSDS-datapackage": (),  # two packages: two sources
     "openreferral-hsds3-examples/csv/datapackage.json": (),
     "openreferral-hsds3-examples/organization_full.json": (),
     "openreferral-hsds3-examples/service_at_location_full.json": (),
@@ -70,15 +72,10 @@ SOURCES |= {
         "timezones.test.json",
     )
 }
-# Sources that fail until the HSDS package layouts are read: they turn green on that merge.
-WAITING = {
-    "openreferral-hsds-transformer-output": PACKAGES,
-    "openreferral-hsds-transformer-output/datapackage.json": PACKAGES,
-    "openreferral-sample-HSDS-datapackage": PACKAGES,
-}
 # The slowest sources (over a minute together on a busy 2-core machine) are left to
 # test_ingest_real_data.py, which ingests each of them twice.
 SLOW = "the sweep leaves this slow source to test_ingest_real_data.py, which ingests it twice"
+SKIP_SLOW = pytest.mark.skip(reason=SLOW)
 ELSEWHERE = {
     "bchd-baltimore-charmcare-icarol",
     "ohana-api-smc-historical/cip_mvp.json",
@@ -86,6 +83,11 @@ ELSEWHERE = {
 }
 # The same source given another way: the same counts.
 SAME_SOURCE = [
+    ("openreferral-hsds-transformer-output", "openreferral-hsds-transformer-output/data"),
+    (
+        "openreferral-hsds-transformer-output/datapackage.json",
+        "openreferral-hsds-transformer-output/data",
+    ),
     ("gtfs-bart-2018/bart", "gtfs-bart-2018/bart.zip"),
     ("gtfs-caltrain-20160406/caltrain_20160406", "gtfs-caltrain-20160406/caltrain_20160406.zip"),
     ("openreferral-hsds3-examples/csv", "openreferral-hsds3-examples/csv/datapackage.json"),
@@ -98,13 +100,6 @@ SAME_SOURCE = [
         "openreferral-sample-HSDS-datapackage/simple/datapackage.json",
     ),
 ]
-SAME_SOURCE_WAITING = [
-    ("openreferral-hsds-transformer-output", "openreferral-hsds-transformer-output/data"),
-    (
-        "openreferral-hsds-transformer-output/datapackage.json",
-        "openreferral-hsds-transformer-output/data",
-    ),
-]
 
 
 @dataclass
@@ -113,7 +108,7 @@ class Outcome:
 
     exit_code: int
     output: str
-    source: dict | None  # the report's entry for the source
+    sources: list[dict]  # the report's entries: one per source (a folder of packages: several)
     seconds: float
 
 
@@ -128,23 +123,20 @@ def outcomes(tmp_path_factory) -> dict[str, Outcome]:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real datasets not found at {SHARED_DATA} (set RESDIR_SHARED_DATA)")
     results = {}
-    for n, relative in enumerate(_paths(SHARED_DATA) + list(WAITING)):
-        if relative in results:
-            continue
+    for n, relative in enumerate(_paths(SHARED_DATA)):
         folder = tmp_path_factory.mktemp(f"sweep{n}")
         app = create_app({"DATABASE": str(folder / "resdir.sqlite3"), "TESTING": True})
         with app.app_context():
             store.init_db()
         path = SHARED_DATA / relative
-        source_id = source_id_for(path)
         args = ["ingest", str(path), "--report", str(folder / "report.json")]
-        args += [*map(str, SOURCES.get(relative, ())), "--source-id", source_id]
+        args += [*map(str, SOURCES.get(relative, ()))]
         started = time.monotonic()
         result = app.test_cli_runner().invoke(args=args)
         report = folder / "report.json"
-        sources = json.loads(report.read_text())["sources"] if report.exists() else [None]
+        sources = json.loads(report.read_text())["sources"] if report.exists() else []
         results[relative] = Outcome(
-            result.exit_code, result.output, sources[0], time.monotonic() - started
+            result.exit_code, result.output, sources, time.monotonic() - started
         )
     return results
 
@@ -161,49 +153,44 @@ def test_no_path_ends_in_a_traceback(outcomes):
             assert len(_error_lines(outcome)) == 1, (relative, outcome.output)
 
 
-def _params(sources: dict, waiting: dict) -> list:
-    marks = {relative: pytest.mark.skip(reason=SLOW) for relative in ELSEWHERE} | {
-        relative: pytest.mark.xfail(strict=True, reason=reason)
-        for relative, reason in waiting.items()
-    }
-    return [
-        pytest.param(relative, id=relative, marks=marks.get(relative, ()))
-        for relative in sorted(set(sources) | set(waiting))
-    ]
-
-
-@pytest.mark.parametrize("relative", _params(SOURCES, WAITING))
+@pytest.mark.parametrize(
+    "relative",
+    [
+        pytest.param(relative, id=relative, marks=SKIP_SLOW if relative in ELSEWHERE else ())
+        for relative in sorted(SOURCES)
+    ],
+)
 def test_every_source_ingests_with_every_record_counted(outcomes, relative):
     outcome = outcomes[relative]
     assert outcome.exit_code == 0, outcome.output
-    counts = outcome.source
-    assert counts["status"] == "completed"
-    assert counts["read"] > 0
-    assert counts["read"] == counts["accepted"] + counts["rejected"]
+    assert outcome.sources
+    for counts in outcome.sources:
+        assert counts["status"] == "completed"
+        assert counts["read"] > 0
+        assert counts["read"] == counts["accepted"] + counts["rejected"]
 
 
 def test_every_other_file_and_folder_is_refused_in_one_line_naming_it(outcomes):
-    refused = set(outcomes) - set(SOURCES) - set(WAITING)
+    refused = set(outcomes) - set(SOURCES)
     assert {"README.md", "code4recovery-spec/feed.schema.json"} <= refused
     for relative in refused:
         outcome = outcomes[relative]
         assert outcome.exit_code == 1, (relative, outcome.output)
         [line] = _error_lines(outcome)
         assert Path(relative).name in line, line
-        assert outcome.source["status"] == "failed"
+        assert [source["status"] for source in outcome.sources] == ["failed"]
 
 
 @pytest.mark.parametrize(
     ("one", "other"),
-    [pytest.param(*pair, id=pair[0]) for pair in SAME_SOURCE]
-    + [
-        pytest.param(*pair, id=pair[0], marks=pytest.mark.xfail(strict=True, reason=PACKAGES))
-        for pair in SAME_SOURCE_WAITING
-    ],
+    [pytest.param(*pair, id=pair[0]) for pair in SAME_SOURCE],
 )
 def test_the_same_source_given_another_way_gives_the_same_counts(outcomes, one, other):
     counts = [
-        {k: outcomes[p].source[k] for k in ("status", "read", "accepted", "rejected")}
+        [
+            {k: source[k] for k in ("status", "read", "accepted", "rejected")}
+            for source in outcomes[p].sources
+        ]
         for p in (one, other)
     ]
     assert counts[0] == counts[1]
