@@ -11,6 +11,7 @@ from ingest.readers.files import slug
 from resdir import vocab
 
 SNAPSHOTS = ("full", "partial")
+MANIFEST_MARK = b"[[sources]]"  # a TOML file holding it is a manifest, not an agency mapping
 SPEC_KEYS = {
     "id",
     "name",
@@ -69,7 +70,12 @@ def _packages(path: Path) -> list[Path]:
 
 def is_manifest(path: Path) -> bool:
     """Return whether a path is a resdir manifest rather than a source."""
-    return path.suffix == ".toml" and path.is_file() and "[[sources]]" in path.read_text("utf-8")
+    if path.suffix != ".toml" or not path.is_file():
+        return False
+    try:
+        return MANIFEST_MARK in path.read_bytes()
+    except OSError:  # not readable: detection says so in one line
+        return False
 
 
 def _spec(entry: dict, base: Path, where: str) -> SourceSpec:
@@ -119,7 +125,7 @@ def load_manifest(path: Path) -> list[SourceSpec]:
     """Read the sources of a manifest; paths in it are relative to the manifest's folder."""
     try:
         data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SourceError(f"manifest {path} cannot be read: {exc}") from exc
     specs = [
         _spec(e, path.parent, f"{path.name} source {i + 1}")

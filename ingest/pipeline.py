@@ -56,6 +56,10 @@ AREA_POINT_MIN = 3
 LOAD_ATTEMPTS = 6
 LOAD_BACKOFF_SECONDS = 1.0
 INTERNAL_ERROR = "resdir could not read this record (an internal error, logged); please report it"
+SOURCE_INTERNAL_ERROR = (
+    "resdir could not read {name} (an internal error, logged); nothing was changed; "
+    "please report it"
+)
 REDACTED = "[not kept]"
 PRIVATE_KEYS = re.compile(
     r"contact|e-?mail|venmo|paypal|square|cash.?app|author|password", re.IGNORECASE
@@ -598,9 +602,16 @@ def run_source(
     started = clock.now()
     try:
         batch = read_source(spec, report, on_item)
-    except SourceError as exc:
+    except Exception as exc:
+        if not isinstance(exc, SourceError):  # a reader's bug fails its source alone, logged
+            logger.exception("%s: %s could not be read", spec.id, spec.path)
         session.rollback()
-        report.status, report.error = "failed", str(exc)
+        report.status = "failed"
+        report.error = (
+            str(exc)
+            if isinstance(exc, SourceError)
+            else SOURCE_INTERNAL_ERROR.format(name=spec.path.name)
+        )
         report.counts = Counter()
         if not dry_run:
             _save_source(session, spec, report.reader, failed=True)

@@ -1,5 +1,8 @@
 """Register the readers, one per source format, and match a path to one of them."""
 
+import errno
+import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +52,7 @@ FORMATS = ("auto", "hsds", "meeting-guide", "gtfs", "csv")
 
 def detect(path: Path, fmt: str = "auto", mapping: Path | None = None) -> Reader:
     """Return the reader for `path`, or raise SourceError saying why none fits."""
-    if not path.exists():
-        raise SourceError(f"{path} does not exist")
+    _check_readable(path)
     if mapping is not None:
         fmt = "csv"
     for reader in registry():
@@ -66,6 +68,34 @@ def detect(path: Path, fmt: str = "auto", mapping: Path | None = None) -> Reader
     raise SourceError(f"{path.name} is not in {wanted} (tried: {', '.join(FORMATS[1:])}){hint}")
 
 
+def _check_readable(path: Path) -> None:
+    """Raise SourceError unless `path` is a file or folder this process can open.
+
+    Readers sniff by opening what they are given: a pipe or device would block them, and a path
+    they cannot open is better named here, once, than failed on by every reader.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise SourceError(f"{path} does not exist") from exc
+        if exc.errno == errno.ELOOP:
+            raise SourceError(f"{path} is a loop of symbolic links") from exc
+        raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise SourceError(f"{path} is neither a file nor a folder (a pipe, socket or device)")
+    try:
+        if stat.S_ISDIR(mode):
+            os.listdir(path)
+        else:
+            path.open("rb").close()
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
+
+
 def _head(path: Path) -> bytes:
-    with path.open("rb") as f:
-        return f.read(EMPTY_PROBE)
+    try:
+        with path.open("rb") as f:
+            return f.read(EMPTY_PROBE)
+    except OSError as exc:  # gone or locked since it was checked
+        raise SourceError(f"cannot read {path}: {exc.strerror}") from exc

@@ -21,6 +21,8 @@ KEY_PART_LENGTH = 80  # a name can be a paragraph; its start identifies the reco
 ADDRESS_DIGEST_PREFIX = "at-"
 ADDRESS_DIGEST_LENGTH = 16  # hex digits of SHA-256: 64 bits, no collision within any feed
 _SPACE = re.compile(r"\s*")
+SNIFF_RECORD_BYTES = 8 * 1024 * 1024  # the most read to find a first record longer than the head
+NESTED_TOO_DEEPLY = "its values are nested too deeply to read"
 FALLBACK_ENCODING = "cp1252"  # what Windows exports that are "not UTF-8" almost always are
 # Byte order marks, longest first (a UTF-32 LE mark starts like a UTF-16 LE one).
 BOMS = (
@@ -89,6 +91,10 @@ def load_json(path: Path, problems: list[Problem]):
         raise SourceError(
             f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from exc
+    except ValueError as exc:  # a number longer than Python will convert (sys.int_info)
+        raise SourceError(f"{path.name} cannot be read: {exc}") from exc
+    except RecursionError as exc:
+        raise SourceError(f"{path.name} cannot be read: {NESTED_TOO_DEEPLY}") from exc
 
 
 def csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -200,9 +206,19 @@ def slug_key(parts: list[Any], distinct: bool = False) -> tuple[str, str]:
 
 def read_head(path: Path) -> str:
     """Return the start of a text file (`SNIFF_BYTES`) decoded as `decode` does, BOM and leading
-    white space dropped."""
-    with path.open("rb") as f:
-        head = f.read(SNIFF_BYTES)
+    white space dropped.
+
+    "" for what is not a readable file (a folder, a file gone or locked): sniffing never raises.
+    """
+    return _start(path, SNIFF_BYTES)
+
+
+def _start(path: Path, size: int) -> str:
+    try:
+        with path.open("rb") as f:
+            head = f.read(size)
+    except OSError:
+        return ""
     try:  # a UTF-8 character cut at the end of the head is still UTF-8
         text = codecs.getincrementaldecoder("utf-8-sig")().decode(head)
     except UnicodeDecodeError:
@@ -220,8 +236,9 @@ def first_item(path: Path, envelope: str | None = None) -> Any:
     if not text.startswith(("[", "{")):
         return None
     value = _first_value(text, envelope)
-    if value is None and path.stat().st_size > SNIFF_BYTES:  # a first record longer than the head
-        value = _first_value(path.read_bytes().decode("utf-8-sig", errors="replace"), envelope)
+    if value is None:  # a first record longer than the head?
+        longer = _start(path, SNIFF_RECORD_BYTES)
+        value = _first_value(longer, envelope) if len(longer) > len(text) else None
     return value
 
 
@@ -263,5 +280,5 @@ def _first_value(text: str, envelope: str | None) -> Any:
         start = wrapped.end()
     try:
         return json.JSONDecoder().raw_decode(text, _SPACE.match(text, start).end())[0]
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, cut off, a huge number, nested too deeply
         return None

@@ -21,6 +21,7 @@ only `route_type` becomes an int.
 
 import csv
 import io
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ STOPS, ROUTES, AGENCY = "stops.txt", "routes.txt", "agency.txt"
 TRIPS, STOP_TIMES = "trips.txt", "stop_times.txt"
 BOARDING_TYPES = ("", "0")  # location_type of a stop or platform (empty means 0)
 STATION_TYPE = "1"
+ROUTE_TYPE = re.compile(r"[0-9]{1,4}")  # GTFS's route types and Google's extended ones (100-1702)
 WITHOUT_ROUTES = "stops are read without their routes"
 
 Feed = Path | zipfile.Path  # the folder that holds the feed's .txt files
@@ -152,7 +154,7 @@ def _routes_by_stop(
     routes = {}
     for line, row in csv_rows(read_text(feed / ROUTES, problems)):
         route_type = row.get("route_type", "")
-        if not route_type.isdigit():
+        if not ROUTE_TYPE.fullmatch(route_type):
             problems.append(
                 problem(
                     "invalid-value",
@@ -167,7 +169,7 @@ def _routes_by_stop(
             "id": row.get("route_id", ""),
             "short_name": row.get("route_short_name", ""),
             "long_name": row.get("route_long_name", ""),
-            "type": int(route_type) if route_type.isdigit() else None,
+            "type": int(route_type) if ROUTE_TYPE.fullmatch(route_type) else None,
         }
 
     route_of_trip = {}

@@ -31,6 +31,7 @@ from typing import Any
 from ingest.problems import Problem, Severity, SourceError, problem
 from ingest.readers import Reader, ReadOptions
 from ingest.readers.files import (
+    NESTED_TOO_DEEPLY,
     AddressPart,
     blank,
     compact,
@@ -147,10 +148,14 @@ def _json_lines(text: str) -> Iterator[tuple[int, Any]]:
         line += text.count("\n", pos, start)
         try:
             value, end = decoder.raw_decode(text, start)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # also a huge number, deep nesting
             end = text.find("\n", start)
             end = len(text) if end < 0 else end
-            value = _Unparsed(text[start:end], f"not JSON: {exc.msg}")
+            if isinstance(exc, json.JSONDecodeError):
+                reason = exc.msg
+            else:
+                reason = NESTED_TOO_DEEPLY if isinstance(exc, RecursionError) else str(exc)
+            value = _Unparsed(text[start:end], f"not JSON: {reason}")
         yield line, value
         line += text.count("\n", start, end)
         pos = end

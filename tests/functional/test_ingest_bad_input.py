@@ -1,6 +1,9 @@
 """Bad input: a clear problem or a one-line error; the bad part fails alone; nothing is lost."""
 
+import dataclasses
+import itertools
 import json
+import os
 import shutil
 
 import pytest
@@ -233,3 +236,125 @@ def test_a_bug_in_one_record_costs_that_record_only(ingest, tmp_path, monkeypatc
     [error] = [p for p in source["problems"] if p["severity"] == "error"]
     assert (error["record"], error["type"]) == ("bad", "invalid-record")
     assert "internal error" in error["message"]
+
+
+FORMATS = ("auto", "hsds", "meeting-guide", "gtfs", "csv")
+
+
+def _bad_paths(tmp_path):
+    """Return paths no reader can take, each with a word the one-line error must hold."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "todo.txt").write_text("call the shelter\n")
+    (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
+    (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
+    pipe = tmp_path / "feed.json"
+    os.mkfifo(pipe)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    huge = tmp_path / "huge.json"
+    huge.write_text('[{"name": "A", "day": ' + "9" * 5000 + "}]")
+    binary = tmp_path / "blob.zip"
+    binary.write_bytes(bytes(range(256)) * 20)
+    return [
+        (folder, "notes"),
+        (tmp_path / "loop-a", "loop of symbolic links"),
+        (pipe, "neither a file nor a folder"),
+        (deep, "deep.json"),
+        (huge, "huge.json"),
+        (binary, "blob.zip"),
+    ]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_path_ends_in_a_traceback_whatever_the_format(ingest, tmp_path, fmt):
+    for path, said in _bad_paths(tmp_path):
+        result, _ = ingest(path, "--format", fmt)
+        assert said in _one_line_error(result), (path.name, result.output)
+
+
+def test_deep_nesting_and_huge_numbers_after_a_good_meeting_are_named_as_the_reason(
+    ingest, tmp_path
+):
+    good = json.dumps(_meeting("tuesday-hope"))
+    feed = tmp_path / "feed.json"
+    feed.write_text(f'[{good}, {{"name": "A", "types": {"[" * 100_000}{"]" * 100_000}}}]')
+    result, _ = ingest(feed)
+    assert _one_line_error(result) == (
+        "error: feed: feed.json cannot be read: its values are nested too deeply to read"
+    )
+    feed.write_text(f'[{good}, {{"name": "A", "day": {"9" * 5000}}}]')
+    result, _ = ingest(feed)
+    assert _one_line_error(result).startswith("error: feed: feed.json cannot be read: ")
+
+
+def test_a_file_that_vanishes_after_detection_fails_in_one_line(ingest, tmp_path, monkeypatch):
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps([_meeting("tuesday-hope")]))
+    detect = pipeline.detect
+
+    def detect_then_vanish(path, fmt, mapping):
+        reader = detect(path, fmt, mapping)
+        path.unlink()  # the file is deleted between sniffing and reading, as by a sync job
+        return reader
+
+    monkeypatch.setattr(pipeline, "detect", detect_then_vanish)
+    result, _ = ingest(feed)
+    assert _one_line_error(result).startswith(f"error: feed: cannot read {feed}")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="permission bits do not bind root")
+def test_a_file_or_folder_that_may_not_be_read_fails_in_one_line(ingest, tmp_path):
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps([_meeting("tuesday-hope")]))
+    folder = tmp_path / "package"
+    folder.mkdir()
+    for path in (feed, folder):
+        path.chmod(0)
+        try:
+            result, _ = ingest(path)
+        finally:
+            path.chmod(0o700)
+        assert _one_line_error(result).endswith(f"cannot read {path}: Permission denied")
+
+
+def test_a_bug_in_a_reader_fails_its_source_alone_in_one_line(ingest, app, tmp_path, monkeypatch):
+    bad, good = tmp_path / "bad.json", tmp_path / "good.json"
+    for path in (bad, good):
+        path.write_text(json.dumps([_meeting("tuesday-hope"), _meeting("friday-hope", day=5)]))
+    detect = pipeline.detect
+
+    def detect_a_broken_reader(path, fmt, mapping):
+        reader = detect(path, fmt, mapping)
+        if path != bad:
+            return reader
+
+        def read(path, options):
+            yield from itertools.islice(reader.read(path, options), 1)
+            raise KeyError("a bug")
+
+        return dataclasses.replace(reader, read=read)
+
+    monkeypatch.setattr(pipeline, "detect", detect_a_broken_reader)
+    result, report = ingest(bad, good)
+    assert _one_line_error(result) == (
+        "error: bad: resdir could not read bad.json (an internal error, logged); nothing was "
+        "changed; please report it"
+    )
+    statuses = {s["source"]: (s["status"], s["accepted"]) for s in report["sources"]}
+    assert statuses == {"bad": ("failed", 0), "good": ("completed", 2)}
+    assert _published(app) == 2
+
+
+def test_a_toml_file_in_no_encoding_fails_in_one_line(ingest, tmp_path):
+    binary = tmp_path / "sources.toml"
+    binary.write_bytes(bytes(range(128, 256)) * 4)
+    result, _ = ingest(binary)
+    assert _one_line_error(result).startswith(
+        "error: sources: sources.toml is not in a known format"
+    )
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_bytes(b'[[sources]]\nid = "caf\xe9"\npath = "feed.json"\n')
+    result = ingest(manifest)[0]
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"manifest {manifest} cannot be read: 'utf-8' codec" in result.output
