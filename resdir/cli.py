@@ -2,6 +2,7 @@
 
 import gc
 import json
+import logging
 import os
 import re
 import shlex
@@ -83,6 +84,33 @@ def _check_format(ctx, param, value: str) -> str:
     return value
 
 
+INGEST_LOG = "ingest.log"  # in the instance folder: what went wrong, tracebacks included
+
+
+class _Terminal(logging.Handler):
+    """Say a warning on the terminal as one line (an error is the report's own line there, its
+    traceback in the log file)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno < logging.ERROR:
+            click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+def _log_ingest() -> None:
+    """Send the ingest's log to INGEST_LOG in full, and its warnings to the terminal one line
+    each (a reader's bug is one line there, its traceback in the file)."""
+    path = Path(current_app.instance_path) / INGEST_LOG
+    path.parent.mkdir(parents=True, exist_ok=True)
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    to_terminal = _Terminal(logging.WARNING)
+    logger = logging.getLogger("ingest")
+    for handler in logger.handlers:
+        handler.close()
+    logger.handlers = [to_file, to_terminal]
+    logger.setLevel(logging.INFO)
+
+
 def _update_index(reports, console: Console) -> None:
     """Bring the search indexes up to date: the outbox's changes, or a rebuild when stops changed.
 
@@ -149,6 +177,7 @@ def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run, allow_s
     except SourceError as exc:
         raise click.ClickException(str(exc)) from exc
     console = _console()
+    _log_ingest()
     geocoder = _geocoder()
     # The gazetteer is some 170,000 objects that live as long as the process: loaded and frozen
     # first, they are not rescanned by every full garbage collection (a tenth of an ingest).

@@ -5,6 +5,7 @@ import itertools
 import json
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -344,6 +345,9 @@ def test_a_bug_in_a_reader_fails_its_source_alone_in_one_line(ingest, app, tmp_p
     statuses = {s["source"]: (s["status"], s["accepted"]) for s in report["sources"]}
     assert statuses == {"bad": ("failed", 0), "good": ("completed", 2)}
     assert _published(app) == 2
+    # The traceback is in the instance folder's log, for whoever reports it.
+    log = (Path(app.instance_path) / "ingest.log").read_text(encoding="utf-8")
+    assert f"bad: {bad} could not be read\nTraceback" in log and "KeyError: 'a bug'" in log
 
 
 def test_a_toml_file_in_no_encoding_fails_in_one_line(ingest, tmp_path):
