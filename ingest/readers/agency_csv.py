@@ -1,4 +1,11 @@
-"""Read any agency CSV through a small TOML mapping into draft records.
+"""Read any agency CSV, or JSON list of records, through a small TOML mapping into draft records.
+
+A JSON file is read as a table too (`json_rows`): its records are the top-level array, or the
+one top-level member holding an array of objects (`{"data": [...]}`, a GeoJSON collection's
+`features`). A record's nested objects and arrays are flattened into columns named by their
+dotted paths ("tags.coordinates_jittered", "geometry.coordinates.0"); an array of plain values is
+a column of its own too, its values joined with "; " ("languages"). Numbers are written as JSON
+wrote them, a whole number without ".0" (380500086.0 is "380500086"); true and false as words.
 
 The mapping (given as `ReadOptions.mapping`, read with `tomllib`) says which column holds the key
 and which columns fill which draft fields (`ingest.record`); values stay as the CSV wrote them.
@@ -91,6 +98,7 @@ that name the format: an iCarol export has ResourceAgencyNum, TaxonomyLevelName,
 
 import copy
 import functools
+import json
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -105,6 +113,7 @@ from ingest.readers.files import (
     address_digest,
     csv_header,
     csv_rows,
+    load_json,
     read_head,
     read_text,
     split_values,
@@ -146,6 +155,10 @@ PLACE_FIELDS = ("address.street", "address.street2", "address.formatted", "locat
 SOURCE_KEYS = "source_keys."  # source_keys.<any name>: one of the source's own ids
 PHONE_OPTIONS = {"column", "extension", "type", "description"}
 KEYWORD, RESDIR = "keyword", "resdir"
+JSON_SUFFIXES = (".json", ".geojson")
+FLATTEN_DEPTH = 8  # levels of a JSON record made columns; anything deeper stays one JSON text
+LIST_JOINER = "; "
+Row = dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -200,13 +213,17 @@ class Mapping:
 
 
 def sniff(path: Path) -> bool:
-    """Return True for a .csv file (chosen only when a mapping is given: see `detect`)."""
-    return path.is_file() and path.suffix.lower() == ".csv"
+    """Return True for a .csv or JSON file (chosen only when a mapping is given: see `detect`)."""
+    return path.is_file() and path.suffix.lower() in (".csv", *JSON_SUFFIXES)
 
 
 def sniff_shipped(path: Path) -> bool:
     """Return True for a .csv file whose header a shipped mapping recognises (an iCarol export)."""
-    return sniff(path) and recognised_mapping(csv_header(read_head(path))) is not None
+    return (
+        path.is_file()
+        and path.suffix.lower() == ".csv"
+        and recognised_mapping(csv_header(read_head(path))) is not None
+    )
 
 
 def recognised_mapping(header: list[str]) -> Path | None:
@@ -223,11 +240,10 @@ def _shipped(path: Path) -> Mapping:
 
 
 def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
-    """Yield one record per CSV row, its draft filled through the mapping (given, or the
-    shipped one the header is recognised by)."""
+    """Yield one record per CSV row or JSON record, its draft filled through the mapping (given,
+    or the shipped one a CSV header is recognised by)."""
     problems: list[Problem] = []
-    text = read_text(path, problems)
-    header = csv_header(text)
+    header, rows = _rows(path, problems)
     mapping_path = options.mapping or recognised_mapping(header)
     if mapping_path is None:
         raise SourceError(f"{path.name} needs a mapping file to be read as an agency CSV")
@@ -244,7 +260,11 @@ def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
     used = mapping.columns()
     yield from (problem("unknown-column", value=c) for c in header if c and c not in used)
 
-    for line, row in csv_rows(text):
+    for line, row in rows:
+        if not isinstance(row, dict):  # a JSON list's item that is no record
+            found = problem("not-a-record", found=type(row).__name__, line=line)
+            yield Record(key=f"line-{line}", draft={}, raw={}, line=line, problems=[found])
+            continue
         draft = row_draft(row, mapping, path.name)
         key, former = row_key(row, mapping, draft)
         record = Record(key=key, draft=draft, raw=row, line=line, former_key=former)
@@ -256,6 +276,60 @@ def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
             detail = f"{_names(columns) or 'no column but the address'} empty on line {line}"
             record.problems.append(problem("missing-key", line=line, detail=detail))
         yield record
+
+
+def _rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tuple[int, Any]]]:
+    """Return a file's column names and its (line, row) pairs: a CSV's, or a JSON file's records
+    (a record's position in its list standing for a line)."""
+    if path.suffix.lower() not in JSON_SUFFIXES:
+        text = read_text(path, problems)
+        return csv_header(text), list(csv_rows(text))
+    rows = list(json_rows(load_json(path, problems), path.name))
+    header = list(
+        dict.fromkeys(column for _, row in rows if isinstance(row, dict) for column in row)
+    )
+    return header, rows
+
+
+def json_rows(data: Any, name: str) -> Iterator[tuple[int, Row | Any]]:
+    """Yield (position, row) for the records of parsed JSON (see the module's docstring); an
+    item that is no object is yielded as it is."""
+    records = data if isinstance(data, list) else None
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        records = lists[0] if len(lists) == 1 else None
+    if records is None:
+        raise SourceError(f"{name} holds no list of records (an array of objects)")
+    for position, record in enumerate(records, start=1):
+        yield position, _flatten(record, "", 0) if isinstance(record, dict) else record
+
+
+def _flatten(value: Any, prefix: str, depth: int) -> Row:
+    if isinstance(value, dict | list) and depth >= FLATTEN_DEPTH:
+        return {prefix[:-1]: json.dumps(value, ensure_ascii=False)}
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return {prefix[:-1]: _cell(value)}
+    row: Row = {}
+    if isinstance(value, list) and prefix and not any(isinstance(v, dict | list) for v in value):
+        row[prefix[:-1]] = LIST_JOINER.join(_cell(v) for v in value if _cell(v))
+    for key, item in items:
+        row.update(_flatten(item, f"{prefix}{key}.", depth + 1))
+    return row
+
+
+def _cell(value: Any) -> str:
+    """Return a JSON value as a CSV would hold it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def row_key(row: dict[str, str], mapping: Mapping, draft: dict) -> tuple[str, str | None]:

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.shared_data
 
 REPO = Path(__file__).resolve().parents[2]
 MOUD_MAPPING = REPO / "tests" / "fixtures" / "mappings" / "samhsa-moud.toml"
+CCLD_MAPPING = REPO / "tests" / "fixtures" / "mappings" / "ccld-childcare-json.toml"
 FEEDS = "code4recovery-tsml-ui-meeting-feeds"
 # Paths that are sources, with the arguments they need. The rest must be refused in one line.
 SOURCES = {
@@ -26,6 +27,7 @@ SOURCES = {
     "gtfs-caltrain-20160406/caltrain_20160406.zip": (),
     "oeps-samhsa-moud-providers/us-wide-moudsCleaned.csv": ("--mapping", MOUD_MAPPING),
     "ohana-api-sample-csv": (),
+    "sf-childcare-ccld/childcare_all_coordinates.json": ("--mapping", CCLD_MAPPING),
     "ohana-api-smc-historical/cip_mvp.json": (),
     "openreferral-hsds3-examples": (),
     "openreferral-hsds3-examples/csv": (),

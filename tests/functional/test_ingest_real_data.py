@@ -303,3 +303,34 @@ def test_each_category_the_crosswalk_does_not_know_is_one_problem_of_its_source(
         f"categories, or as other ({count} records have it; this is the first)"
     )
     assert said_once in text
+
+
+def test_a_licensing_list_in_json_is_read_through_a_mapping_and_matched(
+    shared_data, ingest, listing_docs, app
+):
+    path = shared_data / "sf-childcare-ccld" / "childcare_all_coordinates.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    mapping = "tests/fixtures/mappings/ccld-childcare-json.toml"
+    _, report = ingest(path, "--mapping", mapping, "--source-id", "ccld")
+    [source] = report["sources"]
+    assert source["read"] == source["accepted"] + source["rejected"] == len(raw)
+    docs = listing_docs("ccld")
+    # Family child care homes placed at a jittered ZIP centre are approximate, never a door.
+    jittered = {str(int(r["facility_number"])) for r in raw if r["tags"]["coordinates_jittered"]}
+    assert {docs[key]["approximate_location"] for key in jittered} == {True}
+    # A parent near Noe Valley who needs a family child care home finds the licensed ones.
+    homes = {
+        str(int(r["facility_number"]))
+        for r in raw
+        if "FAMILY" in r["facility_type"] and r["facility_status"] == "LICENSED"
+    }
+    profile = {
+        "location": {"postal_code": "94131"},
+        "needs": ["childcare.family_home"],
+        "travel": {"mode": "car", "max_km": 3},
+        "limit": 50,
+    }
+    answer = app.test_client().post("/api/v1/match", json=profile).get_json()
+    keys = {doc["id"]: key for key, doc in docs.items()}
+    found = {keys[r["id"]] for r in answer["results"]}
+    assert answer["total"] > 10 and found <= homes

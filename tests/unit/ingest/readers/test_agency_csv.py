@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from ingest.problems import Problem, SourceError
 from ingest.readers import ReadOptions, detect
-from ingest.readers.agency_csv import READER, SHIPPED_MAPPINGS
+from ingest.readers.agency_csv import FLATTEN_DEPTH, READER, SHIPPED_MAPPINGS, json_rows
 from ingest.readers.files import address_digest, split_values
 from ingest.record import Record
 
@@ -463,3 +464,86 @@ def test_samhsa_moud_rows_pass_through_as_labelled(shared_data):
         f"Ohlhoff Recovery Programs:{street}:94117:buprenorphine",
         f"Ohlhoff Recovery Programs:{street}:94117:naltrexone/vivitrol",
     ]
+
+
+# --- JSON records through a mapping ---------------------------------------------------------
+
+CCLD_JSON = Path("sf-childcare-ccld") / "childcare_all_coordinates.json"
+CCLD_MAPPING = FIXTURES / "ccld-childcare-json.toml"
+
+
+def test_json_records_are_rows_named_by_their_dotted_paths():
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "properties": {"name": "Pit Stop", "open": True, "beds": 12.0, "fee": 2.5},
+                "geometry": {"type": "Point", "coordinates": [-122.4194, 37.7749]},
+                "languages": ["English", None, "Spanish"],
+            },
+            "not a record",
+        ],
+    }
+    assert list(json_rows(collection, "pits.geojson")) == [
+        (
+            1,
+            {
+                "properties.name": "Pit Stop",
+                "properties.open": "true",
+                "properties.beds": "12",
+                "properties.fee": "2.5",
+                "geometry.type": "Point",
+                "geometry.coordinates": "-122.4194; 37.7749",
+                "geometry.coordinates.0": "-122.4194",
+                "geometry.coordinates.1": "37.7749",
+                "languages": "English; Spanish",
+                "languages.0": "English",
+                "languages.1": "",
+                "languages.2": "Spanish",
+            },
+        ),
+        (2, "not a record"),
+    ]
+    assert [row for _, row in json_rows({"data": [{"id": 7}], "count": 1}, "x.json")] == [
+        {"id": "7"}
+    ]
+
+
+@pytest.mark.parametrize("data", [{"a": 1}, {"a": [{}], "b": [{}]}, "text", 7])
+def test_json_without_one_list_of_records_is_refused(data):
+    with pytest.raises(SourceError, match=r"x\.json holds no list of records"):
+        list(json_rows(data, "x.json"))
+
+
+def test_an_item_that_is_no_record_is_quarantined_and_the_others_read(tmp_path):
+    path = tmp_path / "homes.json"
+    path.write_text(json.dumps([{"ID": "1", "Name": "A"}, "B", {"ID": "3", "Name": "C"}]))
+    mapping = write_mapping(tmp_path, '[source]\nkey = "ID"\n[fields]\nname = "Name"\n')
+    out = [o for o in READER.read(path, ReadOptions(mapping=mapping)) if isinstance(o, Record)]
+    assert [(r.key, r.draft.get("name")) for r in out] == [("1", "A"), ("line-2", None), ("3", "C")]
+    assert [p.type for p in out[1].problems] == ["not-a-record"]
+
+
+def test_a_deep_record_stops_being_columns_at_a_depth(tmp_path):
+    deep: dict = {"leaf": 1}
+    for _ in range(20):
+        deep = {"d": deep}
+    [(_, row)] = list(json_rows([deep], "x.json"))
+    [(column, value)] = row.items()
+    assert column.count(".") == FLATTEN_DEPTH - 1 and value.startswith('{"d": ')
+
+
+def test_a_licensing_list_as_json_reads_through_a_mapping_like_a_csv(shared_data):
+    raw = json.loads((shared_data / CCLD_JSON).read_text(encoding="utf-8"))
+    records, problems = read_all(shared_data / CCLD_JSON, CCLD_MAPPING)
+    assert len(records) == len({r["facility_number"] for r in raw})
+    first = raw[0]
+    record = records[str(int(first["facility_number"]))]  # 380500086.0: a whole number
+    assert record.draft["name"] == first["facility_name"]
+    assert record.draft["capacity"]["total"] == str(int(first["facility_capacity"]))
+    jittered = [r for r in raw if r["tags"]["coordinates_jittered"]]
+    flags = {
+        records[str(int(r["facility_number"]))].draft["approximate_location"] for r in jittered
+    }
+    assert flags == {"true"}
+    assert not [p for p in problems if p.type == "missing-column"]
