@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
+from resdir import vocab
 from tests.browser.conftest import (
     DESKTOP,
     PHONE,
@@ -120,8 +121,10 @@ def test_search_from_a_zip_on_a_phone_lists_what_the_api_finds_with_a_map(page, 
     assert cards[0]["name"] == "Red Road Group"  # a Mission meeting a few blocks from 94110
     expect(page.locator("#results-title")).to_have_text(f"{api['total']} places fit")
     for card, result in zip(cards, api["results"], strict=True):
+        # What it is: a meeting's fellowship where it is known, else the need it meets.
         need = next(r["text"] for r in result["reasons"] if r["code"] == "need")
-        assert card["what"].startswith(need), card  # what it is: the need it meets
+        fellowship = vocab.FELLOWSHIPS.get(result.get("fellowship") or "")
+        assert card["what"].startswith(fellowship.name if fellowship else need), card
         if result.get("travel_minutes") is not None:
             minutes, mode = result["travel_minutes"], result["travel_mode"]
             assert re.fullmatch(
@@ -158,7 +161,11 @@ def test_a_barrier_and_a_value_go_by_post_and_change_the_results_as_the_api_does
     expect(page.locator(".hidden-counts li")).to_have_text(
         [f"{h['count']} hidden: {h['reason']}" for h in api["hidden"]]
     )
-    assert "80 hidden: not known to be secular" in page.locator(".hidden-counts").inner_text()
+    secular = next(h for h in api["hidden"] if h["code"] == "requires:secular")
+    assert (
+        f"{secular['count']} hidden: not known to be secular"
+        in page.locator(".hidden-counts").inner_text()
+    )
     for card in cards:
         assert "Secular" in card["met"], card  # required: every place shown is known secular
     expect(page.get_by_text("Why it fits").first).to_be_visible()
@@ -349,7 +356,10 @@ def test_spanish_home_results_and_listing(name, request, live_app):
     cards = _cards(page)
     assert [c["id"] for c in cards] == [r["id"] for r in api["results"]]
     first = api["results"][0]
-    assert cards[0]["what"].startswith("Reunión de recuperación"), cards[0]
+    fellowship = vocab.FELLOWSHIPS.get(first.get("fellowship") or "")
+    assert cards[0]["what"].startswith(
+        fellowship.name_es if fellowship else "Reunión de recuperación"
+    ), cards[0]
     assert f"unos {first['travel_minutes']} min en carro (estimado)" in cards[0]["travel"]
     assert cards[0]["when"].startswith("Próxima reunión: ")
     expect(page.locator(".hidden-counts li").first).to_have_text(
@@ -365,7 +375,9 @@ def test_spanish_home_results_and_listing(name, request, live_app):
     expect(page.locator("main h1")).to_have_text(first["name"])
     expect(page.locator("#contact-title")).to_have_text("Contacto")
     expect(page.locator("#hours-title")).to_have_text("Horario")
-    expect(page.locator("main .what")).to_contain_text("Reunión de recuperación")
+    expect(page.locator("main .what")).to_contain_text(
+        fellowship.name_es if fellowship else "Reunión de recuperación"
+    )
     expect(page.locator("table.week th").first).to_contain_text("Lunes")
     if name == "switch":
         axe_check(page)
@@ -382,7 +394,13 @@ def test_spanish_filtered_results_give_reasons_and_hidden_counts_in_spanish(page
     cards = _cards(page)
     assert cards and all("Laico" in c["met"] for c in cards), cards
     assert "Se puede llegar sin carro" in cards[0]["met"]
-    expect(page.locator(".hidden-counts")).to_contain_text("80 ocultos: no se sabe si es laico")
+    profile = {**MEETINGS_94110, "barriers": ["no_vehicle"], "values": {"secular": "require"}}
+    secular = next(
+        h for h in _match(live_app, profile)["hidden"] if h["code"] == "requires:secular"
+    )
+    expect(page.locator(".hidden-counts")).to_contain_text(
+        f"{secular['count']} ocultos: no se sabe si es laico"
+    )
     axe_check(page)
     screenshot(page, "flow-es-results-filtered")
 
