@@ -45,6 +45,9 @@ DEFAULTS = {
     # Map tiles: a URL template such as https://tile.example.org/{z}/{x}/{y}.png (empty: markers
     # on a blank map), and the attribution its licence asks for.
     "TILE_URL": "",
+    # A web maps link to a place, `{destination}` standing for "lat,lon" or its street address
+    # (URL-encoded): OpenStreetMap's directions page, which asks the person where from.
+    "DIRECTIONS_URL": "https://www.openstreetmap.org/directions?to={destination}",
     "TILE_ATTRIBUTION": "",
     # A listing not verified for this many days is stale: marked in the agency portal, the admin
     # lists and matching reasons ("call to confirm").

@@ -130,6 +130,19 @@ def travel_minutes(mode: str, km: float) -> float:
     return CAR_PARKING_MINUTES + km * DETOUR / CAR_KMH * 60
 
 
+def person_mode(mode: str, barriers) -> str:
+    """Return the mode a person travels by: without a vehicle, "any" is any way but by car
+    and "car" is transit."""
+    if "no_vehicle" in barriers and mode in ("car", "any"):
+        return "any_car_free" if mode == "any" else "transit"
+    return mode
+
+
+def fastest_trip(mode: str, km: float) -> tuple[str, float]:
+    """Return the quickest way a mode allows over a straight-line distance, and its minutes."""
+    return min(((way, travel_minutes(way, km)) for way in modes_of(mode)), key=lambda t: t[1])
+
+
 def modes_of(mode: str) -> tuple[str, ...]:
     """Return the ways to travel a plan's mode allows ("any_car_free": a person without a car)."""
     # A person taking transit walks to the stop, and walks all the way when that is quicker.

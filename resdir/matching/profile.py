@@ -169,9 +169,7 @@ def compile_plan(profile: dict, now: datetime, stops=None) -> MatchPlan:
         travel = {**plans.DEFAULT_TRAVEL, **profile.get("travel", {})}
         if "max_km" in profile.get("travel", {}):
             travel.pop("max_minutes", None)
-        mode = travel["mode"]
-        if "no_vehicle" in barriers and mode in ("car", "any"):
-            mode = "any_car_free" if mode == "any" else "transit"
+        mode = plans.person_mode(travel["mode"], barriers)
         near_stop = bool(stops and stops.near(origin))
         reach = {
             m: plans.reach_km(m, travel.get("max_minutes"), travel.get("max_km"))

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from resdir import clock, store
 from resdir.i18n import _, ngettext
 from resdir.listings import load_documents
-from resdir.web import present
+from resdir.web import ics, plans
 from resdir.web.forms import (
     PRIVATE_FIELDS,
     SHARED_FIELDS,
@@ -128,24 +128,46 @@ def _plan_error(message: str):
     return render_template("peer/plan.html", items=[], error=message), 400
 
 
-@blueprint.route("/plan", methods=["GET", "POST"])
-def plan():
-    """Show the places ticked for the plan: when, where and whom to call, to print or to copy
-    as a text message; a 400 page when none, too many, or some not in the directory."""
-    if request.method == "GET":
-        # A language switch asks for this page again by GET: the plan was posted, start over.
-        return redirect(url_for("peer.console"))
+def _planned() -> tuple[list[dict] | None, str | None]:
+    """Return the posted plan's listing documents in the order chosen, or what is wrong with
+    it: none, too many, or some not in the directory."""
     ids = list(dict.fromkeys(i.strip() for i in request.form.getlist("plan") if i.strip()))
     if not ids:
-        return _plan_error(_("No places were chosen: add places to the plan first."))
+        return None, _("No places were chosen: add places to the plan first.")
     if len(ids) > MAX_PLAN_PLACES:
-        return _plan_error(
-            _("A plan holds at most %(num)d places: remove some.", num=MAX_PLAN_PLACES)
-        )
+        return None, _("A plan holds at most %(num)d places: remove some.", num=MAX_PLAN_PLACES)
     with store.session() as session:
         docs = load_documents(session, ids)
     if any(i not in docs or docs[i]["status"] != "published" for i in ids):
-        return _plan_error(_("Some of these places are no longer in the directory: choose again."))
-    now = clock.now()
-    items = [present.plan_item(docs[i], now) for i in ids]
+        return None, _("Some of these places are no longer in the directory: choose again.")
+    return [docs[i] for i in ids], None
+
+
+@blueprint.route("/plan", methods=["GET", "POST"])
+def plan():
+    """Show the places ticked for the plan: when (in absolute form), where and how to get there,
+    whom to call and what to ask, conflicts flagged, to print, copy as a text message or add to a
+    calendar; a 400 page when none, too many, or some not in the directory."""
+    if request.method == "GET":
+        # A language switch asks for this page again by GET: the plan was posted, start over.
+        return redirect(url_for("peer.console"))
+    docs, error = _planned()
+    if error:
+        return _plan_error(error)
+    items = plans.plan(docs, clock.now(), plans.travel_mode(request.form))
     return render_template("peer/plan.html", items=items, error=None)
+
+
+@blueprint.post("/plan.ics")
+def plan_calendar():
+    """Return the plan's places as a calendar file (only the listings: nothing of the person)."""
+    docs, error = _planned()
+    if error:
+        return _plan_error(error)
+    urls = {d["id"]: url_for("public.listing", listing_id=d["id"], _external=True) for d in docs}
+    body = ics.plan_file(docs, clock.now(), urls)
+    return Response(
+        body,
+        mimetype=ics.MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="plan.ics"'},
+    )

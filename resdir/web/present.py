@@ -24,7 +24,7 @@ from resdir import geo, meeting_guide, vocab
 from resdir.i18n import DEFAULT_LANGUAGE, _, clock, label, ngettext, words
 from resdir.matching import plan as plans
 from resdir.matching.explain import age, capacity_open
-from resdir.matching.time import WEEK, is_open, next_occurrence, occurrences
+from resdir.matching.time import WEEK, is_open, occurrences
 
 # Distances in miles where road signs use them, kilometres elsewhere.
 MILE_COUNTRIES = frozenset({"US", "GB", "LR", "MM"})
@@ -211,10 +211,11 @@ def occurrence_text(occurrence: dict, kind: str, now: datetime) -> str:
 
 def open_until(doc: dict, now: datetime, zone: str) -> datetime | None:
     """Return when a service that is open now closes: the end of the openings that follow on
-    from now without a break (None: open around the clock all week, or not open now)."""
+    from now without a break (None: open around the clock all week, or not open now); a
+    minute's gap at midnight ("00:00"-"23:59" every day) is no break."""
     end = None
     for found in occurrences(doc["schedule"], "service", zone, now, now + WEEK):
-        if _utc(found.start) > _utc(end or now):
+        if _utc(found.start) > _utc(end or now) + ALL_DAY_SLACK:
             return end
         end = max(end or found.end, found.end, key=_utc)
     return None
@@ -699,40 +700,3 @@ def time_choice_text(when: str | None, day: str | None) -> str:
         return _("Tonight, %(hours)s", hours=evening) if when == "tonight" else _("Any time")
     named = format_skeleton("MMMMEEEEd", chosen, locale=locale())
     return f"{named}, {evening}" if when == "tonight" else named
-
-
-def plan_when(doc: dict, now: datetime) -> str:
-    """Return when to go, for a plan made from listing ids alone: the next meeting in the
-    coming week, else today's hours, on the listing's clock."""
-    occurrence = None
-    schedule = doc["schedule"]
-    if doc["kind"] == "meeting" and schedule.get("intervals") and doc.get("timezone"):
-        found = next_occurrence(schedule, "meeting", doc["timezone"], now)
-        occurrence = found and {"start": found.start.isoformat(), "end": found.end.isoformat()}
-    return when_text({"next_occurrence": occurrence}, doc, now, doc.get("timezone"))
-
-
-def plan_item(doc: dict, now: datetime) -> dict:
-    """Return one place of a plan: `{id, name, what, when, where, phones, line}`, `line` being
-    the place as one line of a text message: "Name — when — where — phone" (where: the
-    address, the area of a confidential place, the link of an online one)."""
-    country = listing_country(doc)
-    listed = phones(doc.get("phones") or [], country)
-    spot = where(doc)
-    place = where_line(spot)
-    remote = online(doc, country)
-    if remote and remote["url"] and not spot["lines"] and not spot["confidential"]:
-        # Online only: the link is where to go.
-        place = f"{_('Online:')} {remote['url']}"
-    when = plan_when(doc, now)
-    # A text message can call or text back, never fax: the first number with a link.
-    phone = next((p["text"] for p in listed if p["href"]), None)
-    return {
-        "id": doc["id"],
-        "name": doc["name"],
-        "what": need_text(doc["category"], doc.get("subcategories") or []),
-        "when": when,
-        "where": place,
-        "phones": listed,
-        "line": " — ".join(part for part in (doc["name"], when, place, phone) if part),
-    }

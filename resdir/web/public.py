@@ -8,13 +8,13 @@ matched by the same functions as the JSON API.
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from sqlalchemy import select
 
 from resdir import clock, geo, store, vocab
 from resdir.listings import category_counts, load_document, stop_count
 from resdir.matching.plan import STOP_WALK_METRES
-from resdir.web import present
+from resdir.web import ics, plans, present
 from resdir.web.forms import (
     PRIVATE_FIELDS,
     SHARED_FIELDS,
@@ -105,5 +105,27 @@ def listing(listing_id: str):
             return render_template("public/not_found.html"), 404
         point = present.map_point(doc)
         stops = _stops_near(session, point) if point else []
-    page = present.listing_page(doc, clock.now(), stops)
-    return render_template("public/listing.html", doc=doc, page=page)
+    now = clock.now()
+    page = present.listing_page(doc, now, stops)
+    return render_template(
+        "public/listing.html",
+        doc=doc,
+        page=page,
+        calendar=plans.occurrence(doc, now) is not None,
+    )
+
+
+@blueprint.get("/listings/<listing_id>.ics")
+def listing_calendar(listing_id: str):
+    """Return a listing's next occurrences as a calendar file: a weekly meeting as recurring
+    events on its own clock; a listing without a weekly schedule, a calendar with no event."""
+    with store.session() as session:
+        doc = load_document(session, listing_id)
+    if doc is None or doc["status"] != "published":
+        return render_template("public/not_found.html"), 404
+    page_url = url_for("public.listing", listing_id=listing_id, _external=True)
+    return Response(
+        ics.listing_file(doc, clock.now(), page_url),
+        mimetype=ics.MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="listing.ics"'},
+    )

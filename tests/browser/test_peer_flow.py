@@ -189,7 +189,10 @@ def test_from_profile_to_plan_and_a_copied_text_message(clipboard_page, live_app
         assert when, result["name"]
         expect(place.locator(".where")).to_have_text(f"Where: {_address(result)}")
         expect(place.locator(".phones a").first).to_have_text(_phone(result))
-        lines.append(DASH.join([result["name"], when, _address(result), _phone(result)]))
+        directions = place.locator("a.directions").get_attribute("href")
+        assert directions.startswith("https://www.openstreetmap.org/directions?to=")
+        where = f"{_address(result)} ({directions})"
+        lines.append(DASH.join([result["name"], when, where, _phone(result)]))
     message = page.locator("#plan-text").input_value()
     assert message.split("\n") == lines
     axe_check(page)
@@ -338,7 +341,7 @@ def test_without_javascript_the_console_posts_and_makes_a_plan(page_without_js, 
     for line, result in zip(lines, planned, strict=True):
         parts = line.split(DASH)
         assert parts[0] == result["name"] and parts[-1] == _phone(result), line
-        assert parts[2] == _address(result), line
+        assert parts[2].startswith(f"{_address(result)} (https://www.openstreetmap.org/"), line
     expect(page.locator("#plan-copy")).to_be_hidden()
     expect(page.get_by_role("button", name="Copy")).to_have_count(0)
 

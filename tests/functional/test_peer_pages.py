@@ -55,8 +55,9 @@ HER_PROFILE = {
 }
 PAGE_BUDGET_BYTES = 300 * 1024
 NIGHT_SHELTER_LINE = (
-    "Mission Lantern Night Shelter — Open today until 7:00 AM, 7:00 PM–7:00 AM — "
-    "2940 16th St, San Francisco, CA 94103 — (415) 555-0142"
+    "Mission Lantern Night Shelter — Open Thu, Dec 3, 7:00 PM (today) to Fri, Dec 4, 7:00 AM — "
+    "2940 16th St, San Francisco, CA 94103 "
+    "(https://www.openstreetmap.org/directions?to=37.76512,-122.41893) — (415) 555-0142"
 )
 
 
@@ -230,7 +231,7 @@ def test_the_plan_shows_when_where_and_whom_to_call_and_a_text_message(client):
     )
     assert message.split("\n") == [
         NIGHT_SHELTER_LINE,
-        "Tidewater Survivor Shelter — Open 24 hours today — "
+        "Tidewater Survivor Shelter — Open 24 hours, every day — "
         "Confidential location, serving San Francisco — (415) 555-0100",
     ]
     assert re.search(r'<button type="button" id="plan-copy" hidden data-copy="plan-text"', html)
@@ -247,7 +248,8 @@ def test_an_online_meeting_in_a_plan_gives_its_link_and_its_next_meeting(client)
         re.search(r'<textarea id="plan-text" readonly[^>]*>(.*?)</textarea>', html, re.S)[1]
     )
     assert re.fullmatch(
-        r"SMART Young Adults Online — Next meeting: (today|tomorrow|\w+, \w+ \d+), 5:00 PM — "
+        r"SMART Young Adults Online — "
+        r"Next meeting: \w+, \w+ \d+, 5:00 PM( \((today|tomorrow)\))? — "
         r"Online: https://zoom\.example\.org/j/84563161278",
         line,
     )

@@ -226,6 +226,11 @@
       var button = event.target.closest("[data-remove]");
       if (button) { remove(button.dataset.remove); }
     });
+    document.getElementById("shortlist-form").addEventListener("submit", function () {
+      // The plan flags meetings out of reach by how the person travels: that much goes along.
+      document.getElementById("shortlist-mode").value = form.elements.mode.value;
+      document.getElementById("shortlist-vehicle").value = form.elements["barrier-no_vehicle"].value;
+    });
     document.getElementById("peer-clear").addEventListener("click", clearAll);
     document.getElementById("shortlist-title").setAttribute("tabindex", "-1");
 
