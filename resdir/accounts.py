@@ -52,6 +52,8 @@ AUDIT_ACTIONS = frozenset(
         "rejected",
         "restored",
         "conflict",
+        "report_dismissed",
+        "report_acted",
     }
 )
 ROLES = ("admin", "staff")

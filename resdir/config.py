@@ -66,6 +66,9 @@ DEFAULTS = {
     # apart) or in the "database", which every worker and host shares at one write a request.
     "API_RATE_LIMIT": "120/minute",
     "API_RATE_LIMIT_STORAGE": "memory",
+    # Reports of a problem with a listing from one address (an IPv6 /64), counted in this
+    # process's memory only: "5/hour", or "off".
+    "REPORT_RATE_LIMIT": "5/hour",
 }
 AUTO_PUBLISH_KINDS = ("capacity", "verify")
 MAX_BUDGET_SECONDS = 10  # a third of gunicorn's default worker timeout

@@ -175,6 +175,14 @@ class MemoryCounts:
             del self._windows[key]
 
 
+def claim_here(kind: str, rate: Rate) -> int:
+    """Count one `kind` attempt from the request's address in this process's memory; return 0
+    when counted, else the seconds until its window ends. Only the count is kept, and only
+    until the window ends."""
+    key = f"{kind}:{client_address(request.remote_addr)}"
+    return current_app.extensions[EXTENSION].claim(key, rate.limit, rate.window, clock.now())
+
+
 def _refuse_api(wait: int, rate: Rate):
     # Imported here: the API's modules import accounts, which imports this module.
     from resdir.api.errors import envelope
@@ -209,13 +217,14 @@ def _guard_api():
 def init_app(app: Flask) -> None:
     """Guard the public API with RESDIR_API_RATE_LIMIT, or fail fast naming a bad setting."""
     config = app.config
-    try:
-        parse_rate(config["API_RATE_LIMIT"])
-    except ValueError as exc:
-        raise ConfigError(
-            "RESDIR_API_RATE_LIMIT must be a rate such as '120/minute' or '1000 per hour', "
-            f"or 'off' ({exc})"
-        ) from exc
+    for setting in ("API_RATE_LIMIT", "REPORT_RATE_LIMIT"):
+        try:
+            parse_rate(config[setting])
+        except ValueError as exc:
+            raise ConfigError(
+                f"RESDIR_{setting} must be a rate such as '120/minute' or '1000 per hour', "
+                f"or 'off' ({exc})"
+            ) from exc
     if config["API_RATE_LIMIT_STORAGE"] not in STORAGES:
         raise ConfigError(f"RESDIR_API_RATE_LIMIT_STORAGE must be one of {', '.join(STORAGES)}")
     app.extensions[EXTENSION] = MemoryCounts()

@@ -361,6 +361,21 @@ class ListingEdit(Base):
     author: Mapped[str] = mapped_column(Text)
 
 
+class ListingReport(Base):
+    """A problem a member of the public reported with a listing, waiting for (or past) an
+    admin's decision. Nothing about the reporter is kept: no account, name or address."""
+
+    __tablename__ = "listing_reports"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id"), index=True)
+    problem: Mapped[str] = mapped_column(String(20))  # resdir.reports.PROBLEMS
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # open | dismissed | acted
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(Text)
+
+
 Index("ix_listings_lat_lon", Listing.lat, Listing.lon)
 
 

@@ -56,8 +56,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(peer.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(auth.blueprint)
-    from resdir.web import admin, agency
+    from resdir.web import admin, agency, report
 
+    app.register_blueprint(report.blueprint)
     app.register_blueprint(agency.blueprint)
     app.register_blueprint(admin.blueprint)
     auth.init_app(app)

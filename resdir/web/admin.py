@@ -11,7 +11,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from resdir import accounts, clock, store, submissions, vocab
+from resdir import accounts, clock, reports, store, submissions, vocab
 from resdir.i18n import _
 from resdir.listings import load_document
 from resdir.store import AuditEntry, Listing, Organization, Submission
@@ -105,9 +105,57 @@ def queue():
     kinds = kind_names()
     if kind not in kinds:
         kind = None
+    now = clock.now()
     with store.session() as session:
-        page = review_queue(session, kind, clock.now())
-    return render_template("admin/queue.html", kind=kind, kinds=kinds, **page)
+        page = review_queue(session, kind, now)
+        reported = report_rows(session, reports.open_reports(session), now)
+    return render_template("admin/queue.html", kind=kind, kinds=kinds, reports=reported, **page)
+
+
+def report_rows(session, waiting: list, now: datetime) -> list[dict]:
+    """Return the public's reports in words: listing, problem, note, when sent."""
+    names = dict(
+        session.execute(
+            select(Listing.id, Listing.name).where(Listing.id.in_({r.listing_id for r in waiting}))
+        ).all()
+    )
+    problems = reports.problem_names()
+    return [
+        {
+            "id": r.id,
+            "listing_id": r.listing_id,
+            "listing": names.get(r.listing_id, r.listing_id),
+            "problem": problems[r.problem],
+            "note": r.note,
+            "sent": when_text(r.created_at, now),
+        }
+        for r in waiting
+    ]
+
+
+def _report_decision(report_id: str, decide, done: str):
+    admin, now = current_account(), clock.now()
+    if store.write(lambda session: decide(session, report_id, admin, now)):
+        flash(done)
+    else:
+        flash(_("That report was decided already."))
+    return redirect(url_for("admin.queue"))
+
+
+@blueprint.post("/reports/<report_id>/dismiss")
+@admin_required
+def dismiss_report(report_id: str):
+    """Dismiss a report from the public: nothing is wrong with the listing."""
+    return _report_decision(report_id, reports.dismiss, _("Report dismissed."))
+
+
+@blueprint.post("/reports/<report_id>/close")
+@admin_required
+def close_reported(report_id: str):
+    """Mark a reported listing temporarily closed, published at once."""
+    return _report_decision(
+        report_id, reports.close_listing, _("The listing is marked temporarily closed.")
+    )
 
 
 def moved_in_words(session, submission: Submission, doc: dict, now: datetime) -> list[dict]:

@@ -26,7 +26,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from resdir import clock, store, submissions
+from resdir import clock, reports, store, submissions
 from resdir.accounts import may_edit
 from resdir.i18n import _, ngettext
 from resdir.listings import load_document, load_documents
@@ -149,6 +149,16 @@ def portal(session, organization_id: str, now: datetime, stale_days: int) -> dic
         .order_by(Submission.created_at)
     ).all()
     names = {i: docs[i]["name"] for i in ids}
+    problems = reports.problem_names()
+    reported = [
+        {
+            "listing_id": r.listing_id,
+            "problem": problems[r.problem],
+            "note": r.note,
+            "sent": when_text(r.created_at, now),
+        }
+        for r in reports.open_reports(session, ids)
+    ]
     rows = [submission_row(s, names, now) for s in latest]
     pending = [submission_row(s, names, now) for s in waiting]
     cards = []
@@ -170,6 +180,7 @@ def portal(session, organization_id: str, now: datetime, stale_days: int) -> dic
                     "capacity.unit": capacity.get("unit") or "beds",
                 },
                 "pending": [r for r in pending if r["listing_id"] == listing_id],
+                "reports": [r for r in reported if r["listing_id"] == listing_id],
             }
         )
     return {

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from sqlalchemy import select
 
-from resdir import clock, geo, store, vocab
+from resdir import clock, geo, reports, store, vocab
 from resdir.listings import category_counts, load_document, stop_count
 from resdir.matching.plan import STOP_WALK_METRES
 from resdir.web import ics, plans, present
@@ -105,13 +105,18 @@ def listing(listing_id: str):
             return render_template("public/not_found.html"), 404
         point = present.map_point(doc)
         stops = _stops_near(session, point) if point else []
+        waiting = reports.open_reports(session, [listing_id])
     now = clock.now()
     page = present.listing_page(doc, now, stops)
+    # The oldest report still waiting says how long the listing has been in doubt.
+    reported = reports.days_ago(waiting[0].created_at, now) if waiting else None
     return render_template(
         "public/listing.html",
         doc=doc,
         page=page,
         calendar=plans.occurrence(doc, now) is not None,
+        reported=reported,
+        problems=reports.problem_names(),
     )
 
 
