@@ -116,7 +116,6 @@ def listing(listing_id: str):
         page=page,
         calendar=plans.occurrence(doc, now) is not None,
         reported=reported,
-        problems=reports.problem_names(),
     )
 
 

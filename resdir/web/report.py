@@ -20,6 +20,17 @@ def _page(listing_id: str, name: str, status: int, **values):
     ), status
 
 
+@blueprint.get("/listings/<listing_id>/report")
+def form(listing_id: str):
+    """Show the short report form: its own page, so that only a person who reports gets the
+    session cookie that holds its CSRF token (a listing page sets none)."""
+    with store.session() as session:
+        doc = load_document(session, listing_id)
+    if doc is None or doc["status"] != "published":
+        return render_template("public/not_found.html"), 404
+    return _page(listing_id, doc["name"], 200)
+
+
 @blueprint.post("/listings/<listing_id>/report")
 def report(listing_id: str):
     """Take a report of a wrong phone, a closure, a move or something else, and say thanks."""

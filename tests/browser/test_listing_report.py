@@ -64,7 +64,7 @@ def test_a_person_reports_a_wrong_phone_on_a_phone(page, lang):
     words = TEXTS[lang]
     page.set_viewport_size(PHONE)
     open_page(page, f"/listings/{NOE_HOUSE}?lang={lang}")
-    page.get_by_text(words["summary"]).click()
+    page.get_by_role("link", name=words["summary"]).click()
     page.get_by_label(words["problem"]).check()
     page.get_by_label(words["note"]).fill("(415) 555-0111")
     check_both_widths(page)
@@ -79,7 +79,7 @@ def test_a_person_reports_a_wrong_phone_on_a_phone(page, lang):
 
 def test_an_admin_sees_the_report_and_dismisses_it(page, admin_page):
     open_page(page, f"/listings/{NOE_HOUSE}")
-    page.get_by_text("Report a problem with this listing").click()
+    page.get_by_role("link", name="Report a problem with this listing").click()
     page.get_by_label("It has moved").check()
     page.get_by_label("What you know (optional)").fill("Now on 24th Street.")
     page.get_by_role("button", name="Send the report").click()

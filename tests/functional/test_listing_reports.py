@@ -34,7 +34,14 @@ def send(client, problem="wrong_phone", note="The number rings a closed office."
 def test_every_listing_page_has_a_short_report_form_that_asks_nothing_about_the_person(
     directory,
 ):
-    html = directory.test_client().get(PAGE).get_data(as_text=True)
+    listing = directory.test_client().get(PAGE)
+    # The listing links to the form, on a page of its own: only a person who reports gets the
+    # session cookie holding the form's CSRF token.
+    assert "Set-Cookie" not in listing.headers
+    assert f'<a href="{REPORT}">Report a problem with this listing</a>' in listing.get_data(
+        as_text=True
+    )
+    html = directory.test_client().get(REPORT).get_data(as_text=True)
     form = re.search(r'<form class="report-form".*?</form>', html, re.S)[0]
     assert f'action="{REPORT}"' in form
     names = set(re.findall(r'name="([^"]+)"', form))
@@ -45,7 +52,7 @@ def test_every_listing_page_has_a_short_report_form_that_asks_nothing_about_the_
         "moved",
         "other",
     ]
-    assert "Report a problem with this listing" in text_of(directory.test_client().get(PAGE))
+    assert "Report a problem with this listing" in text_of(directory.test_client().get(REPORT))
 
 
 def test_a_report_reaches_the_admin_queue_the_agency_portal_and_the_listing_page(directory):
@@ -93,7 +100,7 @@ def test_a_report_posted_without_its_csrf_token_is_refused(directory):
     refused = send(client)
     assert refused.status_code == 400
     assert "This form could not be sent" in text_of(refused)
-    page = client.get(PAGE).get_data(as_text=True)
+    page = client.get(REPORT).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
     sent = client.post(REPORT, data={"problem": "closed", "csrf_token": token})
     assert sent.status_code == 200
