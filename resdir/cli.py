@@ -365,7 +365,12 @@ def loggable(line: str) -> str:
 
 class PathOnlyRequestHandler(WSGIRequestHandler):
     """Log each request's path without its query string (a search URL carries a profile) or
-    an invitation's or reset link's token."""
+    an invitation's or reset link's token, and without the client's address (a person who
+    searches or reports a listing is nobody the log needs to know)."""
+
+    def address_string(self) -> str:
+        """Stand for the client's address with "-" in the log."""
+        return "-"
 
     def log_request(self, code="-", size="-") -> None:
         """Log the request line with the query string and any invitation token cut out."""

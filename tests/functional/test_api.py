@@ -360,7 +360,7 @@ def test_no_profile_reaches_a_log(client, caplog):
     assert "on_moud" not in caplog.text and "suboxone" not in caplog.text
 
 
-def test_serve_logs_request_paths_without_their_query(seed_app, caplog):
+def test_serve_logs_request_paths_without_their_query_or_the_client_s_address(seed_app, caplog):
     caplog.set_level(logging.INFO, logger="werkzeug")
     server = make_server("127.0.0.1", 0, seed_app, request_handler=PathOnlyRequestHandler)
     thread = threading.Thread(target=server.serve_forever)
@@ -376,6 +376,7 @@ def test_serve_logs_request_paths_without_their_query(seed_app, caplog):
     assert len(lines) == 1
     assert '"GET /api/v1/search HTTP/1.1" 200' in lines[0]
     assert "suboxone" not in lines[0] and "?" not in lines[0]
+    assert lines[0].startswith('- - - [') and "127.0.0.1" not in lines[0]  # nobody's address
 
 
 def test_openapi_document_is_generated_from_the_schemas(client):
