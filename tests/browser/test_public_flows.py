@@ -363,7 +363,11 @@ def test_spanish_home_results_and_listing(name, request, live_app):
     assert cards[0]["what"].startswith(
         fellowship.name_es if fellowship else "Reunión de recuperación"
     ), cards[0]
-    assert f"unos {first['travel_minutes']} min en carro (estimado)" in cards[0]["travel"]
+    # No way chosen: a pie first (a few blocks), en carro last.
+    assert cards[0]["travel"].endswith(
+        f"unos {first['travel_minutes']} min a pie · {first['trips'][1]['minutes']} min en "
+        f"transporte público · {first['trips'][2]['minutes']} min en carro (estimado)"
+    ), cards[0]
     assert cards[0]["when"].startswith("Próxima reunión: ")
     expect(page.locator(".hidden-counts li").first).to_have_text(
         f"{api['hidden'][0]['count']} ocultos: a más de 60 minutos"
