@@ -63,7 +63,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
     app.config["SQLALCHEMY_URL"] = config.database_url(app.config["DATABASE"], app.instance_path)
 
-    from resdir import cli, clock, i18n, limits, store, web
+    from resdir import cli, clock, geo, i18n, limits, store, web
+
+    # The gazetteer takes a second or two to index: loaded beside the start-up, the first
+    # search after a start is as fast as the next.
+    geo.load_gazetteer_in_background()
 
     clock.init_app(app)
     i18n.init_app(app)

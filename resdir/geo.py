@@ -8,10 +8,12 @@ gazetteer still answers when it finds nothing.
 
 import logging
 import math
+import os
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, wraps
 from statistics import fmean
 
 import zipcodes
@@ -57,12 +59,28 @@ def bounding_box(lat: float, km: float) -> tuple[float, float]:
     return dlat, dlon
 
 
+# One builder of the gazetteer's indexes at a time: a request that needs an index the start-up
+# thread is building waits for it instead of building it a second time beside it.
+_BUILDING = threading.RLock()
+
+
+def _built_once(build):
+    cached = cache(build)
+
+    @wraps(build)
+    def get():
+        with _BUILDING:
+            return cached()
+
+    return get
+
+
 def is_valid_coordinate(lat: float, lon: float) -> bool:
     """Return whether (lat, lon) is a place on Earth other than the null island (0, 0)."""
     return -90 <= lat <= 90 and -180 <= lon <= 180 and not (lat == 0 and lon == 0)
 
 
-@cache
+@_built_once
 def _timezone_finder():
     from timezonefinder import TimezoneFinder
 
@@ -108,17 +126,47 @@ def postal_code(value: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-@cache
+@_built_once
 def _zip_index() -> dict[str, dict]:
     # zipcodes.matching scans the whole list on every call; one pass builds an index instead.
     return {entry["zip_code"]: entry for entry in zipcodes.list_all()}
 
 
 def load_gazetteer() -> None:
-    """Load the gazetteer's indexes now rather than at first use."""
+    """Load the gazetteer's indexes and the time zone map now rather than at first use."""
     _zip_index()
     _areas()
     _city_centroids()
+    _zip_grid()
+    _timezone_finder()
+
+
+_LOADER: list[threading.Thread] = []  # the process's loading thread, once started
+
+
+def load_gazetteer_in_background() -> threading.Thread:
+    """Start loading the gazetteer in a thread (once a process), so that the first search
+    finds it ready."""
+    with _BUILDING:
+        if not _LOADER:
+            thread = threading.Thread(target=load_gazetteer, name="load-gazetteer", daemon=True)
+            thread.start()
+            _LOADER.append(thread)
+        return _LOADER[0]
+
+
+def _after_fork_in_child() -> None:
+    # A fork (gunicorn --preload) copies the lock as the loading thread held it, but not the
+    # thread: the child takes a fresh lock, and loads what is missing in a thread of its own.
+    global _BUILDING
+    _BUILDING = threading.RLock()
+    was_loading = bool(_LOADER)
+    _LOADER.clear()
+    if was_loading:
+        load_gazetteer_in_background()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def zip_record(code: str) -> dict | None:
@@ -126,7 +174,7 @@ def zip_record(code: str) -> dict | None:
     return _zip_index().get(code)
 
 
-@cache
+@_built_once
 def _city_centroids() -> dict[tuple[str, str], tuple[float, float]]:
     points = defaultdict(list)
     for entry in zipcodes.list_all():
@@ -136,7 +184,7 @@ def _city_centroids() -> dict[tuple[str, str], tuple[float, float]]:
     return {k: (fmean(p[0] for p in v), fmean(p[1] for p in v)) for k, v in points.items()}
 
 
-@cache
+@_built_once
 def _areas() -> dict[str, dict[str, tuple[str, list[str]]]]:
     """Return lower-case area name -> state -> (name, ZIP codes), for cities and counties."""
     areas: dict[str, dict[str, tuple[str, list[str]]]] = defaultdict(dict)
@@ -148,7 +196,7 @@ def _areas() -> dict[str, dict[str, tuple[str, list[str]]]]:
     return areas
 
 
-@cache
+@_built_once
 def _zip_grid() -> dict[tuple[int, int], list[dict]]:
     grid = defaultdict(list)
     for entry in zipcodes.list_all():

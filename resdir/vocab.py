@@ -261,7 +261,12 @@ FELLOWSHIPS: dict[str, Fellowship] = {
 FAMILY_GROUP_NAMES = ("Family Group", "Family Groups")
 
 STRENGTHS = {"require": "Must have", "prefer": "Would like", "avoid": "Would rather avoid"}
-TRAVEL_MODES = {"walk": "On foot", "transit": "Public transit", "car": "By car", "any": "Any way"}
+TRAVEL_MODES = {
+    "walk": "On foot",
+    "transit": "Public transit",
+    "car": "By car",
+    "any": "Any way I can get there",
+}
 
 GENDERS = {"woman": "Women", "man": "Men", "nonbinary": "Nonbinary people"}
 LISTING_STATUSES = ("published", "pending", "unpublished")

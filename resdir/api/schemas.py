@@ -86,6 +86,13 @@ class ReasonSchema(Schema):
     met = _nullable(fields.Boolean)
 
 
+class TripSchema(Schema):
+    """One way to reach a listing and its estimated minutes."""
+
+    mode = fields.String(required=True, validate=validate.OneOf(("walk", "transit", "car")))
+    minutes = fields.Integer(required=True, metadata={"description": "An estimate"})
+
+
 class OccurrenceSchema(Schema):
     """A meeting or opening, in the listing's own time zone."""
 
@@ -118,7 +125,18 @@ class ResultSchema(Schema):
     online = _nullable(fields.Nested, model.OnlineSchema)
     distance_km = _nullable(fields.Float)
     travel_minutes = _nullable(fields.Integer, metadata={"description": "An estimate"})
-    travel_mode = _nullable(fields.String)
+    travel_mode = _nullable(
+        fields.String,
+        metadata={"description": "The first of `trips`: walking or transit when they can be used"},
+    )
+    trips = fields.List(
+        fields.Nested(TripSchema),
+        required=True,
+        metadata={
+            "description": "Each way the person may travel there: on foot and by transit first "
+            "(quickest first), by car last and only when the person's mode allows a car"
+        },
+    )
     score = fields.Float(required=True)
     reasons = fields.List(fields.Nested(ReasonSchema), required=True)
     next_occurrence = _nullable(fields.Nested, OccurrenceSchema)
@@ -147,12 +165,33 @@ class HiddenSchema(Schema):
     count = fields.Integer(required=True)
 
 
+class CoverageSchema(Schema):
+    """The areas the directory covers, from its published listings, and whether the person's
+    place lies outside them."""
+
+    outside = fields.Boolean(
+        required=True,
+        metadata={"description": "The person's county has no published listing"},
+    )
+    areas = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "The counties with the most published listings, most first"},
+    )
+    more_areas = fields.Integer(required=True, metadata={"description": "Covered areas not named"})
+
+
 class MatchResponseSchema(Schema):
     """One page of results, best first, with what was hidden and facets."""
 
     results = fields.List(fields.Nested(ResultSchema), required=True)
     total = fields.Integer(required=True, metadata={"description": "Qualifying listings in all"})
     hidden = fields.List(fields.Nested(HiddenSchema), required=True)
+    coverage = _nullable(
+        fields.Nested,
+        CoverageSchema,
+        metadata={"description": "With a location: the areas covered, and if it is outside them"},
+    )
     facets = fields.Dict(
         keys=fields.String(),
         values=fields.Dict(keys=fields.String(), values=fields.Integer()),

@@ -9,7 +9,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from resdir import listings, search
+from resdir import coverage, listings, search
 from resdir.matching.explain import next_time, reasons
 from resdir.matching.profile import compile_plan
 from resdir.matching.rules import evaluate
@@ -73,6 +73,7 @@ def result(doc: dict, sdoc: dict, plan, evaluation, profile: dict, stale_days: i
         "distance_km": round(trip.km, 2) if trip.km is not None else None,
         "travel_minutes": round(trip.minutes) if trip.minutes is not None else None,
         "travel_mode": trip.mode,
+        "trips": [{"mode": m, "minutes": round(minutes)} for m, minutes in trip.trips],
         "score": evaluation.score,
         "reasons": reasons(doc, sdoc, plan, evaluation, occurrence, profile, stale_days),
         "next_occurrence": occurrence
@@ -138,6 +139,9 @@ def match(profile: dict, session: Session, now: datetime) -> dict:
         "results": results,
         "total": found.total,
         "hidden": hidden,
+        "coverage": coverage.describe(coverage.coverage(session), plan.origin_areas)
+        if plan.origin is not None
+        else None,
         "facets": found.facets,
         "next_cursor": encode_cursor(offset + limit) if len(found.ids) > limit else None,
         "degraded": degraded,

@@ -58,8 +58,9 @@ class Travel:
 
     reach: str  # yes | no | unknown
     km: float | None = None
-    mode: str | None = None
+    mode: str | None = None  # the way shown first: car-free when one can be used
     minutes: float | None = None
+    trips: tuple[tuple[str, float], ...] = ()  # (mode, minutes), in the order shown
 
 
 def usable_modes(sdoc: dict, plan: MatchPlan) -> tuple[str, ...]:
@@ -86,13 +87,20 @@ def travel(sdoc: dict, plan: MatchPlan) -> Travel:
         return Travel("unknown")
     km = plans.distance_km(plan.origin, point["lat"], point["lon"])
     modes = usable_modes(sdoc, plan)
-    mode = min(modes, key=lambda m: plans.travel_minutes(m, km)) if modes else None
-    minutes = plans.travel_minutes(mode, km) if mode else None
+    trips = tuple(sorted(((m, plans.travel_minutes(m, km)) for m in modes), key=_shown_first))
+    mode, minutes = trips[0] if trips else (None, None)
     within = any(km <= plan.reach[m] for m in modes)
     ride = plan.ride_ok and "transport_provided" in sdoc["yes"]
     if not (within or ride) and online:
         return Travel("yes", km)  # too far to go, but it can be joined online
-    return Travel("yes" if within or ride else "no", km, mode, minutes)
+    return Travel("yes" if within or ride else "no", km, mode, minutes, trips)
+
+
+def _shown_first(trip: tuple[str, float]) -> tuple[bool, float]:
+    # Most people looking for help have no car: walking and transit come first, quickest first,
+    # and a car (only when the person may use one) after them.
+    mode, minutes = trip
+    return mode == "car", minutes
 
 
 @cache

@@ -21,7 +21,7 @@ from flask_babel import get_locale
 from langcodes import Language
 
 from resdir import geo, meeting_guide, vocab
-from resdir.i18n import DEFAULT_LANGUAGE, _, clock, label, ngettext, words
+from resdir.i18n import DEFAULT_LANGUAGE, _, _l, clock, label, ngettext, words
 from resdir.matching import plan as plans
 from resdir.matching.explain import age, capacity_open
 from resdir.matching.time import WEEK, is_open, occurrences
@@ -35,6 +35,11 @@ MAX_DAYS_AHEAD = 13  # the API takes a window of at most 14 days
 # An opening that ends this close to midnight lasts the whole day ("00:00"-"23:59").
 ALL_DAY_SLACK = timedelta(minutes=1)
 # Reasons a card shows on lines of their own (what it is, how far, when, how fresh).
+TRIP_PARTS = {
+    "walk": _l("%(minutes)s min on foot"),
+    "transit": _l("%(minutes)s min by transit"),
+    "car": _l("%(minutes)s min by car"),
+}
 OWN_LINE_REASONS = frozenset({"need", "travel", "when", "freshness"})
 PRECISE_PLACES = ("source", "address")  # geocode precisions that place the door, not an area
 PHONE_DIAL = re.compile(r"^\+?[\d,;#*-]+$")  # a number to dial, with pauses and codes
@@ -96,16 +101,13 @@ def distance_text(km: float | None, country: str | None) -> str | None:
     return format_unit(shown, unit, length="short", locale=locale())
 
 
-def travel_text(minutes: int | None, mode: str | None) -> str | None:
-    """Return the estimated travel time: "about 12 min by transit (estimate)"."""
-    if minutes is None or mode is None:
+def travel_text(trips: list[dict] | None) -> str | None:
+    """Return the estimated trips, walking and transit first: "about 25 min on foot · 14 min by
+    transit · 6 min by car (estimate)"."""
+    if not trips:
         return None
-    texts = {
-        "walk": _("about %(minutes)s min on foot (estimate)", minutes=minutes),
-        "transit": _("about %(minutes)s min by transit (estimate)", minutes=minutes),
-        "car": _("about %(minutes)s min by car (estimate)", minutes=minutes),
-    }
-    return texts[mode]
+    shown = " · ".join(str(TRIP_PARTS[t["mode"]]) % {"minutes": t["minutes"]} for t in trips)
+    return _("about %(trips)s (estimate)", trips=shown)
 
 
 def reason_groups(reasons: list[dict]) -> dict[str, list[str]]:
@@ -568,7 +570,7 @@ def card(result: dict, doc: dict, now: datetime, windowed: bool = False) -> dict
         "for_family_friends": for_family_friends(doc),
         "where": where_line(place),
         "distance": distance_text(result.get("distance_km"), country),
-        "travel": travel_text(result.get("travel_minutes"), result.get("travel_mode")),
+        "travel": travel_text(result.get("trips")),
         "travel_reason": travel_reason(result["reasons"]),
         "when": when_text(result, doc, now, zone, windowed),
         "open_now": open_now(doc, now, zone),

@@ -126,10 +126,13 @@ def test_search_from_a_zip_on_a_phone_lists_what_the_api_finds_with_a_map(page, 
         fellowship = vocab.FELLOWSHIPS.get(result.get("fellowship") or "")
         assert card["what"].startswith(fellowship.name if fellowship else need), card
         if result.get("travel_minutes") is not None:
-            minutes, mode = result["travel_minutes"], result["travel_mode"]
-            assert re.fullmatch(
-                rf"\d+(\.\d)? mi · about {minutes} min by {mode} \(estimate\)", card["travel"]
-            ), card
+            # No mode chosen: on foot and by transit first, the car last.
+            words = {"walk": "on foot", "transit": "by transit", "car": "by car"}
+            trips = " · ".join(f"{t['minutes']} min {words[t['mode']]}" for t in result["trips"])
+            assert result["travel_mode"] != "car" and trips.endswith("by car")
+            assert re.fullmatch(rf"\d+(\.\d)? mi · about {trips} \(estimate\)", card["travel"]), (
+                card
+            )
         if result["kind"] == "meeting":
             assert card["when"].startswith("Next meeting: "), card
 
@@ -360,7 +363,11 @@ def test_spanish_home_results_and_listing(name, request, live_app):
     assert cards[0]["what"].startswith(
         fellowship.name_es if fellowship else "Reunión de recuperación"
     ), cards[0]
-    assert f"unos {first['travel_minutes']} min en carro (estimado)" in cards[0]["travel"]
+    # No way chosen: a pie first (a few blocks), en carro last.
+    assert cards[0]["travel"].endswith(
+        f"unos {first['travel_minutes']} min a pie · {first['trips'][1]['minutes']} min en "
+        f"transporte público · {first['trips'][2]['minutes']} min en carro (estimado)"
+    ), cards[0]
     assert cards[0]["when"].startswith("Próxima reunión: ")
     expect(page.locator(".hidden-counts li").first).to_have_text(
         f"{api['hidden'][0]['count']} ocultos: a más de 60 minutos"

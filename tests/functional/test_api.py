@@ -56,10 +56,47 @@ def test_match_from_94110_for_meetings_explains_results_and_counts_the_hidden(cl
     assert first["name"] == "Red Road Group"
     assert first["reasons"][0] == {"code": "need", "text": "Recovery meeting", "met": True}
     assert first["reasons"][1]["code"] == "travel"
-    assert first["reasons"][1]["text"].startswith("About 4 min by car (estimate), 0.3 km")
+    # No mode chosen: any way the person can get there, on foot first (a short walk).
+    assert first["reasons"][1]["text"].startswith("About 5 min on foot (estimate), 0.3 km")
     assert all(r["subcategories"] == ["meeting"] for r in body["results"])
     assert body["facets"]["subcategories"] == {"meeting": 115}
     assert body["degraded"] is False and body["next_cursor"]
+
+
+def test_no_mode_chosen_shows_walking_and_transit_before_the_car(client):
+    body = client.post("/api/v1/match", json=MEETINGS_94110).get_json()
+    placed = [r for r in body["results"] if r["trips"]]
+    assert placed
+    for result in placed:
+        modes = [t["mode"] for t in result["trips"]]
+        assert modes[-1] == "car" and result["travel_mode"] in ("walk", "transit"), result
+        assert result["trips"][0] == {
+            "mode": result["travel_mode"],
+            "minutes": result["travel_minutes"],
+        }
+        assert not result["reasons"][1]["text"].endswith("by car (estimate)")
+
+
+def test_no_vehicle_never_shows_a_car_time(client):
+    profile = {**MEETINGS_94110, "barriers": ["no_vehicle"]}
+    body = client.post("/api/v1/match", json=profile).get_json()
+    assert body["results"]
+    for result in body["results"]:
+        assert "car" not in [t["mode"] for t in result["trips"]]
+        assert result["travel_mode"] in (None, "walk", "transit")
+        assert all("by car" not in r["text"] for r in result["reasons"])
+
+
+def test_outside_the_covered_area_the_answer_says_so_and_names_the_areas(client):
+    outside = client.post("/api/v1/match", json={"location": {"postal_code": "10001"}})
+    coverage = outside.get_json()["coverage"]
+    assert coverage["outside"] is True
+    # The demo directory is in the Bay Area: its counties are named, most first.
+    assert coverage["areas"][0] == "San Francisco County, CA"
+    assert "New York County, NY" not in coverage["areas"]
+    inside = client.post("/api/v1/match", json=MEETINGS_94110).get_json()["coverage"]
+    assert inside["outside"] is False and inside["areas"] == coverage["areas"]
+    assert client.post("/api/v1/match", json={}).get_json()["coverage"] is None
 
 
 def test_required_value_hides_the_rest_and_says_so(client):

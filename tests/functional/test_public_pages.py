@@ -88,8 +88,11 @@ def test_search_from_94110_shows_named_meetings_with_reasons_and_travel_estimate
     first = card(html, api["results"][0]["id"])
     assert '<a href="/listings/51bcd0b5b354a76f">Red Road Group</a>' in first
     assert "2868 Mission St, San Francisco, CA 94110" in first
-    # 0.35 km by car, about 4 minutes: an estimate, and said to be one.
-    assert '<p class="travel">0.2 mi · about 4 min by car (estimate)</p>' in first
+    # 0.35 km, no way to travel chosen: on foot and by transit first, the car last; estimates.
+    words = {"walk": "on foot", "transit": "by transit", "car": "by car"}
+    trips = " · ".join(f"{t['minutes']} min {words[t['mode']]}" for t in api["results"][0]["trips"])
+    assert trips.startswith("5 min on foot · ") and trips.endswith(" by car")
+    assert f'<p class="travel">0.2 mi · about {trips} (estimate)</p>' in first
     # Red Road meets on Mondays at 6 PM.
     assert "Next meeting: Mon, December 7, 6:00 PM" in first
     assert re.search(r"Last checked \d+ days ago", first)
@@ -97,6 +100,31 @@ def test_search_from_94110_shows_named_meetings_with_reasons_and_travel_estimate
     assert 'data-lat="37.75271" data-lon="-122.41852" data-name="Red Road Group"' in first
     assert "/static/vendor/leaflet/leaflet.js" in html
     assert 'id="map" hidden' in html
+
+
+def test_outside_the_covered_area_the_page_names_the_areas_and_211_and_988(client):
+    english = client.get("/search", query_string={"near": "10001"}).get_data(as_text=True)
+    note = english[english.index('<div class="outside-area"') :]
+    note = text(note[: note.index("</div>")])
+    assert note.strip().startswith("Your place is outside the area this directory covers.")
+    assert "It lists places in: San Francisco County, CA; San Mateo County, CA." in note
+    assert '<a href="tel:211">Call 211</a>' in english
+    assert '<a href="tel:988">Call or text 988</a>' in english
+    spanish = client.get("/search", query_string={"near": "10001", "lang": "es"}).get_data(
+        as_text=True
+    )
+    assert "Su lugar está fuera del área que cubre este directorio." in spanish
+    assert '<a href="tel:211">Llame al 211</a>' in spanish
+    inside = client.get("/search", query_string=MEETINGS_94110).get_data(as_text=True)
+    assert "outside-area" not in inside
+
+
+def test_every_page_s_footer_has_988_and_211(client):
+    for path in ("/", "/search?near=94110", "/login", "/listings/51bcd0b5b354a76f"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        footer = page.get_data(as_text=True).split('<footer class="site-footer">')[1]
+        assert '<a href="tel:988">' in footer and '<a href="tel:211">' in footer, path
 
 
 def test_a_share_link_search_pages_on_with_a_get_link(client):

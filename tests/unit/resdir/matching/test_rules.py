@@ -78,13 +78,15 @@ def test_the_first_failed_condition_names_the_hiding(listing):
     assert evaluate(closed_for_men, plan).hidden.reason == "closed"
 
 
-def test_travel_is_an_estimate_by_the_fastest_allowed_mode(listing):
+def test_travel_is_an_estimate_by_the_fastest_car_free_mode_first(listing):
     here = {"lat": 37.7509, "lon": -122.4153}
     _, plan = _plan({"location": here, "travel": {"mode": "any", "max_minutes": 30}})
     near = travel(listing(location=MISSION), plan)
-    assert near.reach == "yes" and near.mode == "car"  # "any": the quickest, even for 1.2 km
+    # "any": the quickest way without a car is shown first, the car last.
+    assert near.reach == "yes" and near.mode == "transit"
+    assert [mode for mode, _ in near.trips] == ["transit", "walk", "car"]
     assert near.km == pytest.approx(1.24, abs=0.05)
-    assert near.minutes == pytest.approx(
+    assert near.trips[-1][1] == pytest.approx(
         plans.CAR_PARKING_MINUTES + near.km * plans.DETOUR / plans.CAR_KMH * 60
     )
     _, no_car = _plan(

@@ -85,10 +85,17 @@ def test_distances_follow_the_language(spanish):
     assert present.distance_text(0.7, "MX") == "0,7 km"
 
 
-def test_travel_is_labelled_an_estimate(english):
-    assert present.travel_text(16, "transit") == "about 16 min by transit (estimate)"
-    assert present.travel_text(4, "car") == "about 4 min by car (estimate)"
-    assert present.travel_text(None, None) is None
+def test_travel_is_labelled_an_estimate_walking_and_transit_first(english):
+    trips = [
+        {"mode": "transit", "minutes": 16},
+        {"mode": "walk", "minutes": 28},
+        {"mode": "car", "minutes": 7},
+    ]
+    assert present.travel_text(trips) == (
+        "about 16 min by transit · 28 min on foot · 7 min by car (estimate)"
+    )
+    assert present.travel_text(trips[1:2]) == "about 28 min on foot (estimate)"
+    assert present.travel_text([]) is None
 
 
 def test_a_night_shelter_today_is_open_until_morning_and_again_tonight(english):
