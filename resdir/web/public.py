@@ -6,7 +6,7 @@ appear in an address that ends up in a log or a browser history (DESIGN §1). Bo
 matched by the same functions as the JSON API.
 """
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from sqlalchemy import select
@@ -72,6 +72,8 @@ def search():
         posted=posted,
         errors=page.get("errors", {}),
         share=share_link(shared),
+        back=urlencode(shared),
+        repost=list(chosen.items(multi=True)) if posted else None,
         more_url=more if next_cursor and not posted else None,
         private=[k for k in PRIVATE_FIELDS if k in chosen],
         filter_fields=FILTER_FIELDS,
@@ -106,4 +108,12 @@ def listing(listing_id: str):
         point = present.map_point(doc)
         stops = _stops_near(session, point) if point else []
     page = present.listing_page(doc, clock.now(), stops)
-    return render_template("public/listing.html", doc=doc, page=page)
+    return render_template("public/listing.html", doc=doc, page=page, back_url=_back_url())
+
+
+def _back_url() -> str | None:
+    """Return the results a listing was opened from (its `back` parameter: the search's shared
+    query), as a search address; only the search's own fields are read from it."""
+    pairs = parse_qsl(request.args.get("back", ""))
+    shared = [(k, v) for k, v in pairs if k in SHARED_FIELDS and v]
+    return url_for("public.search") + "?" + urlencode(shared) if shared else None
