@@ -182,7 +182,7 @@ def test_a_listing_opened_from_the_results_shows_phone_hours_and_address(page, l
     assert ids == [r["id"] for r in _match(live_app, SHELTERS_94110)["results"]]
     assert NIGHT_SHELTER in ids and SURVIVOR_SHELTER in ids
     with page.expect_navigation():
-        page.get_by_role("link", name="Mission Lantern Night Shelter").click()
+        page.get_by_role("link", name="Mission Lantern Night Shelter", exact=True).click()
 
     assert urlsplit(page.url).path == f"/listings/{NIGHT_SHELTER}"
     expect(page.locator("main h1")).to_have_text("Mission Lantern Night Shelter")
@@ -204,7 +204,7 @@ def test_a_confidential_listing_shows_its_area_and_no_street_anywhere(page, live
     expect(card.locator(".where")).to_have_text("Confidential location, serving San Francisco")
     assert card.get_attribute("data-lat") is None, "a confidential place has no map point"
     with page.expect_navigation():
-        card.get_by_role("link", name="Tidewater Survivor Shelter").click()
+        card.get_by_role("link", name="Tidewater Survivor Shelter", exact=True).click()
 
     main = page.locator("main")
     expect(main.locator("h1")).to_have_text("Tidewater Survivor Shelter")
@@ -369,7 +369,7 @@ def test_spanish_home_results_and_listing(name, request, live_app):
         axe_check(page)
         screenshot(page, "flow-es-results")
     with page.expect_navigation():
-        page.get_by_role("link", name=first["name"]).click()
+        page.get_by_role("link", name=first["name"], exact=True).click()
 
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.locator("main h1")).to_have_text(first["name"])
@@ -434,7 +434,7 @@ def test_without_javascript_the_search_and_a_listing_work_by_plain_forms_and_lin
 
     first = filtered["results"][0]
     with page.expect_navigation():
-        page.get_by_role("link", name=first["name"]).click()
+        page.get_by_role("link", name=first["name"], exact=True).click()
     expect(page.locator("main h1")).to_have_text(first["name"])
     expect(page.locator("#hours-title")).to_have_text("Hours")
 
