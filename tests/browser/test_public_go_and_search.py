@@ -173,3 +173,20 @@ def test_a_listing_prints_on_one_sheet_of_letter_or_a4(page, listing, language):
     open_page(page, f"/listings/{listing}?lang={language}")
     for paper in ("Letter", "A4"):
         assert len(PDF_PAGE.findall(page.pdf(format=paper))) == 1, paper
+
+
+@pytest.fixture
+def touch_phone_page(browser, live_app, browser_errors):
+    """Return a page as a phone's browser opens it: a touch screen, no mouse."""
+    yield from new_page(browser, live_app, browser_errors, is_mobile=True, has_touch=True)
+
+
+def test_a_phone_offers_its_maps_app_and_a_desktop_the_web_directions_alone(touch_phone_page, page):
+    for opened, shown in ((touch_phone_page, True), (page, False)):
+        open_page(opened, f"/listings/{NIGHT_SHELTER}")
+        geo = opened.locator("main .go-actions a.geo-link")
+        expect(geo).to_have_attribute("href", "geo:37.76512,-122.41893")
+        expect(geo).to_have_text("Open in maps app: Mission Lantern Night Shelter")
+        expect(geo).to_be_visible() if shown else expect(geo).to_be_hidden()
+        expect(opened.get_by_role("link", name=re.compile("^Directions"))).to_be_visible()
+    axe_check(touch_phone_page)
