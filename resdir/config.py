@@ -45,10 +45,10 @@ DEFAULTS = {
     # Map tiles: a URL template such as https://tile.example.org/{z}/{x}/{y}.png (empty: markers
     # on a blank map), and the attribution its licence asks for.
     "TILE_URL": "",
-    # A web maps link to a place, `{destination}` standing for "lat,lon" or its street address
-    # (URL-encoded): OpenStreetMap's directions page, which asks the person where from.
-    "DIRECTIONS_URL": "https://www.openstreetmap.org/directions?to={destination}",
     "TILE_ATTRIBUTION": "",
+    # Directions to a listing: a web maps URL template with {lat} and {lon} (the door's point),
+    # shown beside a geo: link, which a phone opens in its own maps app.
+    "DIRECTIONS_URL": "https://www.openstreetmap.org/directions?route=%3B{lat}%2C{lon}",
     # A listing not verified for this many days is stale: marked in the agency portal, the admin
     # lists and matching reasons ("call to confirm").
     "STALE_DAYS": 365,
@@ -73,6 +73,7 @@ DEFAULTS = {
 AUTO_PUBLISH_KINDS = ("capacity", "verify")
 MAX_BUDGET_SECONDS = 10  # a third of gunicorn's default worker timeout
 SEARCH_ENGINES = ("embedded", "elasticsearch")
+DIRECTIONS_FIELDS = {"{lat}", "{lon}"}  # what a directions URL template fills in
 GEOCODER_PATTERN = re.compile(r"^(offline|(nominatim|pelias):https?://\S+)$")
 
 
@@ -128,5 +129,9 @@ def validate(config: dict) -> None:
         errors.append("RESDIR_SEARCH_FALLBACK must be true or false")
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", str(config["ELASTICSEARCH_INDEX"])):
         errors.append("RESDIR_ELASTICSEARCH_INDEX must be a lower-case Elasticsearch index name")
+    directions = str(config["DIRECTIONS_URL"])
+    fields = set(re.findall(r"\{[^}]*\}", directions))
+    if not re.match(r"https?://", directions) or fields != DIRECTIONS_FIELDS:
+        errors.append("RESDIR_DIRECTIONS_URL must be an http(s) URL with {lat} and {lon} in it")
     if errors:
         raise ConfigError("; ".join(errors))

@@ -6,14 +6,17 @@ Nominatim or Pelias) is asked through geopy's rate limiter, behind a cache in th
 gazetteer still answers when it finds nothing.
 """
 
+import json
 import logging
 import math
 import os
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, wraps
+from pathlib import Path
 from statistics import fmean
 
 import zipcodes
@@ -39,6 +42,11 @@ AREA_LEAD = re.compile(
 # Nominatim result types that place a point no better than a town or a postcode.
 CITY_TYPES = {"city", "town", "village", "hamlet", "suburb", "municipality", "county", "state"}
 POSTCODE_TYPES = {"postcode"}
+# Short names people type for a city ("SF", "Philly"): data, not code (see the file's "about").
+ABBREVIATIONS_FILE = Path(__file__).resolve().parent / "data" / "place_abbreviations.json"
+# A place name as typed: dots and runs of spaces do not change it ("S.F." is "sf").
+SPACES = re.compile(r"\s+")
+STATE_SUFFIX = re.compile(r"^(.+?)[\s,]+([A-Za-z]{2})$")  # "Daly City CA", "oakland, ca"
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -139,6 +147,8 @@ def load_gazetteer() -> None:
     _city_centroids()
     _zip_grid()
     _timezone_finder()
+    _cities_named()
+    _abbreviations()
 
 
 _LOADER: list[threading.Thread] = []  # the process's loading thread, once started
@@ -182,6 +192,47 @@ def _city_centroids() -> dict[tuple[str, str], tuple[float, float]]:
             key = (entry["city"].lower(), entry["state"])
             points[key].append((float(entry["lat"]), float(entry["long"])))
     return {k: (fmean(p[0] for p in v), fmean(p[1] for p in v)) for k, v in points.items()}
+
+
+@_built_once
+def _cities_named() -> dict[str, list[str]]:
+    """Return lower-case city name -> the states that have a city so named."""
+    states = defaultdict(list)
+    for city, state in _city_centroids():
+        states[city].append(state)
+    return states
+
+
+@_built_once
+def _abbreviations() -> dict[str, list[tuple[str, str]]]:
+    places = json.loads(ABBREVIATIONS_FILE.read_text("utf-8"))["places"]
+    return {
+        name: [(city.lower(), state) for city, state in found] for name, found in places.items()
+    }
+
+
+def _name_key(text: str) -> str:
+    return SPACES.sub(" ", text.replace(".", "")).strip(" ,").lower()
+
+
+def named_place(text: str, states: Sequence[str] = ()) -> Place | None:
+    """Place a city named without its state ("Daly City"), or by a short name ("SF"), or with
+    its state after a space ("Daly City CA"), at its centre: of the places so named, the one in
+    the first of `states` (the directory's covered states, most listings first) that has one,
+    else the only one in the country; None when the name is unknown or it stays ambiguous."""
+    name = _name_key(text)
+    candidates = _abbreviations().get(name) or [(name, s) for s in _cities_named().get(name, ())]
+    suffix = STATE_SUFFIX.match(name)
+    if not candidates and suffix:
+        city, state = suffix[1].strip(" ,"), suffix[2].upper()
+        candidates = [(city, state)] if state in _cities_named().get(city, ()) else []
+    chosen = next((c for s in states for c in candidates if c[1] == s), None)
+    if chosen is None and len(candidates) == 1:
+        chosen = candidates[0]
+    if chosen is None:
+        return None
+    lat, lon = _city_centroids()[chosen]
+    return Place(lat, lon, "city")
 
 
 @_built_once

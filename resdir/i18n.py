@@ -74,7 +74,8 @@ def words(items: list[str]) -> str:
 
 def switch_url(code: str) -> str:
     """Return this page's address in another language: a GET keeps its query (a shared search
-    stays the same search); a form's answer cannot be asked for again, so it is the bare page."""
+    stays the same search); for a form's answer it is the bare page, where the page's switch
+    posts the form again when it gives its fields (the public search's `repost`)."""
     args = request.args.to_dict(flat=False) if request.method == "GET" else {}
     args["lang"] = [code]
     return f"{request.path}?{urlencode(args, doseq=True)}"

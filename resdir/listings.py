@@ -359,3 +359,16 @@ def main_timezone(session: Session) -> str | None:
         .order_by(func.count().desc(), zone)
         .limit(1)
     )
+
+
+def covered_states(session: Session) -> list[str]:
+    """Return the states (two-letter regions) of the published listings, most listings first:
+    where a place named without its state is looked for first."""
+    region = func.upper(Listing.document["address"]["region"].as_string())
+    rows = session.execute(
+        select(region)
+        .where(Listing.status == "published", func.length(region) == 2)
+        .group_by(region)
+        .order_by(func.count().desc(), region)
+    )
+    return [state for (state,) in rows]

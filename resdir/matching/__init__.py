@@ -104,7 +104,8 @@ def match(profile: dict, session: Session, now: datetime) -> dict:
     one, SearchUnavailable propagates. An index the store is too busy to bring up to date
     answers as it stands.
     """
-    plan = compile_plan(profile, now, search.load_stops(session))
+    stops = search.load_stops(session)
+    plan = compile_plan(profile, now, stops, listings.covered_states(session))
     offset, limit = decode_cursor(profile.get("cursor")), profile["limit"]
     reveal = profile.get("show_hidden")
     if reveal is not None and reveal not in {c.reason for c in plan.conditions}:

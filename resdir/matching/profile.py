@@ -5,6 +5,7 @@ is never logged, stored, or sent to a remote geocoder; a location is placed offl
 """
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -136,8 +137,11 @@ class PlaceError(ValueError):
     """A location that cannot be placed offline."""
 
 
-def place(location: dict) -> tuple[tuple[float, float], tuple[str, ...]]:
-    """Return a person's point and the areas it lies in ("zip:94110", "county:...")."""
+def place(
+    location: dict, states: Sequence[str] = ()
+) -> tuple[tuple[float, float], tuple[str, ...]]:
+    """Return a person's point and the areas it lies in ("zip:94110", "county:..."); a city
+    named without its state ("Daly City", "SF") is looked for in `states` first."""
     if "lat" in location:
         point, code = (location["lat"], location["lon"]), None
     else:
@@ -146,14 +150,17 @@ def place(location: dict) -> tuple[tuple[float, float], tuple[str, ...]]:
         found = geo.gazetteer_place({"postal_code": code}) if code else None
         if found is None and "address" in location and (city := ADDRESS_CITY.search(text)):
             found = geo.gazetteer_place({"city": city[1].strip(), "region": city[2]})
+        if found is None and "address" in location:
+            found = geo.named_place(text, states)
         if found is None:
             raise PlaceError("this place is not known offline; give a US ZIP code or lat and lon")
         point = (found.lat, found.lon)
     return point, geo.areas_at(point, code)
 
 
-def compile_plan(profile: dict, now: datetime, stops=None) -> MatchPlan:
-    """Compile a validated profile into a plan; `stops` knows the loaded transit stops."""
+def compile_plan(profile: dict, now: datetime, stops=None, states: Sequence[str] = ()) -> MatchPlan:
+    """Compile a validated profile into a plan; `stops` knows the loaded transit stops, `states`
+    are the directory's covered states (where a city named alone is looked for first)."""
     barriers = profile.get("barriers", {})
     values = profile.get("values", {})
     needs = tuple(
@@ -165,7 +172,7 @@ def compile_plan(profile: dict, now: datetime, stops=None) -> MatchPlan:
     conditions = []
     origin, areas, reach, mode, near_stop = None, (), {}, "any", False
     if profile.get("location"):
-        origin, areas = place(profile["location"])
+        origin, areas = place(profile["location"], states)
         travel = {**plans.DEFAULT_TRAVEL, **profile.get("travel", {})}
         if "max_km" in profile.get("travel", {}):
             travel.pop("max_minutes", None)

@@ -18,7 +18,7 @@ from resdir.api import errors
 from resdir.api.query import profile_from_query, query_name
 from resdir.api.views import run_match, validated_profile
 from resdir.i18n import _, label
-from resdir.listings import load_documents, main_timezone
+from resdir.listings import covered_states, load_documents, main_timezone
 from resdir.matching import decode_cursor
 from resdir.matching.profile import PlaceError, place
 from resdir.model import field_paths
@@ -26,7 +26,7 @@ from resdir.search import SearchUnavailable
 from resdir.web import present
 
 AREA_ZONE = "resdir.area_zone"  # the app extension keeping the directory's time zone
-SHARED_FIELDS = ("near", "needs", "mode", "max_minutes", "when", "day")
+SHARED_FIELDS = ("near", "q", "needs", "mode", "max_minutes", "when", "day")
 PRIVATE_FIELDS = ("barriers", "values", "languages")
 LIST_FIELDS = ("needs", "barriers", "values", "languages")
 WHEN_CHOICES = ("now", "tonight")
@@ -184,6 +184,8 @@ def share_link(pairs: list[tuple[str, str]]) -> dict:
     items = []
     if chosen.get("near"):
         items.append(_("Where: %(place)s", place=chosen["near"]))
+    if chosen.get("q"):
+        items.append(_("Words: %(words)s", words=chosen["q"]))
     if chosen.getlist("needs"):
         needs = ", ".join(present.need_code_text(c) for c in chosen.getlist("needs"))
         items.append(_("Needs: %(needs)s", needs=needs))
@@ -225,8 +227,10 @@ def match_page(chosen: MultiDict, cursor: str, now: datetime) -> tuple[dict, int
     fields |= bad
     zone = origin = None
     if profile and "location" in profile:
+        with store.session() as session:
+            states = covered_states(session)
         try:
-            origin = place(profile["location"])[0]
+            origin = place(profile["location"], states)[0]
         except PlaceError as exc:
             fields["near"] = [str(exc)]
         else:

@@ -42,7 +42,7 @@ def _event(doc: dict, found: Occurrence, uid: str, page_url: str, now: datetime)
     lines = [present.what_text(doc), *phones]
     if remote and remote["url"]:
         lines.append(f"{_('Online:')} {remote['url']}")
-    directions = plans.directions_url(doc)
+    directions = (present.directions(doc) or {}).get("web")
     if directions:
         lines.append(f"{_('Directions:')} {directions}")
     lines += plans.questions(doc, now)

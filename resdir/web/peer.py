@@ -26,7 +26,7 @@ from resdir.web.forms import (
 
 blueprint = Blueprint("peer", __name__, url_prefix="/peer")
 
-PROFILE_FIELDS = (*SHARED_FIELDS, *PRIVATE_FIELDS, "gender", "age", "q")
+PROFILE_FIELDS = (*SHARED_FIELDS, *PRIVATE_FIELDS, "gender", "age")
 # What a share link may hold, part by part; the sensitive parts only when ticked one by one.
 SHARE_PARTS = {
     "where": ("near",),

@@ -7,10 +7,8 @@ so. Call inside a request (the texts are in its language).
 """
 
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 from babel.dates import format_skeleton
-from flask import current_app
 
 from resdir.i18n import _, clock
 from resdir.matching import plan as plans
@@ -72,23 +70,6 @@ def when_text(doc: dict, found: Occurrence | None, now: datetime) -> str:
     )
 
 
-def directions_url(doc: dict) -> str | None:
-    """Return a web maps link to the door (RESDIR_DIRECTIONS_URL with `{destination}`): the
-    precise point, else the street address; None for a confidential place or one with neither."""
-    if doc.get("confidential_location"):
-        return None
-    point = present.map_point(doc)
-    if point:
-        destination = f"{point['lat']},{point['lon']}"
-    else:
-        lines = present.where(doc)["lines"]
-        if not lines or not (doc.get("address") or {}).get("street"):
-            return None
-        destination = ", ".join(lines)
-    template = current_app.config["DIRECTIONS_URL"]
-    return template.replace("{destination}", quote(destination, safe=","))
-
-
 def questions(doc: dict, now: datetime) -> list[str]:
     """Return what is still to ask before going: a stale listing's "call to confirm", a place
     seen by appointment, hours not listed."""
@@ -113,7 +94,7 @@ def item(doc: dict, found: Occurrence | None, now: datetime) -> dict:
     place = present.where_line(spot)
     remote = present.online(doc, country)
     online_url = remote["url"] if remote else None
-    directions = directions_url(doc)
+    directions = (present.directions(doc) or {}).get("web")
     when = when_text(doc, found, now)
     # A text message can call or text back, never fax: the first number with a link.
     phone = next((p["text"] for p in listed if p["href"]), None)

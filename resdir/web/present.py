@@ -41,6 +41,8 @@ TRIP_PARTS = {
     "car": _l("%(minutes)s min by car"),
 }
 OWN_LINE_REASONS = frozenset({"need", "travel", "when", "freshness"})
+CALLABLE_PHONES = ("voice", "hotline", "toll_free")  # what a tap-to-call button may dial
+DIRECTIONS_DECIMALS = 6  # about 10 cm: the door as the listing places it
 PRECISE_PLACES = ("source", "address")  # geocode precisions that place the door, not an area
 PHONE_DIAL = re.compile(r"^\+?[\d,;#*-]+$")  # a number to dial, with pauses and codes
 # Languages a person can say they speak on the search form (limited English needs them).
@@ -356,6 +358,33 @@ def phones(items: list[dict], country: str | None) -> list[dict]:
     return out
 
 
+def call(items: list[dict], country: str | None) -> dict | None:
+    """Return what a tap-to-call button dials: `{text, href}` of the first phone a person can
+    call (a voice line, hotline or toll-free number), its E.164 number in a tel: link."""
+    for phone in items:
+        if phone["type"] in CALLABLE_PHONES:
+            extension = f",{phone['extension']}" if phone.get("extension") else ""
+            return {
+                "text": phone_text(phone["number"], country),
+                "href": f"tel:{phone['number']}{extension}",
+            }
+    return None
+
+
+def directions(doc: dict) -> dict | None:
+    """Return the links that give directions to a listing's door: `{geo, web}` (a geo: URI a
+    phone opens in its maps app, and the configured web maps URL), or None where the door is
+    not known precisely or the place is confidential (`map_point`)."""
+    point = map_point(doc)
+    if point is None:
+        return None
+    lat, lon = round(point["lat"], DIRECTIONS_DECIMALS), round(point["lon"], DIRECTIONS_DECIMALS)
+    return {
+        "geo": f"geo:{lat},{lon}",
+        "web": current_app.config["DIRECTIONS_URL"].format(lat=lat, lon=lon),
+    }
+
+
 def where(doc: dict) -> dict:
     """Return where a listing is: `{name, lines, area, confidential, online}`; a confidential
     place shows its area only, never a street, a place name or a point."""
@@ -577,6 +606,8 @@ def card(result: dict, doc: dict, now: datetime, windowed: bool = False) -> dict
         "closed": bool(doc.get("temporarily_closed")),
         "reasons": reason_groups(result["reasons"]),
         "phones": phones(result.get("phones") or [], country),
+        "call": call(result.get("phones") or [], country),
+        "directions": directions(doc),
         "checked": checked(doc, now),
         "point": map_point(doc),
     }
@@ -631,6 +662,8 @@ def listing_page(doc: dict, now: datetime, stops: list[dict]) -> dict:
         "facts": facts(doc),
         "capacity": capacity_text(doc.get("capacity"), now),
         "phones": phones(doc.get("phones") or [], country),
+        "call": call(doc.get("phones") or [], country),
+        "directions": directions(doc),
         "website": web_link(doc.get("url")),
         "email": doc.get("email"),
         "checked": checked(doc, now),

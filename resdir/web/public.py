@@ -6,7 +6,7 @@ appear in an address that ends up in a log or a browser history (DESIGN §1). Bo
 matched by the same functions as the JSON API.
 """
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from sqlalchemy import select
@@ -72,6 +72,8 @@ def search():
         posted=posted,
         errors=page.get("errors", {}),
         share=share_link(shared),
+        back=urlencode(shared),
+        repost=list(chosen.items(multi=True)) if posted else None,
         more_url=more if next_cursor and not posted else None,
         private=[k for k in PRIVATE_FIELDS if k in chosen],
         filter_fields=FILTER_FIELDS,
@@ -116,6 +118,7 @@ def listing(listing_id: str):
         page=page,
         calendar=plans.occurrence(doc, now) is not None,
         reported=reported,
+        back_url=_back_url(),
     )
 
 
@@ -133,3 +136,11 @@ def listing_calendar(listing_id: str):
         mimetype=ics.MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="listing.ics"'},
     )
+
+
+def _back_url() -> str | None:
+    """Return the results a listing was opened from (its `back` parameter: the search's shared
+    query), as a search address; only the search's own fields are read from it."""
+    pairs = parse_qsl(request.args.get("back", ""))
+    shared = [(k, v) for k, v in pairs if k in SHARED_FIELDS and v]
+    return url_for("public.search") + "?" + urlencode(shared) if shared else None

@@ -411,7 +411,7 @@ def test_listing_page_shows_every_payload_as_text(page, dialogs, listing, texts)
     assert page.title() == f"{texts[0]} · resdir"
     assert fed("Secret Street") not in page.content()
     links = page.locator("main a[href]").evaluate_all("links => links.map(a => a.href)")
-    assert all(re.match(r"(https?|tel|sms|mailto):", href) for href in links), links
+    assert all(re.match(r"(https?|tel|sms|mailto|geo):", href) for href in links), links
 
 
 def test_listing_links_keep_their_quotes_inside_the_attribute(page, dialogs):

@@ -190,7 +190,7 @@ def test_from_profile_to_plan_and_a_copied_text_message(clipboard_page, live_app
         expect(place.locator(".where")).to_have_text(f"Where: {_address(result)}")
         expect(place.locator(".phones a").first).to_have_text(_phone(result))
         directions = place.locator("a.directions").get_attribute("href")
-        assert directions.startswith("https://www.openstreetmap.org/directions?to=")
+        assert directions.startswith("https://www.openstreetmap.org/directions?route=")
         where = f"{_address(result)} ({directions})"
         lines.append(DASH.join([result["name"], when, where, _phone(result)]))
     message = page.locator("#plan-text").input_value()

@@ -185,11 +185,11 @@ def test_a_listing_opened_from_the_results_shows_phone_hours_and_address(page, l
     assert ids == [r["id"] for r in _match(live_app, SHELTERS_94110)["results"]]
     assert NIGHT_SHELTER in ids and SURVIVOR_SHELTER in ids
     with page.expect_navigation():
-        page.get_by_role("link", name="Mission Lantern Night Shelter").click()
+        page.get_by_role("link", name="Mission Lantern Night Shelter", exact=True).click()
 
     assert urlsplit(page.url).path == f"/listings/{NIGHT_SHELTER}"
     expect(page.locator("main h1")).to_have_text("Mission Lantern Night Shelter")
-    phone = page.locator('a[href="tel:+14155550142"]')
+    phone = page.locator('.phones a[href="tel:+14155550142"]')
     expect(phone).to_have_text("(415) 555-0142")
     expect(phone).to_be_visible()
     expect(page.locator("table.week tr")).to_have_count(7)
@@ -207,7 +207,7 @@ def test_a_confidential_listing_shows_its_area_and_no_street_anywhere(page, live
     expect(card.locator(".where")).to_have_text("Confidential location, serving San Francisco")
     assert card.get_attribute("data-lat") is None, "a confidential place has no map point"
     with page.expect_navigation():
-        card.get_by_role("link", name="Tidewater Survivor Shelter").click()
+        card.get_by_role("link", name="Tidewater Survivor Shelter", exact=True).click()
 
     main = page.locator("main")
     expect(main.locator("h1")).to_have_text("Tidewater Survivor Shelter")
@@ -218,7 +218,7 @@ def test_a_confidential_listing_shows_its_area_and_no_street_anywhere(page, live
     doc = live_app.app.test_client().get(f"/api/v1/listings/{SURVIVOR_SHELTER}").get_json()
     assert doc["location_name"] and doc["location_name"] not in main.inner_text()
     assert not re.search(r"\d+ \w+ (St|Ave|Blvd|Way|Rd)\b", main.inner_text())
-    expect(page.locator('a[href="tel:+14155550100"]')).to_have_text("(415) 555-0100")
+    expect(page.locator('.phones a[href="tel:+14155550100"]')).to_have_text("(415) 555-0100")
 
 
 def test_print_view_keeps_name_hours_and_phone_and_drops_the_rest(page, live_app):
@@ -231,7 +231,7 @@ def test_print_view_keeps_name_hours_and_phone_and_drops_the_rest(page, live_app
     expect(page.locator("main h1")).to_be_visible()
     expect(page.locator("table.week")).to_be_visible()
     expect(page.locator("table.week")).to_contain_text("Monday")
-    expect(page.locator('a[href="tel:+14155550142"]')).to_be_visible()
+    expect(page.locator('.phones a[href="tel:+14155550142"]')).to_be_visible()
     SCREENSHOTS.mkdir(exist_ok=True)
     pdf = SCREENSHOTS / "flow-listing-print.pdf"
     page.pdf(path=pdf, format="Letter")
@@ -376,7 +376,7 @@ def test_spanish_home_results_and_listing(name, request, live_app):
         axe_check(page)
         screenshot(page, "flow-es-results")
     with page.expect_navigation():
-        page.get_by_role("link", name=first["name"]).click()
+        page.get_by_role("link", name=first["name"], exact=True).click()
 
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.locator("main h1")).to_have_text(first["name"])
@@ -441,7 +441,7 @@ def test_without_javascript_the_search_and_a_listing_work_by_plain_forms_and_lin
 
     first = filtered["results"][0]
     with page.expect_navigation():
-        page.get_by_role("link", name=first["name"]).click()
+        page.get_by_role("link", name=first["name"], exact=True).click()
     expect(page.locator("main h1")).to_have_text(first["name"])
     expect(page.locator("#hours-title")).to_have_text("Hours")
 

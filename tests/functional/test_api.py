@@ -413,7 +413,7 @@ def test_serve_logs_request_paths_without_their_query_or_the_client_s_address(se
     assert len(lines) == 1
     assert '"GET /api/v1/search HTTP/1.1" 200' in lines[0]
     assert "suboxone" not in lines[0] and "?" not in lines[0]
-    assert lines[0].startswith('- - - [') and "127.0.0.1" not in lines[0]  # nobody's address
+    assert lines[0].startswith("- - - [") and "127.0.0.1" not in lines[0]  # nobody's address
 
 
 def test_openapi_document_is_generated_from_the_schemas(client):

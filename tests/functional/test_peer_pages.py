@@ -57,7 +57,7 @@ PAGE_BUDGET_BYTES = 300 * 1024
 NIGHT_SHELTER_LINE = (
     "Mission Lantern Night Shelter — Open Thu, Dec 3, 7:00 PM (today) to Fri, Dec 4, 7:00 AM — "
     "2940 16th St, San Francisco, CA 94103 "
-    "(https://www.openstreetmap.org/directions?to=37.76512,-122.41893) — (415) 555-0142"
+    "(https://www.openstreetmap.org/directions?route=%3B37.76512%2C-122.41893) — (415) 555-0142"
 )
 
 

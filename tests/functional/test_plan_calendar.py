@@ -16,6 +16,7 @@ from resdir import store
 from resdir.listings import load_documents
 from resdir.matching import plan as plans
 from resdir.matching.time import next_occurrence
+from resdir.web.present import DIRECTIONS_DECIMALS
 from tests.clock import NOW, clock_at
 from tests.functional.test_peer_pages import HER_FORM, NIGHT_SHELTER, SURVIVOR_SHELTER
 from tests.functional.test_public_pages import text
@@ -95,7 +96,8 @@ def test_each_place_says_how_to_get_there_whom_to_call_and_what_to_ask(client, d
     )
     html = page.get_data(as_text=True)
     point = shelter["location"]
-    directions = f"https://www.openstreetmap.org/directions?to={point['lat']},{point['lon']}"
+    lat, lon = round(point["lat"], DIRECTIONS_DECIMALS), round(point["lon"], DIRECTIONS_DECIMALS)
+    directions = f"https://www.openstreetmap.org/directions?route=%3B{lat}%2C{lon}"
     assert f'<a href="{directions}" class="directions">Directions' in html
     # A confidential place: its area, no street and no way to find it on a map.
     assert "Where: Confidential location, serving San Francisco" in text(html)

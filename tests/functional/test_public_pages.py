@@ -86,7 +86,9 @@ def test_search_from_94110_shows_named_meetings_with_reasons_and_travel_estimate
     assert "<li>32 hidden: farther than 60 minutes</li>" in html
     assert "<li>2 hidden: temporarily closed</li>" in html
     first = card(html, api["results"][0]["id"])
-    assert '<a href="/listings/51bcd0b5b354a76f">Red Road Group</a>' in first
+    # The listing's link carries the search, for its "Back to results".
+    back = "back=near%3D94110%26needs%3Dsober_social.meeting"
+    assert f'<a href="/listings/51bcd0b5b354a76f?{back}">Red Road Group</a>' in first
     assert "2868 Mission St, San Francisco, CA 94110" in first
     # 0.35 km, no way to travel chosen: on foot and by transit first, the car last; estimates.
     words = {"walk": "on foot", "transit": "by transit", "car": "by car"}

@@ -6,7 +6,11 @@
    - A share link's private part (situation, what matters, languages) is its fragment
      ("#barriers=on_moud"), which a browser never sends: on the search page it is set on the
      filter form, taken out of the address, and the form is posted, so it reaches no log.
-     Without this file such a link opens with its shareable part (the query) alone. */
+     Without this file such a link opens with its shareable part (the query) alone.
+   - "Copy link" buttons ([data-copy=<input id>]) copy the share link.
+   - "Back to results" ([data-back]) on a listing opened from the results in this tab goes back
+     in the history, to the very page of results (a posted search too, its filters kept);
+     otherwise it follows its link: the search's shareable part. */
 (function () {
   "use strict";
 
@@ -66,6 +70,40 @@
     });
   }
 
+  // Which listing page was opened from a results page in this tab (sessionStorage is per tab).
+  var FROM_RESULTS = "resdir.fromResults";
+
+  function copyButton(button) {
+    var input = document.getElementById(button.dataset.copy);
+    var status = document.querySelector('[data-copy-status="' + button.dataset.copy + '"]');
+    function say(text) { if (status) { status.textContent = text; } }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      input.select();
+      var copied = navigator.clipboard ? navigator.clipboard.writeText(input.value) :
+        Promise.reject(new Error("no clipboard"));
+      copied.then(function () { say(button.dataset.copied); }, function () {
+        say(document.execCommand("copy") ? button.dataset.copied : button.dataset.failed);
+      });
+    });
+  }
+
+  function rememberResults(link) {
+    link.addEventListener("click", function () {
+      try { window.sessionStorage.setItem(FROM_RESULTS, link.pathname + link.search); } catch (e) { /* storage off */ }
+    });
+  }
+
+  function backLink(link) {
+    var from = null;
+    try { from = window.sessionStorage.getItem(FROM_RESULTS); } catch (e) { /* storage off */ }
+    if (from !== window.location.pathname + window.location.search || window.history.length < 2) { return; }
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      window.history.back();
+    });
+  }
+
   function pinIcon(text, extra) {
     var L = window.L;
     return L.divIcon({className: "map-pin" + (extra || ""), html: text, iconSize: [28, 28], iconAnchor: [14, 14]});
@@ -110,6 +148,9 @@
     if (navigator.geolocation) {
       document.querySelectorAll("[data-locate]").forEach(locate);
     }
+    document.querySelectorAll("[data-copy]").forEach(copyButton);
+    document.querySelectorAll("ol.results li.result h3 a").forEach(rememberResults);
+    document.querySelectorAll("[data-back]").forEach(backLink);
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.hidden = false;
       button.addEventListener("click", function () { window.print(); });

@@ -147,3 +147,39 @@ def test_service_area_text_names_counties_and_city_zip_codes(text, state, counti
 )
 def test_service_area_text_not_fully_understood_names_nothing(text, state):
     assert geo.service_area(text, state) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "city"),
+    [
+        ("Daly City", ("Daly City", "CA")),
+        ("daly city ca", ("Daly City", "CA")),
+        ("SF", ("San Francisco", "CA")),
+        ("S.F.", ("San Francisco", "CA")),
+        ("  south   san francisco ", ("South San Francisco", "CA")),
+        ("Washington", ("Washington", "CA")),  # one of 30 Washingtons: the covered state's
+        ("DC", ("Washington", "DC")),  # a short name from the table, whatever the state covered
+    ],
+)
+def test_a_city_named_without_its_state_is_placed_within_the_covered_states(typed, city):
+    found = geo.named_place(typed, ["CA", "NV"])
+    expected = geo.gazetteer_place({"city": city[0], "region": city[1]})
+    assert found == expected and found.precision == "city"
+
+
+def test_a_name_several_states_share_is_not_placed_outside_the_covered_states():
+    assert geo.named_place("Washington", ["NV"]) is None  # Nevada has none; 30 states do
+    assert geo.named_place("Washington", ["NV", "DC"]) == geo.gazetteer_place(
+        {"city": "Washington", "region": "DC"}
+    )
+    # A name one state alone has is that state's, covered or not.
+    assert geo.named_place("Daly City") == geo.gazetteer_place(
+        {"city": "Daly City", "region": "CA"}
+    )
+    assert geo.named_place("Nowhere Springs") is None
+    assert geo.named_place("Oakland XX") is None  # not a state: not a city of one
+
+
+def test_every_short_name_in_the_table_names_a_city_the_gazetteer_knows():
+    for name in geo._abbreviations():
+        assert geo.named_place(name) is not None, name
