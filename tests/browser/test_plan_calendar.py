@@ -13,6 +13,7 @@ from sqlalchemy import select
 from resdir import store
 from resdir.listings import load_documents
 from resdir.matching.time import next_occurrence
+from resdir.web.present import DIRECTIONS_DECIMALS
 from tests.browser.conftest import VIEWPORTS, axe_check, open_page, screenshot
 from tests.clock import NOW
 
@@ -72,7 +73,7 @@ def test_a_plan_flags_meetings_at_once_or_too_far_apart_and_goes_into_a_calendar
         expect(place.locator(".when")).to_contain_text(f"{found.start.day}")
         expect(place.locator(".when")).to_contain_text(hour)
         expect(place.locator("a.directions")).to_have_attribute(
-            "href", f"https://www.openstreetmap.org/directions?to={_point(docs[name])}"
+            "href", f"https://www.openstreetmap.org/directions?route=%3B{_point(docs[name])}"
         )
     asl, daly_city, grupo = places.all()
     expect(asl.locator(".plan-flags")).to_contain_text(words["overlaps"] + PLANNED[1])
@@ -95,7 +96,9 @@ def test_a_plan_flags_meetings_at_once_or_too_far_apart_and_goes_into_a_calendar
 
 
 def _point(doc: dict) -> str:
-    return f"{doc['location']['lat']},{doc['location']['lon']}"
+    """Return a listing's door as RESDIR_DIRECTIONS_URL's default fills it in ("lat%2Clon")."""
+    lat, lon = (round(doc["location"][k], DIRECTIONS_DECIMALS) for k in ("lat", "lon"))
+    return f"{lat}%2C{lon}"
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
