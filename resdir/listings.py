@@ -204,6 +204,12 @@ def load_document(session: Session, listing_id_: str) -> dict | None:
     return document(listing, list(rows))
 
 
+def load_published(session: Session, listing_id: str) -> dict | None:
+    """Return a published listing's document, or None: the public sees no other."""
+    doc = load_document(session, listing_id)
+    return doc if doc is not None and doc["status"] == "published" else None
+
+
 def _changed_fields(old: dict | None, new: dict) -> list[str]:
     if old is None:
         return sorted(new)

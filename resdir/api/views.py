@@ -12,7 +12,7 @@ from resdir import clock, store
 from resdir.api import errors, openapi
 from resdir.api.query import profile_from_query, profile_params, query_name
 from resdir.api.vocabulary import vocabulary
-from resdir.listings import load_document
+from resdir.listings import load_published
 from resdir.matching import CursorError, HiddenReasonError, match
 from resdir.matching.profile import PlaceError, ProfileSchema
 from resdir.model import field_paths
@@ -94,9 +94,9 @@ def search():
 def listing(listing_id: str):
     """Return a published listing, as the canonical model describes it."""
     with store.session() as session:
-        doc = load_document(session, listing_id)
+        doc = load_published(session, listing_id)
         version = session.scalar(select(Listing.version).where(Listing.id == listing_id))
-    if doc is None or doc["status"] != "published":
+    if doc is None:
         raise NotFound(f"No published listing has the id {listing_id!r}.")
     response = jsonify(doc)
     # The version, for an agency's If-Match: changes made against it are checked against it.

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from sqlalchemy import select
 
 from resdir import clock, geo, reports, store, vocab
-from resdir.listings import category_counts, load_document, stop_count
+from resdir.listings import category_counts, load_published, stop_count
 from resdir.matching.plan import STOP_WALK_METRES
 from resdir.web import ics, plans, present
 from resdir.web.forms import (
@@ -102,8 +102,8 @@ def _stops_near(session, point: dict) -> list[dict]:
 def listing(listing_id: str):
     """Show everything a person needs to go: where, when, who can come, cost, facts, contact."""
     with store.session() as session:
-        doc = load_document(session, listing_id)
-        if doc is None or doc["status"] != "published":
+        doc = load_published(session, listing_id)
+        if doc is None:
             return render_template("public/not_found.html"), 404
         point = present.map_point(doc)
         stops = _stops_near(session, point) if point else []
@@ -127,8 +127,8 @@ def listing_calendar(listing_id: str):
     """Return a listing's next occurrences as a calendar file: a weekly meeting as recurring
     events on its own clock; a listing without a weekly schedule, a calendar with no event."""
     with store.session() as session:
-        doc = load_document(session, listing_id)
-    if doc is None or doc["status"] != "published":
+        doc = load_published(session, listing_id)
+    if doc is None:
         return render_template("public/not_found.html"), 404
     page_url = url_for("public.listing", listing_id=listing_id, _external=True)
     return Response(

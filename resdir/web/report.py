@@ -4,7 +4,7 @@ form that changes something, limited per address (RESDIR_REPORT_RATE_LIMIT)."""
 from flask import Blueprint, current_app, render_template, request
 
 from resdir import clock, limits, reports, store
-from resdir.listings import load_document
+from resdir.listings import load_published
 
 blueprint = Blueprint("report", __name__)
 
@@ -25,8 +25,8 @@ def form(listing_id: str):
     """Show the short report form: its own page, so that only a person who reports gets the
     session cookie that holds its CSRF token (a listing page sets none)."""
     with store.session() as session:
-        doc = load_document(session, listing_id)
-    if doc is None or doc["status"] != "published":
+        doc = load_published(session, listing_id)
+    if doc is None:
         return render_template("public/not_found.html"), 404
     return _page(listing_id, doc["name"], 200)
 
@@ -35,8 +35,8 @@ def form(listing_id: str):
 def report(listing_id: str):
     """Take a report of a wrong phone, a closure, a move or something else, and say thanks."""
     with store.session() as session:
-        doc = load_document(session, listing_id)
-    if doc is None or doc["status"] != "published":
+        doc = load_published(session, listing_id)
+    if doc is None:
         return render_template("public/not_found.html"), 404
     problem, note = request.form.get("problem"), request.form.get("note")
     try:

@@ -86,11 +86,9 @@ MEETINGS = [
 ]
 
 
-def test_an_ingest_kept_from_the_store_by_other_writers_writes_again(tmp_path, monkeypatch):
-    # The web app's writers (submissions, searches bringing their index up to date) can hold
-    # the lock past the busy timeout while an ingest waits to write: it writes again later.
-    monkeypatch.setattr(store, "SQLITE_BUSY_SECONDS", 0.2)
-    monkeypatch.setattr(pipeline, "LOAD_BACKOFF_SECONDS", 0.3)
+def _ingest_while_locked(tmp_path):
+    """Return (app, CLI result) of ingesting three meetings while another process holds the
+    store's write lock for 3 s."""
     database = str(tmp_path / "busy.sqlite3")
     feed = tmp_path / "feed.json"
     feed.write_text(json.dumps(MEETINGS))
@@ -98,7 +96,15 @@ def test_an_ingest_kept_from_the_store_by_other_writers_writes_again(tmp_path, m
     runner = app.test_cli_runner()
     runner.invoke(args=["init-db"])
     with write_lock_held(database, 3):
-        result = runner.invoke(args=["ingest", str(feed)])
+        return app, runner.invoke(args=["ingest", str(feed)])
+
+
+def test_an_ingest_kept_from_the_store_by_other_writers_writes_again(tmp_path, monkeypatch):
+    # The web app's writers (submissions, searches bringing their index up to date) can hold
+    # the lock past the busy timeout while an ingest waits to write: it writes again later.
+    monkeypatch.setattr(store, "SQLITE_BUSY_SECONDS", 0.2)
+    monkeypatch.setattr(pipeline, "LOAD_BACKOFF_SECONDS", 0.3)
+    app, result = _ingest_while_locked(tmp_path)
     assert result.exit_code == 0, result.output
     with app.app_context(), store.session() as session:
         assert session.scalar(select(func.count()).select_from(store.Listing)) == 3
@@ -110,14 +116,7 @@ def test_an_ingest_kept_from_the_store_too_long_fails_alone_with_one_line(tmp_pa
     monkeypatch.setattr(store, "SQLITE_BUSY_SECONDS", 0.1)
     monkeypatch.setattr(pipeline, "LOAD_ATTEMPTS", 2)
     monkeypatch.setattr(pipeline, "LOAD_BACKOFF_SECONDS", 0.1)
-    database = str(tmp_path / "busy.sqlite3")
-    feed = tmp_path / "feed.json"
-    feed.write_text(json.dumps(MEETINGS))
-    app = create_app({"DATABASE": database})
-    runner = app.test_cli_runner()
-    runner.invoke(args=["init-db"])
-    with write_lock_held(database, 3):
-        result = runner.invoke(args=["ingest", str(feed)])
+    app, result = _ingest_while_locked(tmp_path)
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     assert "the store stayed busy with other writers" in result.output
     assert "Traceback" not in result.output
