@@ -1,4 +1,5 @@
-"""Say which areas the directory covers, from the counties of its published listings."""
+"""Say which areas the directory covers, from the counties of its published listings; a person
+is outside them when their county has none and no listing lies within their reach."""
 
 import threading
 from collections import Counter
@@ -18,19 +19,27 @@ _LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class Coverage:
-    """The counties with published listings, the most listed first."""
+    """The counties with published listings, the most listed first, and the points (one per
+    cluster) the listings are at."""
 
     counties: tuple[str, ...]  # "San Francisco County, CA"
+    cells: tuple[tuple[float, float], ...]
 
-    def covers(self, origin_areas: tuple[str, ...]) -> bool | None:
-        """Return whether a person's areas lie in a covered county (None: their county is not
-        known, or the directory has no placed listing)."""
+    def covers(
+        self, origin: tuple[float, float], origin_areas: tuple[str, ...], reach_km: float
+    ) -> bool | None:
+        """Return whether a person is in a covered county or has a listing within reach (a
+        neighbouring county a bridge away is covered too); None when the directory has no
+        placed listing."""
+        if not self.cells:
+            return None
         county = next(
             (a.removeprefix("county:") for a in origin_areas if a.startswith("county:")), None
         )
-        if county is None or not self.counties:
-            return None
-        return county in self.counties
+        if county in self.counties:
+            return True
+        lat, lon = origin
+        return any(geo.haversine_km(lat, lon, *cell) <= reach_km for cell in self.cells)
 
 
 def coverage(session: Session) -> Coverage:
@@ -60,12 +69,14 @@ def _compute(session: Session) -> Coverage:
         entry = geo.nearest_zip(lat, lon)
         if entry is not None and entry.get("county"):
             counties[f"{entry['county']}, {entry['state']}"] += count
-    return Coverage(tuple(name for name, _ in counties.most_common()))
+    return Coverage(tuple(name for name, _ in counties.most_common()), tuple(cells))
 
 
-def describe(cover: Coverage, origin_areas: tuple[str, ...]) -> dict:
+def describe(
+    cover: Coverage, origin: tuple[float, float], origin_areas: tuple[str, ...], reach_km: float
+) -> dict:
     """Return the API's `coverage`: whether the person is outside it, and the areas it names."""
-    covers = cover.covers(origin_areas)
+    covers = cover.covers(origin, origin_areas, reach_km)
     return {
         "outside": covers is False,
         "areas": list(cover.counties[:MAX_NAMED_AREAS]),

@@ -140,7 +140,9 @@ def match(profile: dict, session: Session, now: datetime) -> dict:
         "results": results,
         "total": found.total,
         "hidden": hidden,
-        "coverage": coverage.describe(coverage.coverage(session), plan.origin_areas)
+        "coverage": coverage.describe(
+            coverage.coverage(session), plan.origin, plan.origin_areas, max(plan.reach.values())
+        )
         if plan.origin is not None
         else None,
         "facets": found.facets,

@@ -99,6 +99,20 @@ def test_outside_the_covered_area_the_answer_says_so_and_names_the_areas(client)
     assert client.post("/api/v1/match", json={}).get_json()["coverage"] is None
 
 
+def test_a_neighbouring_county_within_reach_is_not_outside_the_covered_area(client):
+    # Sausalito (Marin County) has no listing of its own but San Francisco's are a bridge away:
+    # the answer lists them and does not tell the person the directory is elsewhere.
+    near = client.post("/api/v1/match", json={"location": {"postal_code": "94965"}}).get_json()
+    assert "Marin County, CA" not in near["coverage"]["areas"]
+    assert near["total"] > 0 and near["coverage"]["outside"] is False
+    # Santa Cruz, also without listings, is beyond any trip the search allows from there.
+    far = client.post(
+        "/api/v1/match",
+        json={"location": {"postal_code": "95060"}, "travel": {"mode": "walk", "max_minutes": 30}},
+    ).get_json()
+    assert far["coverage"]["outside"] is True
+
+
 def test_required_value_hides_the_rest_and_says_so(client):
     body = client.post("/api/v1/match", json=SECULAR_BY_TRANSIT).get_json()
     assert body["total"] == 19
