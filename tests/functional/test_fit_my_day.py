@@ -136,6 +136,12 @@ def test_when_nothing_combines_one_sentence_says_why(client, form, sentence):
 
 
 def test_the_console_offers_fit_my_day_without_running_it_until_asked(client):
-    html = client.post("/peer", data=MultiDict(MOTHER)).get_data(as_text=True)
-    assert 'name="fit_day" value="1"' in html
-    assert "fit-day-list" not in html and "fit-day-none" not in html
+    for html in (
+        client.get("/peer").get_data(as_text=True),
+        client.post("/peer", data=MultiDict(MOTHER)).get_data(as_text=True),
+        client.post("/peer/results", data=MultiDict(MOTHER)).get_data(as_text=True),
+    ):
+        assert 'class="fit-day"' not in html
+    assert 'name="fit_day" value="1">Fit my day</button>' in client.get("/peer").get_data(
+        as_text=True
+    )
