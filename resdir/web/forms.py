@@ -210,8 +210,9 @@ def share_link(pairs: list[tuple[str, str]]) -> dict:
 
 
 def match_page(chosen: MultiDict, cursor: str, now: datetime) -> tuple[dict, int]:
-    """Return what the results page shows for a search, and its status: 200, 4xx for what the
-    person can fix (each told beside its field), 503 while search is unavailable."""
+    """Return what the results page shows for a search (`span`: the time window's instants),
+    and its status: 200, 4xx for what the person can fix (each told beside its field), 503
+    while search is unavailable."""
     fields: dict[str, list[str]] = {}
     page_errors = {}
     if "near" not in chosen:
@@ -263,6 +264,9 @@ def match_page(chosen: MultiDict, cursor: str, now: datetime) -> tuple[dict, int
         "origin": origin,
         "zone": zone,
         "window": present.window_text(profile["when"]["from_"], profile["when"]["to"], now)
+        if "from_" in profile.get("when", {})
+        else None,
+        "span": (profile["when"]["from_"], profile["when"]["to"])
         if "from_" in profile.get("when", {})
         else None,
     }, 200

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from resdir import clock, store
 from resdir.i18n import _, ngettext
 from resdir.listings import load_documents
-from resdir.web import ics, plans
+from resdir.web import fitday, ics, plans
 from resdir.web.forms import (
     PRIVATE_FIELDS,
     SHARED_FIELDS,
@@ -56,7 +56,8 @@ def _share_parts(form: MultiDict) -> tuple[str, ...]:
 
 def console_page(form: MultiDict) -> tuple[dict, int]:
     """Return what the console shows for a posted form (the profile, the parts to share, the
-    places ticked for the plan, `show_hidden`), and its status as match_page gives it."""
+    places ticked for the plan, `show_hidden`, Fit my day when `fit_day` is posted), and its
+    status as match_page gives it."""
     chosen = chosen_values(form, PROFILE_FIELDS)
     reveal = (form.get("show_hidden") or "").strip()
     now = clock.now()
@@ -73,6 +74,9 @@ def console_page(form: MultiDict) -> tuple[dict, int]:
     shown = {card["id"] for card in page.get("cards", [])}
     today = local_today(now, page.get("zone"))
     hidden = (page.get("result") or {}).get("hidden", [])
+    fit = None
+    if form.get("fit_day") and status == 200 and not reveal:
+        fit = fitday.proposals(chosen, now)
     return {
         "chosen": chosen,
         "blank": not chosen,
@@ -85,8 +89,9 @@ def console_page(form: MultiDict) -> tuple[dict, int]:
         "ticked": ticked,
         "carried": [i for i in ticked if i not in shown],
         "hidden_codes": [item["code"] for item in hidden],
-        "announce": _announcement(page, reveal),
-        **{k: v for k, v in page.items() if k not in ("errors", "zone", "origin")},
+        "announce": fit["announce"] if fit else _announcement(page, reveal),
+        "fit_day": fit,
+        **{k: v for k, v in page.items() if k not in ("errors", "zone", "origin", "span")},
     }, status
 
 

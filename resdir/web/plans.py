@@ -129,7 +129,8 @@ def travel_mode(form) -> str:
     return plans.person_mode(mode, barriers)
 
 
-def _trip_text(minutes: int, way: str) -> str:
+def trip_text(minutes: int, way: str) -> str:
+    """Return an estimated trip in words: "about 12 min on foot"."""
     return {
         "walk": _("about %(minutes)s min on foot", minutes=minutes),
         "transit": _("about %(minutes)s min by transit", minutes=minutes),
@@ -178,7 +179,7 @@ def flag_conflicts(items: list[dict], docs: list[dict], found: list, mode: str, 
                         "%(trip)s (estimate).",
                         other=docs[earlier]["name"],
                         end=clock(first.end),
-                        trip=_trip_text(round(minutes), way),
+                        trip=trip_text(round(minutes), way),
                     )
                 )
 

@@ -6,6 +6,8 @@
      coming back; never in a cookie or an address.
    - The shortlist (#shortlist) keeps listing ids and names only, in sessionStorage, across
      profile changes; its "Make a plan" posts the ids to /peer/plan.
+   - "Fit my day" (a submit button named fit_day) posts the profile the same way with fit_day=1;
+     its combinations' "Put in the plan" are plain forms posting to /peer/plan.
    - "Clear everything" (#peer-clear) empties the form, the results, the shortlist and the
      storage (without this file it is a link to a blank console).
    - On the plan page, Copy ([data-copy=<textarea id>]) copies the text message and says so in
@@ -126,7 +128,7 @@
       showShortlist();
     }
 
-    function swap(html, focusHeading) {
+    function swap(html, focusHeading, heading) {
       var active = document.activeElement;
       var wasInside = region.contains(active);
       var activeId = wasInside ? active.id : "";
@@ -141,7 +143,7 @@
         again.focus();
       } else if (focusHeading || wasInside) {
         // A button asked for these results, or what had focus is gone: start at their heading.
-        document.getElementById("peer-results-title").focus();
+        (document.getElementById(heading) || document.getElementById("peer-results-title")).focus();
       }
     }
 
@@ -162,7 +164,9 @@
       }).then(function (response) {
         return response.text();
       }).then(function (html) {
-        if (mine === latest) { swap(html, Boolean(submitter)); }
+        // Fit my day's answer is its own section: focus goes to its heading.
+        var heading = submitter && submitter.name === "fit_day" ? "fit-day-title" : "peer-results-title";
+        if (mine === latest) { swap(html, Boolean(submitter), heading); }
       }).catch(function (error) {
         if (error.name !== "AbortError") { say(form.dataset.failed); }
       }).finally(function () {
