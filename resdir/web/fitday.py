@@ -26,10 +26,14 @@ def _category(need: str) -> str:
     return need.split(".")[0]
 
 
-def _matched(chosen: MultiDict, needs: list[str], now: datetime):
+def _matched(chosen: MultiDict, needs: list[str], now: datetime, hold_values: bool = True):
     """Return the published listing documents the console's search gives for `needs`, in its
-    order, and the time window's instants; (None, None) when the search cannot run."""
-    query = MultiDict([(k, v) for k, v in chosen.items(multi=True) if k != "needs"])
+    order, and the time window's instants; (None, None) when the search cannot run. Without
+    `hold_values` a required value ranks the listings instead of hiding those that do not say."""
+    query = MultiDict([(k, v) for k, v in chosen.items(multi=True) if k not in ("needs", "values")])
+    for value in chosen.getlist("values"):
+        code, _colon, strength = value.partition(":")
+        query.add("values", value if hold_values or strength != "require" else f"{code}:prefer")
     query.setlist("needs", needs)
     query["limit"] = str(CANDIDATES)
     page, status = match_page(query, "", now)
@@ -118,7 +122,8 @@ def _combined(chosen: MultiDict, needs: list[str], now: datetime) -> dict:
     social = [n for n in needs if _category(n) == "sober_social"] or [MEETING_NEED]
     care = [n for n in needs if _category(n) == CHILDCARE_NEED] or [CHILDCARE_NEED]
     meetings, span = _matched(chosen, social, now)
-    childcare = _matched(chosen, care, now)[0]
+    # The person's values are about their recovery; childcare rarely states them.
+    childcare = _matched(chosen, care, now, hold_values=False)[0]
     if meetings is None or childcare is None:
         return {"none": _("Search is unavailable for now. Please try again in a minute.")}
     stated = chosen.get("max_minutes", "")

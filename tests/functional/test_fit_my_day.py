@@ -145,3 +145,15 @@ def test_the_console_offers_fit_my_day_without_running_it_until_asked(client):
     assert 'name="fit_day" value="1">Fit my day</button>' in client.get("/peer").get_data(
         as_text=True
     )
+
+
+def test_a_required_value_holds_the_meeting_but_does_not_hide_childcare(client, seed_app):
+    # Childcare never says whether it is for young people: a required young people's meeting
+    # still gets a day fitted around childcare, and every meeting proposed is for young people.
+    found = combinations(fit(client, [*MOTHER, ("values", "young_people:require")]))
+    assert found, "a required value hid every childcare place"
+    for _title, _reasons, posted in found:
+        meeting_id, care_id = posted.getlist("plan")
+        docs = _docs(seed_app, [meeting_id, care_id])
+        assert docs[meeting_id]["attributes"]["young_people"]["value"] == "yes"
+        assert docs[care_id]["category"] == "childcare"
