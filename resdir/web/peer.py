@@ -160,7 +160,8 @@ def plan():
     docs, error = _planned()
     if error:
         return _plan_error(error)
-    items = plans.plan(docs, clock.now(), plans.travel_mode(request.form))
+    form = request.form
+    items = plans.plan(docs, clock.now(), plans.travel_mode(form), plans.asked_profile(form))
     return render_template("peer/plan.html", items=items, error=None)
 
 
