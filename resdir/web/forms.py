@@ -33,11 +33,12 @@ WHEN_CHOICES = ("now", "tonight")
 # Where the API names a time-window problem, the page's own time controls are to blame.
 PAGE_FIELDS = {"from": "when", "to": "when", "at": "when", "open_now": "when"}
 # The situations and preferences peers meet most, offered first; the rest are behind "More".
-# Our judgement, as no profile is recorded to count: transport is the barrier people in early
-# recovery name most, then programs and residences that refuse methadone or buprenorphine, a
-# record, childcare, then cost, insurance and language (SAMHSA TIP 64 on peer support and
-# NSDUH's reasons for not receiving treatment name the same ones); the program's approach
-# (twelve-step or not, secular or faith-based, harm reduction) is what peers are asked first.
+# A judgement, not a measurement (no profile is recorded to count): transport first, as people
+# in early recovery mostly have no car; then places that refuse methadone or buprenorphine, a
+# record, childcare, then cost, insurance and language, the barriers peer-support guidance and
+# surveys of why people go without treatment commonly name (to be checked with peers); for
+# values, the program's approach (twelve-step or not, secular or faith-based, harm reduction)
+# is what a peer is asked first.
 COMMON_BARRIERS = (
     "no_vehicle",
     "on_moud",
