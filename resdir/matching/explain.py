@@ -90,6 +90,53 @@ def _fact_reason(code: str, value: str, strength: str, positive: str, question: 
     return _reason(code, _("Call to confirm: %(question)s", question=question), None)
 
 
+def _barrier_words(code: str, sdoc: dict, plan: MatchPlan) -> tuple[str, str]:
+    """Return how a barrier reads when a listing suits it, and the question when unknown."""
+    barrier = vocab.BARRIERS[code]
+    if barrier.rule == "language":
+        names = _language_names(plan.languages)
+        return (
+            _("Serves in %(languages)s", languages=names),
+            _("Do they serve in %(languages)s?", languages=names),
+        )
+    if barrier.rule == "confidential" and not sdoc["confidential"]:
+        return (
+            label(vocab.ATTRIBUTES[barrier.helps[0]].label),  # fits by being women-only
+            _("Is it safe for a survivor (confidential, or women only)?"),
+        )
+    if barrier.rule in RULE_WORDS:
+        return (
+            str(RULE_WORDS[barrier.rule]),
+            _("%(barrier)s: does it suit?", barrier=label(barrier.label)),
+        )
+    attribute = vocab.ATTRIBUTES[barrier.attributes[0]]
+    return label(attribute.label), label(attribute.question)
+
+
+def _value_words(code: str) -> tuple[str, str]:
+    """Return a value's name, and the question when a listing's fact for it is unknown."""
+    name = label(vocab.VALUES[code].label)
+    if code in vocab.ATTRIBUTES:
+        return name, label(vocab.ATTRIBUTES[code].question)
+    return name, _("Is it %(value)s?", value=in_sentence(name))
+
+
+def open_questions(sdoc: dict, plan: MatchPlan, profile: dict) -> list[str]:
+    """Return what is unknown about a listing for the profile's barriers and values, as the
+    questions its "call to confirm" reasons ask, in the same order."""
+    asked = [
+        _barrier_words(code, sdoc, plan)[1]
+        for code in profile.get("barriers") or {}
+        if fact(sdoc, f"barrier:{code}", plan) == "unknown"
+    ]
+    asked.extend(
+        _value_words(code)[1]
+        for code in profile.get("values") or {}
+        if fact(sdoc, code, plan) == "unknown"
+    )
+    return asked
+
+
 def reasons(
     doc: dict,
     sdoc: dict,
@@ -129,30 +176,12 @@ def reasons(
         else:
             out.append(_reason("when", _("Hours not listed: call to confirm"), None))
     for code, strength in (profile.get("barriers") or {}).items():
-        barrier = vocab.BARRIERS[code]
         value = fact(sdoc, f"barrier:{code}", plan)
-        if barrier.rule == "language":
-            names = _language_names(plan.languages)
-            positive = _("Serves in %(languages)s", languages=names)
-            question = _("Do they serve in %(languages)s?", languages=names)
-        elif barrier.rule == "confidential" and not sdoc["confidential"]:
-            positive = label(vocab.ATTRIBUTES[barrier.helps[0]].label)  # fits by being women-only
-            question = _("Is it safe for a survivor (confidential, or women only)?")
-        elif barrier.rule in RULE_WORDS:
-            positive = str(RULE_WORDS[barrier.rule])
-            question = _("%(barrier)s: does it suit?", barrier=label(barrier.label))
-        else:
-            attribute = vocab.ATTRIBUTES[barrier.attributes[0]]
-            positive, question = label(attribute.label), label(attribute.question)
+        positive, question = _barrier_words(code, sdoc, plan)
         out.append(_fact_reason(f"barrier:{code}", value, strength, positive, question))
     for code, strength in (profile.get("values") or {}).items():
         value = fact(sdoc, code, plan)
-        name = label(vocab.VALUES[code].label)
-        question = (
-            label(vocab.ATTRIBUTES[code].question)
-            if code in vocab.ATTRIBUTES
-            else _("Is it %(value)s?", value=in_sentence(name))
-        )
+        name, question = _value_words(code)
         out.append(_fact_reason(f"value:{code}", value, strength, name, question))
     if plan.gender and sdoc["genders"]:
         genders = words([in_sentence(label(vocab.GENDERS[g])) for g in sdoc["genders"]])

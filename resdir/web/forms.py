@@ -32,6 +32,32 @@ LIST_FIELDS = ("needs", "barriers", "values", "languages")
 WHEN_CHOICES = ("now", "tonight")
 # Where the API names a time-window problem, the page's own time controls are to blame.
 PAGE_FIELDS = {"from": "when", "to": "when", "at": "when", "open_now": "when"}
+# The situations and preferences peers meet most, offered first; the rest are behind "More".
+# A judgement, not a measurement (no profile is recorded to count): transport first, as people
+# in early recovery mostly have no car; then places that refuse methadone or buprenorphine, a
+# record, childcare, then cost, insurance and language, the barriers peer-support guidance and
+# surveys of why people go without treatment commonly name (to be checked with peers); for
+# values, the program's approach (twelve-step or not, secular or faith-based, harm reduction)
+# is what a peer is asked first.
+COMMON_BARRIERS = (
+    "no_vehicle",
+    "on_moud",
+    "justice_involved",
+    "needs_childcare",
+    "low_income",
+    "uninsured",
+    "limited_english",
+)
+COMMON_VALUES = (
+    "twelve_step",
+    "non_twelve_step",
+    "secular",
+    "faith_based",
+    "harm_reduction",
+    "women_only",
+    "lgbtq_affirming",
+)
+GENDER_WORDS = {"woman": "Woman", "man": "Man", "nonbinary": "Nonbinary"}  # as the form says
 
 
 def field_messages() -> dict[str, str]:
@@ -75,15 +101,23 @@ def local_today(now: datetime, zone: str | None = None) -> date:
     return now.astimezone(ZoneInfo(zone or area_zone())).date()
 
 
+def _common_first(table: dict, common: tuple[str, ...]) -> dict[str, str]:
+    """Return the labels of a vocabulary table, the common codes first, the rest in table order."""
+    ordered = [*common, *(code for code in table if code not in common)]
+    return {code: table[code].label for code in ordered}
+
+
 def form_choices(today: date) -> dict:
-    """Return what the forms offer: needs, barriers, values, travel modes, languages, days."""
+    """Return what the forms offer: needs, barriers and values (the common ones first, their
+    codes in `common`), travel modes, languages, days."""
     return {
         "needs": [
             {"code": code, "label": name, "subcategories": subs}
             for code, (name, subs) in vocab.NEEDS.items()
         ],
-        "barriers": {code: b.label for code, b in vocab.BARRIERS.items()},
-        "values": {code: v.label for code, v in vocab.VALUES.items()},
+        "barriers": _common_first(vocab.BARRIERS, COMMON_BARRIERS),
+        "values": _common_first(vocab.VALUES, COMMON_VALUES),
+        "common": {"barriers": COMMON_BARRIERS, "values": COMMON_VALUES},
         "strengths": vocab.STRENGTHS,
         "modes": vocab.TRAVEL_MODES,
         "languages": present.language_choices(),
@@ -102,7 +136,7 @@ def chosen_values(source: MultiDict, names: tuple[str, ...]) -> MultiDict:
     return MultiDict(pairs)
 
 
-def _profile_or_errors(query: MultiDict) -> tuple[dict | None, dict]:
+def profile_or_errors(query: MultiDict) -> tuple[dict | None, dict]:
     """Return the validated profile of a query, or the fields to fix, as the API checks them."""
     raw, bad = profile_from_query(query)
     try:
@@ -148,28 +182,67 @@ def _messages(fields: dict[str, list[str]]) -> dict[str, str]:
     return out
 
 
-def _private_items(chosen: MultiDict) -> list[str]:
-    """Return the sensitive parts of a share link in words, for a person to see what it shows."""
-    items = []
+def _barrier_words(chosen: MultiDict) -> str:
+    names = []
+    for item in chosen.getlist("barriers"):
+        code, _colon, strength = item.partition(":")
+        name = label(vocab.BARRIERS[code].label) if code in vocab.BARRIERS else code
+        names.append(_("%(barrier)s (required)", barrier=name) if strength else name)
+    return _("Situation: %(barriers)s", barriers=", ".join(names))
+
+
+def _value_words(chosen: MultiDict) -> str:
+    values = []
+    for item in chosen.getlist("values"):
+        code, _colon, strength = item.partition(":")
+        name = label(vocab.VALUES[code].label) if code in vocab.VALUES else code
+        how = label(vocab.STRENGTHS.get(strength, vocab.STRENGTHS["prefer"]))
+        values.append(f"{name} ({how})")
+    return _("What matters: %(values)s", values=", ".join(values))
+
+
+def _travel_words(chosen: MultiDict) -> str:
+    mode = label(vocab.TRAVEL_MODES.get(chosen.get("mode") or "any", chosen.get("mode")))
+    minutes = chosen.get("max_minutes")
+    if minutes:
+        return _("Travel: %(mode)s, up to %(minutes)s min", mode=mode, minutes=minutes)
+    return _("Travel: %(mode)s", mode=mode)
+
+
+def _about_words(chosen: MultiDict) -> str:
+    parts = []
+    if chosen.get("gender"):
+        parts.append(label(GENDER_WORDS.get(chosen["gender"], chosen["gender"])))
+    if chosen.get("age"):
+        parts.append(_("age %(age)s", age=chosen["age"]))
+    if chosen.get("q"):
+        parts.append(_("Words: %(words)s", words=chosen["q"]))
+    return _("About: %(about)s", about=", ".join(parts))
+
+
+def profile_words(chosen: MultiDict) -> dict[str, str]:
+    """Return each part of a profile that is set, in words, by group: needs, travel ("any" mode
+    and no longest trip is not set), time, barriers, values, languages, about (gender, age and
+    words to look for)."""
+    words = {}
+    if chosen.getlist("needs"):
+        needs = ", ".join(present.need_code_text(c) for c in chosen.getlist("needs"))
+        words["needs"] = _("Needs: %(needs)s", needs=needs)
+    if chosen.get("mode", "any") != "any" or chosen.get("max_minutes"):
+        words["travel"] = _travel_words(chosen)
+    if chosen.get("when") or chosen.get("day"):
+        when = present.time_choice_text(chosen.get("when"), chosen.get("day"))
+        words["time"] = _("Time: %(when)s", when=when)
     if chosen.getlist("barriers"):
-        barriers = []
-        for item in chosen.getlist("barriers"):
-            code, _colon, strength = item.partition(":")
-            name = label(vocab.BARRIERS[code].label) if code in vocab.BARRIERS else code
-            barriers.append(_("%(barrier)s (required)", barrier=name) if strength else name)
-        items.append(_("Situation: %(barriers)s", barriers=", ".join(barriers)))
+        words["barriers"] = _barrier_words(chosen)
     if chosen.getlist("values"):
-        values = []
-        for item in chosen.getlist("values"):
-            code, _colon, strength = item.partition(":")
-            name = label(vocab.VALUES[code].label) if code in vocab.VALUES else code
-            how = label(vocab.STRENGTHS.get(strength, vocab.STRENGTHS["prefer"]))
-            values.append(f"{name} ({how})")
-        items.append(_("What matters: %(values)s", values=", ".join(values)))
+        words["values"] = _value_words(chosen)
     if chosen.getlist("languages"):
         names = present.language_names(chosen.getlist("languages"))
-        items.append(_("Languages: %(languages)s", languages=names))
-    return items
+        words["languages"] = _("Languages: %(languages)s", languages=names)
+    if chosen.get("gender") or chosen.get("age") or chosen.get("q"):
+        words["about"] = _about_words(chosen)
+    return words
 
 
 def share_link(pairs: list[tuple[str, str]]) -> dict:
@@ -186,21 +259,14 @@ def share_link(pairs: list[tuple[str, str]]) -> dict:
         items.append(_("Where: %(place)s", place=chosen["near"]))
     if chosen.get("q"):
         items.append(_("Words: %(words)s", words=chosen["q"]))
-    if chosen.getlist("needs"):
-        needs = ", ".join(present.need_code_text(c) for c in chosen.getlist("needs"))
-        items.append(_("Needs: %(needs)s", needs=needs))
+    words = profile_words(chosen)
+    if "needs" in words:
+        items.append(words["needs"])
     if chosen.get("mode") or chosen.get("max_minutes"):
-        mode = label(vocab.TRAVEL_MODES.get(chosen.get("mode") or "any", chosen.get("mode")))
-        minutes = chosen.get("max_minutes")
-        items.append(
-            _("Travel: %(mode)s, up to %(minutes)s min", mode=mode, minutes=minutes)
-            if minutes
-            else _("Travel: %(mode)s", mode=mode)
-        )
-    if chosen.get("when") or chosen.get("day"):
-        when = present.time_choice_text(chosen.get("when"), chosen.get("day"))
-        items.append(_("Time: %(when)s", when=when))
-    items.extend(_private_items(chosen))
+        items.append(_travel_words(chosen))  # "any way" too, when the person shares it
+    items.extend(
+        words[group] for group in ("time", "barriers", "values", "languages") if group in words
+    )
     shared = [(k, v) for k, v in pairs if k not in PRIVATE_FIELDS]
     private = [(k, v) for k, v in pairs if k in PRIVATE_FIELDS]
     url = url_for("public.search", _external=True)
@@ -224,7 +290,7 @@ def match_page(chosen: MultiDict, cursor: str, now: datetime) -> tuple[dict, int
     query = MultiDict([(k, v) for k, v in chosen.items(multi=True) if k not in ("when", "day")])
     if cursor:
         query["cursor"] = cursor
-    profile, bad = _profile_or_errors(query)
+    profile, bad = profile_or_errors(query)
     fields |= bad
     zone = origin = None
     if profile and "location" in profile:
@@ -242,7 +308,7 @@ def match_page(chosen: MultiDict, cursor: str, now: datetime) -> tuple[dict, int
         fields |= bad
         if times:
             query.update(times)
-            profile, bad = _profile_or_errors(query)
+            profile, bad = profile_or_errors(query)
             fields |= bad
     page_errors = {**_messages(fields), **page_errors}
     if page_errors:

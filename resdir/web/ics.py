@@ -45,7 +45,7 @@ def _event(doc: dict, found: Occurrence, uid: str, page_url: str, now: datetime)
     directions = (present.directions(doc) or {}).get("web")
     if directions:
         lines.append(f"{_('Directions:')} {directions}")
-    lines += plans.questions(doc, now)
+    lines += plans.questions(doc, now, {})  # the listing's own questions: nothing of the person
     event.add("description", "\n".join(lines))
     event.add("url", page_url)
     return event

@@ -21,6 +21,7 @@ from resdir.web.forms import (
     form_choices,
     local_today,
     match_page,
+    profile_words,
     share_link,
 )
 
@@ -83,6 +84,11 @@ def console_page(form: MultiDict) -> tuple[dict, int]:
         "reveal": reveal,
         "errors": page.get("errors", {}),
         "choices": form_choices(today),
+        "summaries": profile_words(chosen),
+        "picked_codes": {
+            name: [item.partition(":")[0] for item in chosen.getlist(name)]
+            for name in ("barriers", "values")
+        },
         "share_parts": parts,
         "share": share_link(shared) if parts else None,
         "shares_private": any(part in SENSITIVE_PARTS for part in parts),
@@ -159,7 +165,8 @@ def plan():
     docs, error = _planned()
     if error:
         return _plan_error(error)
-    items = plans.plan(docs, clock.now(), plans.travel_mode(request.form))
+    form = request.form
+    items = plans.plan(docs, clock.now(), plans.travel_mode(form), plans.asked_profile(form))
     return render_template("peer/plan.html", items=items, error=None)
 
 

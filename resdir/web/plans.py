@@ -12,8 +12,12 @@ from babel.dates import format_skeleton
 
 from resdir.i18n import _, clock
 from resdir.matching import plan as plans
+from resdir.matching.explain import open_questions
+from resdir.matching.profile import compile_plan
 from resdir.matching.time import Occurrence, next_occurrence
+from resdir.search.documents import build
 from resdir.web import present
+from resdir.web.forms import PRIVATE_FIELDS, chosen_values, profile_or_errors
 
 # The mode a plan assumes when the person chose none: most people we serve have no car.
 UNSTATED_MODE = "any_car_free"
@@ -70,9 +74,28 @@ def when_text(doc: dict, found: Occurrence | None, now: datetime) -> str:
     )
 
 
-def questions(doc: dict, now: datetime) -> list[str]:
+def asked_profile(form) -> dict:
+    """Return the situation, preferences and languages a plan was posted with, as a validated
+    profile (nothing else of the person); empty when none were, or they cannot be read."""
+    chosen = chosen_values(form, PRIVATE_FIELDS)
+    if not chosen:
+        return {}
+    profile, _bad = profile_or_errors(chosen)
+    return profile or {}
+
+
+def profile_questions(doc: dict, profile: dict, now: datetime) -> list[str]:
+    """Return what the listing's facts leave unknown for the person's situation and
+    preferences, as the questions the results' "call to confirm" asks."""
+    if not (profile.get("barriers") or profile.get("values")):
+        return []
+    return open_questions(build(doc), compile_plan(profile, now), profile)
+
+
+def questions(doc: dict, now: datetime, profile: dict) -> list[str]:
     """Return what is still to ask before going: a stale listing's "call to confirm", a place
-    seen by appointment, hours not listed."""
+    seen by appointment, hours not listed, then what is unknown for the person's situation and
+    preferences ("Do they accept people on methadone or buprenorphine?")."""
     asked = []
     checked = present.checked(doc, now)
     if checked["stale"]:
@@ -82,12 +105,13 @@ def questions(doc: dict, now: datetime) -> list[str]:
         asked.append(_("By appointment: call first."))
     elif not schedule.get("intervals"):
         asked.append(_("Hours not listed: call to ask when to come."))
-    return asked
+    return asked + profile_questions(doc, profile, now)
 
 
-def item(doc: dict, found: Occurrence | None, now: datetime) -> dict:
+def item(doc: dict, found: Occurrence | None, now: datetime, profile: dict) -> dict:
     """Return one place of a plan: `{id, name, what, when, where, directions, online, phones,
-    questions, flags, line}`, `line` being the place as one line of a text message."""
+    questions, flags, line}`, `line` being the place as one line of a text message; `profile`
+    the person's situation, preferences and languages (asked_profile)."""
     country = present.listing_country(doc)
     listed = present.phones(doc.get("phones") or [], country)
     spot = present.where(doc)
@@ -111,7 +135,7 @@ def item(doc: dict, found: Occurrence | None, now: datetime) -> dict:
         "directions": directions,
         "online": online_url,
         "phones": listed,
-        "questions": questions(doc, now),
+        "questions": questions(doc, now, profile),
         "flags": [],
         "line": " — ".join(
             part for part in (doc["name"], when, where_part, online_line, phone) if part
@@ -184,9 +208,10 @@ def flag_conflicts(items: list[dict], docs: list[dict], found: list, mode: str, 
                 )
 
 
-def plan(docs: list[dict], now: datetime, mode: str) -> list[dict]:
-    """Return the plan's items for listing documents in the order chosen, conflicts flagged."""
+def plan(docs: list[dict], now: datetime, mode: str, profile: dict) -> list[dict]:
+    """Return the plan's items for listing documents in the order chosen, conflicts flagged,
+    with what is still to ask for the person's `profile` (asked_profile)."""
     found = [occurrence(doc, now) for doc in docs]
-    items = [item(doc, when, now) for doc, when in zip(docs, found, strict=True)]
+    items = [item(doc, when, now, profile) for doc, when in zip(docs, found, strict=True)]
     flag_conflicts(items, docs, found, mode, now)
     return items

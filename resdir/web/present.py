@@ -358,17 +358,42 @@ def phones(items: list[dict], country: str | None) -> list[dict]:
     return out
 
 
+def _dialled(items: list[dict]) -> dict | None:
+    """Return the phone a tap-to-call button dials: the first voice line, hotline or toll-free."""
+    return next((phone for phone in items if phone["type"] in CALLABLE_PHONES), None)
+
+
+def _line(phone: dict) -> tuple:
+    """Return what makes a phone a line of its own: its number, extension and use (calling one
+    number as a voice line or as a hotline is the same call; texting it is not)."""
+    use = "call" if phone["type"] in CALLABLE_PHONES else phone["type"]
+    return phone["number"], phone.get("extension"), use
+
+
 def call(items: list[dict], country: str | None) -> dict | None:
     """Return what a tap-to-call button dials: `{text, href}` of the first phone a person can
     call (a voice line, hotline or toll-free number), its E.164 number in a tel: link."""
+    phone = _dialled(items)
+    if phone is None:
+        return None
+    extension = f",{phone['extension']}" if phone.get("extension") else ""
+    return {
+        "text": phone_text(phone["number"], country),
+        "href": f"tel:{phone['number']}{extension}",
+    }
+
+
+def other_phones(items: list[dict], country: str | None) -> list[dict]:
+    """Return the phones a card lists below its Call button, as `phones` does: each line once,
+    the one the button dials left out."""
+    dialled = _dialled(items)
+    seen = {_line(dialled)} if dialled else set()
+    rest = []
     for phone in items:
-        if phone["type"] in CALLABLE_PHONES:
-            extension = f",{phone['extension']}" if phone.get("extension") else ""
-            return {
-                "text": phone_text(phone["number"], country),
-                "href": f"tel:{phone['number']}{extension}",
-            }
-    return None
+        if _line(phone) not in seen:
+            seen.add(_line(phone))
+            rest.append(phone)
+    return phones(rest, country)
 
 
 def directions(doc: dict) -> dict | None:
@@ -605,7 +630,7 @@ def card(result: dict, doc: dict, now: datetime, windowed: bool = False) -> dict
         "open_now": open_now(doc, now, zone),
         "closed": bool(doc.get("temporarily_closed")),
         "reasons": reason_groups(result["reasons"]),
-        "phones": phones(result.get("phones") or [], country),
+        "phones": other_phones(result.get("phones") or [], country),
         "call": call(result.get("phones") or [], country),
         "directions": directions(doc),
         "checked": checked(doc, now),

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import phonenumbers
 import pytest
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Locator, Page, Request, expect
 
 from resdir import vocab
 from tests.browser.conftest import axe_check, new_page, open_page, screenshot
@@ -73,21 +73,31 @@ def _settle(page: Page, action, field: tuple[str, str]) -> None:
         action()
 
 
+def _reveal(page: Page, field: Locator) -> Locator:
+    """Open the profile group (and its "More") holding a field, as a person does, by clicking
+    their summaries, outermost first; return the field."""
+    groups = page.locator("#peer-form details", has=field)
+    for index in range(groups.count()):
+        group = groups.nth(index)
+        if not group.evaluate("details => details.open"):
+            group.locator(":scope > summary").click()
+    return field
+
+
 def _fill_profile(page: Page, barriers: dict[str, str], value: tuple[str, str] | None) -> None:
     """Fill where and the need, set each barrier (code -> "Prefer" or "Require") and the value
     (code, label) to Must have; return once the results of the whole profile are in."""
     page.get_by_label("Where is the person?").fill(ZIP)
-    page.get_by_label(NEED[1], exact=True).check()
+    _reveal(page, page.get_by_label(NEED[1], exact=True)).check()
     steps = []
     for code, strength in barriers.items():
-        select = page.get_by_label(vocab.BARRIERS[code].label, exact=True)
+        select = _reveal(page, page.get_by_label(vocab.BARRIERS[code].label, exact=True))
         posted = code if strength == "Prefer" else f"{code}:require"
         steps.append((select, strength, ("barriers", posted)))
     if value:
-        page.locator("summary", has_text="What matters").click()
         steps.append(
             (
-                page.get_by_label(value[1], exact=True),
+                _reveal(page, page.get_by_label(value[1], exact=True)),
                 "Must have",
                 ("values", f"{value[0]}:require"),
             )
@@ -260,8 +270,7 @@ def test_a_peer_session_leaves_its_values_in_no_log_table_address_or_cookie(page
     page.on("request", lambda request: urls.append(request.url))
     page.on("response", lambda response: answers.append(response))
     open_page(page, "/peer")
-    page.locator("summary", has_text="Languages, gender, age, words").click()
-    page.get_by_label("Age", exact=True).fill(AGE)
+    _reveal(page, page.get_by_label("Age", exact=True)).fill(AGE)
     _fill_profile(page, dict.fromkeys(PRIVATE_BARRIERS, "Prefer"), None)
     api = _match(live_app, PRIVATE_PROFILE)
     expect(_result_names(page)).to_have_text([r["name"] for r in api["results"]])
@@ -317,10 +326,9 @@ def test_without_javascript_the_console_posts_and_makes_a_plan(page_without_js, 
     page = page_without_js
     open_page(page, "/peer")
     page.get_by_label("Where is the person?").fill(ZIP)
-    page.get_by_label(NEED[1], exact=True).check()
-    page.get_by_label(BARRIER[1], exact=True).select_option(label="Prefer")
-    page.locator("summary", has_text="What matters").click()
-    page.get_by_label(VALUE[1], exact=True).select_option(label="Must have")
+    _reveal(page, page.get_by_label(NEED[1], exact=True)).check()
+    _reveal(page, page.get_by_label(BARRIER[1], exact=True)).select_option(label="Prefer")
+    _reveal(page, page.get_by_label(VALUE[1], exact=True)).select_option(label="Must have")
     with page.expect_navigation():
         page.get_by_role("button", name="Show results").click()
 
@@ -394,9 +402,10 @@ def test_a_share_link_with_her_situation_posts_it_and_no_address_carries_it(
     # Where and what in the query; her situation and values in the fragment, which a browser
     # never sends: the search page's script posts them.
     assert parse_qsl(share.query) == [("near", ZIP), ("needs", NEED[0])]
+    # In the form's order: the common situations first (on_moud), the rest after (no_id).
     assert parse_qsl(share.fragment) == [
-        ("barriers", f"{BARRIER[0]}:require"),
         ("barriers", "on_moud"),
+        ("barriers", f"{BARRIER[0]}:require"),
         ("values", f"{VALUE[0]}:require"),
     ]
     expect(page.locator(".share .warning")).to_be_visible()

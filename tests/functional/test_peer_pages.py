@@ -72,6 +72,12 @@ def addresses(html: str) -> list[str]:
     return [unescape(a) for a in found]
 
 
+def summaries(html: str) -> dict[str, str]:
+    """Return the profile's group summaries as a person reads them, by group."""
+    found = re.findall(r'data-summary-of="([a-z]+)" data-empty="[^"]*">([^<]*)<', html)
+    return {group: unescape(words) for group, words in found}
+
+
 def test_the_blank_console_s_days_are_the_area_s_in_the_evening(client, seed_app):
     with clock_at(seed_app, datetime(2026, 12, 3, 21, 30, tzinfo=SAN_FRANCISCO)):
         days = day_options(client.get("/peer").get_data(as_text=True))
@@ -330,9 +336,11 @@ def test_no_profile_value_is_in_any_address_on_the_page(client):
         for address in addresses(html):
             for sensitive in (crafted, "on_moud", "needs_childcare", "secular", "women_only"):
                 assert sensitive not in address, address
-    # Her words are in their box only, and not in the share link.
+    # Her words are in their box and in the summary of her profile, not in the share link.
     html = pages[1].get_data(as_text=True)
-    assert html.count(crafted) == 1
+    share = re.search(r'<section class="share".*?</section>', html, re.S).group(0)
+    assert crafted not in share
+    assert f"Words: {crafted}" in summaries(html)["about"]
     assert f'id="q" name="q" maxlength="200" value="{crafted}"' in html
 
 

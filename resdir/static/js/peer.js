@@ -8,6 +8,10 @@
      profile changes; its "Make a plan" posts the ids to /peer/plan.
    - "Fit my day" (a submit button named fit_day) posts the profile the same way with fit_day=1;
      its combinations' "Put in the plan" are plain forms posting to /peer/plan.
+   - The profile's group summaries and its Results link ([data-summary-of]) take the words the
+     results fragment brings ([data-summary] in [data-profile-words]), or their empty text.
+   - "Make a plan" in the shortlist posts the profile's mode, situation, preferences and
+     languages along (PLAN_FIELDS): the plan flags trips and says what is still to ask by them.
    - "Clear everything" (#peer-clear) empties the form, the results, the shortlist and the
      storage (without this file it is a link to a blank console).
    - On the plan page, Copy ([data-copy=<textarea id>]) copies the text message and says so in
@@ -24,6 +28,8 @@
   var NOT_PROFILE = ["plan", "show_hidden"];
   // What the form holds when cleared (every other field empty, unticked or at its empty choice).
   var BLANK = [["mode", "any"]];
+  // What of the profile a plan is made with (peer.plans: trips by mode, questions still to ask).
+  var PLAN_FIELDS = ["mode", "barriers", "values", "languages"];
 
   function load(key, fallback) {
     try {
@@ -128,6 +134,14 @@
       showShortlist();
     }
 
+    function summarise() {
+      var words = region.querySelector("[data-profile-words]");
+      form.querySelectorAll("[data-summary-of]").forEach(function (summary) {
+        var now = words && words.querySelector('[data-summary="' + summary.dataset.summaryOf + '"]');
+        summary.textContent = now ? now.textContent : summary.dataset.empty;
+      });
+    }
+
     function swap(html, focusHeading, heading) {
       var active = document.activeElement;
       var wasInside = region.contains(active);
@@ -136,6 +150,7 @@
       parsed.innerHTML = html;
       region.replaceChildren(parsed.content);
       tidy();
+      summarise();
       var body = region.querySelector("[data-announce]");
       say(body ? body.dataset.announce : "");
       var again = activeId ? document.getElementById(activeId) : null;
@@ -204,6 +219,7 @@
       fill(form, BLANK);
       region.removeAttribute("aria-busy");
       region.replaceChildren(empty.content.cloneNode(true));
+      summarise();
       showShortlist();
       say(form.dataset.cleared);
       document.getElementById("near").focus();
@@ -231,9 +247,16 @@
       if (button) { remove(button.dataset.remove); }
     });
     document.getElementById("shortlist-form").addEventListener("submit", function () {
-      // The plan flags meetings out of reach by how the person travels: that much goes along.
-      document.getElementById("shortlist-mode").value = form.elements.mode.value;
-      document.getElementById("shortlist-vehicle").value = form.elements["barrier-no_vehicle"].value;
+      var profile = document.getElementById("shortlist-profile");
+      profile.replaceChildren();
+      profilePairs(form).forEach(function (pair) {
+        if (PLAN_FIELDS.indexOf(pair[0]) < 0) { return; }
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = pair[0];
+        input.value = pair[1];
+        profile.appendChild(input);
+      });
     });
     document.getElementById("peer-clear").addEventListener("click", clearAll);
     document.getElementById("shortlist-title").setAttribute("tabindex", "-1");
