@@ -23,6 +23,9 @@ KANSAS_CITY = "code4recovery-tsml-ui-meeting-feeds/kc.test.json"
 # for a real feed, with it for the demo directory.
 LOOSENED = ("address", "conference_phone")
 DIAL = re.compile(r"[^\d+,*#]")  # what a conference phone is once spaces and dashes are out
+# Meetings whose own name names another fellowship than their feed's ("Alateen Sunday" in an
+# Al-Anon feed) come back as that one: a few, never the fellowships of a whole feed.
+MAX_RENAMED_SHARE = 0.05
 
 
 def spec_types() -> dict[str, dict[str, str]]:
@@ -300,7 +303,7 @@ def _assert_same_meetings(before: dict[str, dict], feed: list[dict], after: dict
             assert back["location"] == doc["location"]
             assert back["location_name"] == doc["location_name"]
             assert back["transportation"] == doc["transportation"]
-    assert renamed <= len(feed) // 20
+    assert renamed <= MAX_RENAMED_SHARE * len(feed)
 
 
 def test_the_demo_directorys_meetings_come_back_from_an_export(seed_app, tmp_path):
