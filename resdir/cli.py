@@ -474,6 +474,30 @@ def _reset_link(email: str, base_url: str) -> None:
     click.echo(link)
 
 
+@click.group("export")
+def export_group() -> None:
+    """Write the directory out in another format, for other apps to read."""
+
+
+@export_group.command("meeting-guide")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def export_meeting_guide_command(path) -> None:
+    """Write every published meeting as a Meeting Guide feed (the document /meetings.json
+    serves)."""
+    from resdir import meeting_feed
+
+    _require_tables()
+    with store.session() as session:
+        entries = meeting_feed.meetings(session)
+    try:
+        path.write_text(meeting_feed.dumps(entries), "utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
+    listings = len({entry["slug"].split(meeting_feed.SLUG_SEPARATOR)[0] for entry in entries})
+    click.echo(f"wrote {len(entries)} meetings ({listings} listings) to {path}")
+
+
 def init_app(app) -> None:
     """Register the commands on the app's CLI (`flask --app resdir ...` and `resdir ...`)."""
     for command in (
@@ -483,6 +507,7 @@ def init_app(app) -> None:
         reindex_command,
         serve_command,
         invite_command,
+        export_group,
     ):
         app.cli.add_command(command)
 

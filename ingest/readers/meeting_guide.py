@@ -25,12 +25,14 @@ Where each meeting key goes in the draft (`ingest.record`), values as the feed w
 - `entity`, `entity_url` (the service body that publishes the feed) -> `entity` `name` and `url`,
   which with the names say which fellowship a meeting is (`ingest.crosswalk.fellowship_of`).
 - `notes` -> `description`; `url` (the meeting's page, else `website`) -> `url`;
-  `conference_url`, `conference_phone` -> `online`; `updated` -> `updated_at`;
+  `conference_url`, `conference_phone` -> `online`; `updated` -> `updated_at` (UTC when in the
+  spec's "YYYY-MM-DD HH:MM:SS", else as written, which the normalizer reads as local time);
   `approximate` -> `approximate_location` (type `TC`, temporarily closed, is read with the types).
 
 Contact people, e-mails, phones, payment handles and editors' names are never read into a draft.
 """
 
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,8 @@ AIRTABLE_ENVELOPE = "records"
 CSV_REQUIRED_COLUMNS = frozenset({"name", "day", "time"})
 CSV_MEETING_COLUMNS = frozenset({"types", "slug", "end time", "location", "address"})
 REGION_SEPARATOR = " > "
+# The spec's `updated`: a UTC instant without a zone ("2021-05-26 19:03:46").
+SPEC_UPDATED = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
 
 def sniff_json(path: Path) -> bool:
@@ -213,7 +217,7 @@ def _draft(m: dict, day: Any, found: list[Problem]) -> dict:
             "timezone": m.get("timezone"),
             "service_area": compact({"text": _area(m, address)}),
             "transportation": m.get("location_notes"),
-            "updated_at": m.get("updated"),
+            "updated_at": _updated(m.get("updated")),
         }
     )
 
@@ -259,6 +263,14 @@ def _area(m: dict, address: dict) -> str:
     if not address:
         return ", ".join(str(v) for v in (m.get("city"), m.get("state")) if not blank(v))
     return ""
+
+
+def _updated(value: Any) -> Any:
+    """Return `updated` with its zone: UTC in the spec's format, which says so; any other form
+    (TSML CSV's "2020-04-0416:50:58", Edmonton's "8/25/2022 11:17:07 AM") as written."""
+    if isinstance(value, str) and SPEC_UPDATED.match(value.strip()):
+        return value.strip().replace(" ", "T") + "+00:00"
+    return value
 
 
 def _text(value: Any) -> str:

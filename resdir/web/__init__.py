@@ -56,9 +56,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(peer.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(auth.blueprint)
-    from resdir.web import admin, agency, report
+    from resdir.web import admin, agency, feeds, report
 
     app.register_blueprint(report.blueprint)
+    app.register_blueprint(feeds.blueprint)
     app.register_blueprint(agency.blueprint)
     app.register_blueprint(admin.blueprint)
     auth.init_app(app)

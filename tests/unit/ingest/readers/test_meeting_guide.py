@@ -92,6 +92,13 @@ def test_san_jose_meeting_is_restructured(feeds):
 
 
 @pytest.mark.shared_data
+def test_updated_in_the_specs_format_is_read_as_utc_as_the_spec_says(feeds):
+    ward_parkway = by_key(read_records(feeds / "kc.test.json"))["254"]
+    assert ward_parkway.raw["updated"] == "2021-05-26 19:03:46"
+    assert ward_parkway.draft["updated_at"] == "2021-05-26T19:03:46+00:00"
+
+
+@pytest.mark.shared_data
 def test_san_jose_keys_are_stable_across_three_snapshots(feeds):
     snapshots = [
         by_key(read_records(feeds / name))
