@@ -94,14 +94,13 @@ def _shortfall(code: str, limit: int) -> str:
 
 def proposals(chosen: MultiDict, now: datetime) -> dict:
     """Return Fit my day for a console profile: `{"combinations": [{title, reasons,
-    ids}], "none": why there are none, "mode", "no_vehicle", "announce"}`."""
+    ids}], "none": why there are none, "carried": the profile fields a plan reads, "announce"}`."""
     needs = chosen.getlist("needs")
     barriers = {value.partition(":")[0] for value in chosen.getlist("barriers")}
     found = {
         "combinations": [],
         "none": None,
-        "mode": chosen.get("mode", ""),
-        "no_vehicle": "no_vehicle" in barriers,
+        "carried": [(k, v) for k, v in chosen.items(multi=True) if k in plans.ASKED_FIELDS],
     }
     if not chosen.get("day") and chosen.get("when") != "tonight":
         found["none"] = _("Choose a day or tonight first: a day is fitted within a time window.")

@@ -74,6 +74,11 @@ def when_text(doc: dict, found: Occurrence | None, now: datetime) -> str:
     )
 
 
+# What a posted plan reads of the person's profile: how they travel, their situation,
+# preferences and languages (for the trips and what is still to ask); never where or when.
+ASKED_FIELDS = ("mode", *PRIVATE_FIELDS)  # static/js/peer.js PLAN_FIELDS posts the same
+
+
 def asked_profile(form) -> dict:
     """Return the situation, preferences and languages a plan was posted with, as a validated
     profile (nothing else of the person); empty when none were, or they cannot be read."""

@@ -87,7 +87,11 @@ def test_a_mother_without_a_car_gets_a_meeting_with_childcare_open_for_all_of_it
         assert reasons[1] == (
             f"About {round(minutes)} min {on_foot} from {care['name']} to the meeting (estimate)."
         )
-        assert posted.get("mode") == "transit" and posted.get("barriers") == "no_vehicle"
+        # "Put in the plan" carries what the plan reads of the profile (how the person travels,
+        # the situation it asks about), never where they are or when.
+        assert posted.getlist("mode") == ["transit"]
+        assert posted.getlist("barriers") == ["no_vehicle", "needs_childcare"]
+        assert set(posted) == {"plan", "mode", "barriers"}
     assert meets.start.tzinfo.key == SAN_FRANCISCO.key
 
 
