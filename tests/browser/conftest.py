@@ -73,7 +73,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, Response, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Response, sync_playwright
 from werkzeug.serving import make_server
 
 from resdir.cli import PathOnlyRequestHandler
@@ -120,6 +120,17 @@ def _answered(response: Response, path: str) -> Response:
         raise PageMissing(f"no page at {path} (404)")
     assert response.status == 200, f"{path} answered {response.status}"
     return response
+
+
+def reveal(page: Page, field: Locator) -> Locator:
+    """Open the peer console's profile group (and its "More") holding a field, as a person
+    does, by clicking their summaries, outermost first; return the field."""
+    groups = page.locator("#peer-form details", has=field)
+    for index in range(groups.count()):
+        group = groups.nth(index)
+        if not group.evaluate("details => details.open"):
+            group.locator(":scope > summary").click()
+    return field
 
 
 def open_page(page: Page, path: str) -> Response:

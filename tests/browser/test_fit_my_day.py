@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from resdir import store
 from resdir.listings import load_documents
-from tests.browser.conftest import DESKTOP, PHONE, axe_check, open_page, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, axe_check, open_page, reveal, screenshot
 from tests.functional.test_peer_pages import TOMORROW
 
 TEXTS = {
@@ -26,12 +26,12 @@ TEXTS = {
 def _set_her_evening(page: Page) -> None:
     """Fill the profile: the Mission, a meeting, no car, needs childcare, tomorrow evening."""
     page.locator("#near").fill("94110")
-    page.locator('input[name="needs"][value="sober_social.meeting"]').check()
-    page.locator("#barrier-no_vehicle").select_option("no_vehicle")
-    page.locator("#barrier-needs_childcare").select_option("needs_childcare")
-    page.locator("#mode").select_option("transit")
-    page.locator('input[name="when"][value="tonight"]').check()
-    page.locator("#day").select_option(TOMORROW.isoformat())
+    reveal(page, page.locator('input[name="needs"][value="sober_social.meeting"]')).check()
+    reveal(page, page.locator("#barrier-no_vehicle")).select_option("no_vehicle")
+    reveal(page, page.locator("#barrier-needs_childcare")).select_option("needs_childcare")
+    reveal(page, page.locator("#mode")).select_option("transit")
+    reveal(page, page.locator('input[name="when"][value="tonight"]')).check()
+    reveal(page, page.locator("#day")).select_option(TOMORROW.isoformat())
 
 
 def _names(live_app, ids: list[str]) -> list[str]:

@@ -13,10 +13,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import phonenumbers
 import pytest
-from playwright.sync_api import Locator, Page, Request, expect
+from playwright.sync_api import Page, Request, expect
 
 from resdir import vocab
-from tests.browser.conftest import axe_check, new_page, open_page, screenshot
+from tests.browser.conftest import axe_check, new_page, open_page, reveal, screenshot
 from tests.browser.test_public_flows import _match
 
 ZIP = "94110"
@@ -73,31 +73,20 @@ def _settle(page: Page, action, field: tuple[str, str]) -> None:
         action()
 
 
-def _reveal(page: Page, field: Locator) -> Locator:
-    """Open the profile group (and its "More") holding a field, as a person does, by clicking
-    their summaries, outermost first; return the field."""
-    groups = page.locator("#peer-form details", has=field)
-    for index in range(groups.count()):
-        group = groups.nth(index)
-        if not group.evaluate("details => details.open"):
-            group.locator(":scope > summary").click()
-    return field
-
-
 def _fill_profile(page: Page, barriers: dict[str, str], value: tuple[str, str] | None) -> None:
     """Fill where and the need, set each barrier (code -> "Prefer" or "Require") and the value
     (code, label) to Must have; return once the results of the whole profile are in."""
     page.get_by_label("Where is the person?").fill(ZIP)
-    _reveal(page, page.get_by_label(NEED[1], exact=True)).check()
+    reveal(page, page.get_by_label(NEED[1], exact=True)).check()
     steps = []
     for code, strength in barriers.items():
-        select = _reveal(page, page.get_by_label(vocab.BARRIERS[code].label, exact=True))
+        select = reveal(page, page.get_by_label(vocab.BARRIERS[code].label, exact=True))
         posted = code if strength == "Prefer" else f"{code}:require"
         steps.append((select, strength, ("barriers", posted)))
     if value:
         steps.append(
             (
-                _reveal(page, page.get_by_label(value[1], exact=True)),
+                reveal(page, page.get_by_label(value[1], exact=True)),
                 "Must have",
                 ("values", f"{value[0]}:require"),
             )
@@ -270,7 +259,7 @@ def test_a_peer_session_leaves_its_values_in_no_log_table_address_or_cookie(page
     page.on("request", lambda request: urls.append(request.url))
     page.on("response", lambda response: answers.append(response))
     open_page(page, "/peer")
-    _reveal(page, page.get_by_label("Age", exact=True)).fill(AGE)
+    reveal(page, page.get_by_label("Age", exact=True)).fill(AGE)
     _fill_profile(page, dict.fromkeys(PRIVATE_BARRIERS, "Prefer"), None)
     api = _match(live_app, PRIVATE_PROFILE)
     expect(_result_names(page)).to_have_text([r["name"] for r in api["results"]])
@@ -326,9 +315,9 @@ def test_without_javascript_the_console_posts_and_makes_a_plan(page_without_js, 
     page = page_without_js
     open_page(page, "/peer")
     page.get_by_label("Where is the person?").fill(ZIP)
-    _reveal(page, page.get_by_label(NEED[1], exact=True)).check()
-    _reveal(page, page.get_by_label(BARRIER[1], exact=True)).select_option(label="Prefer")
-    _reveal(page, page.get_by_label(VALUE[1], exact=True)).select_option(label="Must have")
+    reveal(page, page.get_by_label(NEED[1], exact=True)).check()
+    reveal(page, page.get_by_label(BARRIER[1], exact=True)).select_option(label="Prefer")
+    reveal(page, page.get_by_label(VALUE[1], exact=True)).select_option(label="Must have")
     with page.expect_navigation():
         page.get_by_role("button", name="Show results").click()
 
