@@ -240,9 +240,12 @@ def test_print_view_keeps_name_hours_and_phone_and_drops_the_rest(page, live_app
     assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 10_000
     screenshot(page, "flow-listing-print")
 
-    # The results page prints its list without the form, the filters or the map.
+    # The results page prints its list without the form, the filters or the map (drawn once
+    # the page is seen on a screen).
+    page.emulate_media(media="screen")
     open_page(page, MEETINGS_PATH)
     expect(page.locator("#map .leaflet-marker-icon").first).to_be_attached()
+    page.emulate_media(media="print")
     for hidden in ("form.search-form", "#map", ".site-header"):
         expect(page.locator(hidden)).to_be_hidden()
     expect(page.locator("li.result").first).to_be_visible()
