@@ -116,6 +116,12 @@ def _serve(app, database):
     server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def fresh_tile_log(tiles):
+    """Start each test with no tile request kept (both directories share the tile server)."""
+    tiles.requests.clear()
+
+
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory, tiles):
     """Serve the demo directory with map tiles from the loopback tile server."""

@@ -3,7 +3,7 @@
    - "Print" buttons ([data-print]) print the page.
    - The results map (#map, when Leaflet is loaded) shows every result of the page that has a
      place (a confidential one at its area's point, never its door), each its own numbered pin
-     (pins at one place on a ring around it), and under them the person's place; tiles only
+     (pins that would touch pushed apart), and under them the person's place; tiles only
      when the site names a tile server. A phone shows the list, and the map when "Map" is
      pressed; a wide screen both.
    - A share link's private part (situation, what matters, languages) is its fragment
@@ -120,7 +120,7 @@
       iconAnchor: [half - offset.x, half - offset.y]});
   }
 
-  function popup(item, map) {
+  function popup(item, element) {
     var box = document.createElement("div");
     var name = box.appendChild(document.createElement("p"));
     var link = name.appendChild(document.createElement("a"));
@@ -128,7 +128,7 @@
     link.textContent = item.dataset.number + ". " + item.dataset.name;
     box.appendChild(document.createElement("p")).textContent = item.dataset.where;
     if ("approximate" in item.dataset) {
-      box.appendChild(document.createElement("p")).textContent = map.dataset.approximate;
+      box.appendChild(document.createElement("p")).textContent = element.dataset.approximate;
     }
     return box;
   }
@@ -150,7 +150,7 @@
       for (var i = 0; i < at.length; i += 1) {
         for (var j = i + 1; j < at.length; j += 1) {
           var dx = at[j][0] - at[i][0], dy = at[j][1] - at[i][1];
-          var distance = Math.sqrt(dx * dx + dy * dy);
+          var distance = Math.sqrt(dx * dx + dy * dy) || Number.EPSILON;
           if (distance < spacing) {
             var push = (spacing - distance) / 2 / distance;
             at[i] = [at[i][0] - dx * push, at[i][1] - dy * push];
