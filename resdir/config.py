@@ -42,10 +42,14 @@ DEFAULTS = {
     # so that sign-ins survive restarts and every worker of one host agrees.
     "SECRET_KEY": None,
     "SECRET_KEY_FILE": "",
-    # Map tiles: a URL template such as https://tile.example.org/{z}/{x}/{y}.png (empty: markers
-    # on a blank map), and the attribution its licence asks for.
-    "TILE_URL": "",
-    "TILE_ATTRIBUTION": "",
+    # Map tiles: a URL template with {z}, {x} and {y} (empty: markers on a blank map, and no
+    # tile server learns what area a person looks at), and the credit its licence asks for, as
+    # HTML (a link allowed). By default OpenStreetMap's standard tiles, under its tile usage
+    # policy: light use, each request naming this site (its origin, never the page's address).
+    "TILE_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "TILE_ATTRIBUTION": (
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    ),
     # Directions to a listing: a web maps URL template with {lat} and {lon} (the door's point),
     # shown beside a geo: link, which a phone opens in its own maps app.
     "DIRECTIONS_URL": "https://www.openstreetmap.org/directions?route=%3B{lat}%2C{lon}",
@@ -74,6 +78,7 @@ AUTO_PUBLISH_KINDS = ("capacity", "verify")
 MAX_BUDGET_SECONDS = 10  # a third of gunicorn's default worker timeout
 SEARCH_ENGINES = ("embedded", "elasticsearch")
 DIRECTIONS_FIELDS = {"{lat}", "{lon}"}  # what a directions URL template fills in
+TILE_FIELDS = ("{z}", "{x}", "{y}")  # what every tile URL template fills in
 GEOCODER_PATTERN = re.compile(r"^(offline|(nominatim|pelias):https?://\S+)$")
 
 
@@ -133,5 +138,13 @@ def validate(config: dict) -> None:
     fields = set(re.findall(r"\{[^}]*\}", directions))
     if not re.match(r"https?://", directions) or fields != DIRECTIONS_FIELDS:
         errors.append("RESDIR_DIRECTIONS_URL must be an http(s) URL with {lat} and {lon} in it")
+    tiles = str(config["TILE_URL"])
+    if tiles and (not re.match(r"https?://", tiles) or not all(f in tiles for f in TILE_FIELDS)):
+        errors.append("RESDIR_TILE_URL must be empty or an http(s) URL with {z}, {x} and {y} in it")
+    if tiles and not str(config["TILE_ATTRIBUTION"]).strip():
+        errors.append(
+            "RESDIR_TILE_ATTRIBUTION must give the credit the tile server's licence asks for "
+            "(or set RESDIR_TILE_URL empty for no tiles)"
+        )
     if errors:
         raise ConfigError("; ".join(errors))

@@ -19,6 +19,9 @@ REQUIRE_ELASTICSEARCH = os.environ.get("RESDIR_REQUIRE_ELASTICSEARCH") == "1"
 # (resdir.clock): no answer may depend on the day the suite runs. A test needing another instant
 # passes its own NOW in the app's config.
 os.environ["RESDIR_NOW"] = NOW.isoformat()
+# No test asks a public tile server for tiles (the default, OpenStreetMap's): a test of the map
+# serves its own on 127.0.0.1 and names it in RESDIR_TILE_URL.
+os.environ["RESDIR_TILE_URL"] = ""
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ from resdir.i18n import DEFAULT_LANGUAGE, _, _l, clock, label, ngettext, words
 from resdir.matching import plan as plans
 from resdir.matching.explain import age, capacity_open
 from resdir.matching.time import WEEK, is_open, occurrences
+from resdir.search.documents import in_person
 
 # Distances in miles where road signs use them, kilometres elsewhere.
 MILE_COUNTRIES = frozenset({"US", "GB", "LR", "MM"})
@@ -459,6 +460,16 @@ def map_point(doc: dict) -> dict | None:
     return {"lat": point["lat"], "lon": point["lon"]}
 
 
+def map_marker(doc: dict) -> dict | None:
+    """Return where a result stands on the results map: `{lat, lon, exact}`, at the door where
+    `map_point` places it, else at the listing's coarse point (a confidential place's ZIP
+    centre, an address placed only roughly); None for a listing met online only or with no point."""
+    point = doc.get("location")
+    if not point or (doc.get("online") and not in_person(doc)):
+        return None
+    return {"lat": point["lat"], "lon": point["lon"], "exact": map_point(doc) is not None}
+
+
 def nearest_stop(point: dict, stops: list[dict], country: str | None) -> dict | None:
     """Return the nearest transit stop within walking distance (STOP_WALK_METRES), as
     `{name, distance, minutes, routes}`, or None."""
@@ -634,7 +645,7 @@ def card(result: dict, doc: dict, now: datetime, windowed: bool = False) -> dict
         "call": call(result.get("phones") or [], country),
         "directions": directions(doc),
         "checked": checked(doc, now),
-        "point": map_point(doc),
+        "marker": map_marker(doc),
     }
 
 

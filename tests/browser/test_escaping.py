@@ -328,17 +328,21 @@ def test_home_page_is_inert(page, dialogs):
 def test_results_show_every_payload_as_text(page, dialogs):
     open_page(page, f"/search?near={NEAR}")
     expect(page.locator("li.result")).to_have_count(3)
-    # The map's markers carry the names as their titles: text, never markup.
-    expect(page.locator("#map .leaflet-marker-icon.map-pin:not(.you)")).to_have_count(2)
-    titles = page.locator("#map .leaflet-marker-icon.map-pin:not(.you)").evaluate_all(
-        "pins => pins.map(pin => pin.title)"
+    # The map's markers carry the names as their titles: text, never markup. The confidential
+    # place is at its ZIP code's centre, its popup with its area alone, never its street.
+    pins = page.locator("#map .leaflet-marker-icon.map-pin")
+    expect(pins).to_have_count(3)
+    titles = pins.evaluate_all("pins => pins.map(pin => pin.title)")
+    assert sorted(title.split(". ", 1)[1] for title in titles) == sorted(
+        [kept("Meeting"), kept("Program"), kept("Refuge")]
     )
-    assert sorted(title.split(". ", 1)[1] for title in titles) == [
-        kept("Meeting"),
-        kept("Program"),
-    ]
-    page.locator("#map .leaflet-marker-icon.map-pin:not(.you)").first.click()
-    expect(page.locator(".leaflet-popup-content a")).to_have_count(1)
+    refuge = page.locator("li.result", has_text=kept("Refuge"))
+    number = refuge.get_attribute("data-number")
+    pins.filter(has_text=re.compile(rf"^{number}$")).click()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup.locator("a")).to_have_count(1)
+    expect(popup).to_contain_text("The pin shows the area, not the door.")
+    assert "Secret" not in popup.inner_text()
     assert_inert(
         page,
         [

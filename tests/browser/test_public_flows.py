@@ -138,10 +138,12 @@ def test_search_from_a_zip_on_a_phone_lists_what_the_api_finds_with_a_map(page, 
 
     placed = [c["number"] for c in cards if c["placed"]]
     assert len(placed) >= len(cards) // 2, "most meetings near 94110 have a street address"
-    pins = page.locator("#map .leaflet-marker-icon.map-pin:not(.you)")
+    # A phone shows the map when asked (tests/browser/test_results_map.py has the rest).
+    page.get_by_role("button", name="Map", exact=True).click()
+    pins = page.locator("#map .leaflet-marker-icon.map-pin")
     expect(pins).to_have_count(len(placed))
     assert sorted(pins.all_inner_texts(), key=int) == sorted(placed, key=int)
-    expect(page.locator("#map .leaflet-marker-icon.you")).to_have_count(1)
+    expect(page.locator("#map .leaflet-marker-icon.map-you")).to_have_count(1)
     expect(page.locator("#map .leaflet-tile")).to_have_count(0)
     screenshot(page, "flow-results-94110-meetings")
 
@@ -238,9 +240,12 @@ def test_print_view_keeps_name_hours_and_phone_and_drops_the_rest(page, live_app
     assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 10_000
     screenshot(page, "flow-listing-print")
 
-    # The results page prints its list without the form, the filters or the map.
+    # The results page prints its list without the form, the filters or the map (drawn once
+    # the page is seen on a screen).
+    page.emulate_media(media="screen")
     open_page(page, MEETINGS_PATH)
     expect(page.locator("#map .leaflet-marker-icon").first).to_be_attached()
+    page.emulate_media(media="print")
     for hidden in ("form.search-form", "#map", ".site-header"):
         expect(page.locator(hidden)).to_be_hidden()
     expect(page.locator("li.result").first).to_be_visible()

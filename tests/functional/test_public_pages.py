@@ -139,7 +139,7 @@ def test_a_share_link_search_pages_on_with_a_get_link(client):
         "/api/v1/search", query_string={**MEETINGS_94110, "cursor": api["next_cursor"]}
     ).get_json()
     assert result_ids(second) == [r["id"] for r in api_second["results"]]
-    assert '<ol class="results" start="21">' in second
+    assert '<ol class="results" id="results-list" start="21">' in second
 
 
 def test_filters_posted_hide_what_does_not_fit_say_so_and_match_the_api(client):

@@ -1,8 +1,11 @@
 /* resdir public pages: enhancements only. Every page works without this file.
    - "Use my location" buttons ([data-locate=<input id>]) put "lat,lon" into the input.
    - "Print" buttons ([data-print]) print the page.
-   - The results map (#map, when Leaflet is loaded) shows the numbered results that have a
-     street address, and the person's place; tiles only when the site names a tile server.
+   - The results map (#map, when Leaflet is loaded) shows every result of the page that has a
+     place (a confidential one at its area's point, never its door), each its own numbered pin
+     (pins that would touch pushed apart), and under them the person's place; tiles only
+     when the site names a tile server. A phone shows the list, and the map when "Map" is
+     pressed; a wide screen both.
    - A share link's private part (situation, what matters, languages) is its fragment
      ("#barriers=on_moud"), which a browser never sends: on the search page it is set on the
      filter form, taken out of the address, and the form is posted, so it reaches no log.
@@ -104,40 +107,139 @@
     });
   }
 
-  function pinIcon(text, extra) {
+  var PIN_PIXELS = 28;
+  var PIN_GAP_PIXELS = 4; // at least this between two pins
+  var YOU_PIXELS = 18;
+  var GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5)); // turns that never line up
+  var SPREAD_ROUNDS = 200; // enough for a page of 100 results at one point
+
+  function pinIcon(text, offset) {
     var L = window.L;
-    return L.divIcon({className: "map-pin" + (extra || ""), html: text, iconSize: [28, 28], iconAnchor: [14, 14]});
+    var half = PIN_PIXELS / 2;
+    return L.divIcon({className: "map-pin", html: text, iconSize: [PIN_PIXELS, PIN_PIXELS],
+      iconAnchor: [half - offset.x, half - offset.y]});
   }
 
-  function popup(item) {
-    var link = document.createElement("a");
+  function popup(item, element) {
+    var box = document.createElement("div");
+    var name = box.appendChild(document.createElement("p"));
+    var link = name.appendChild(document.createElement("a"));
     link.href = item.querySelector("h3 a").getAttribute("href");
-    link.textContent = item.dataset.name;
-    return link;
+    link.textContent = item.dataset.number + ". " + item.dataset.name;
+    box.appendChild(document.createElement("p")).textContent = item.dataset.where;
+    if ("approximate" in item.dataset) {
+      box.appendChild(document.createElement("p")).textContent = element.dataset.approximate;
+    }
+    return box;
   }
 
-  function showMap(element) {
+  // Pins that would touch at this zoom (several meetings at one church, confidential places at
+  // one ZIP code's centre, neighbours seen from afar) are pushed apart, each by no more than it
+  // takes, so that every result keeps its own numbered pin near its place; pins at the very
+  // same point start a pixel apart in turn round it, and part that way.
+  function spreadPins(map, pins) {
+    var spacing = PIN_PIXELS + PIN_GAP_PIXELS;
+    var spots = pins.map(function (pin) { return map.latLngToLayerPoint(pin.point); });
+    var at = spots.map(function (spot, i) {
+      var before = spots.slice(0, i).filter(function (other) { return other.equals(spot); }).length;
+      var angle = before * GOLDEN_ANGLE;
+      return before ? [spot.x + Math.cos(angle), spot.y + Math.sin(angle)] : [spot.x, spot.y];
+    });
+    for (var round = 0, moved = true; moved && round < SPREAD_ROUNDS; round += 1) {
+      moved = false;
+      for (var i = 0; i < at.length; i += 1) {
+        for (var j = i + 1; j < at.length; j += 1) {
+          var dx = at[j][0] - at[i][0], dy = at[j][1] - at[i][1];
+          var distance = Math.sqrt(dx * dx + dy * dy) || Number.EPSILON;
+          if (distance < spacing) {
+            var push = (spacing - distance) / 2 / distance;
+            at[i] = [at[i][0] - dx * push, at[i][1] - dy * push];
+            at[j] = [at[j][0] + dx * push, at[j][1] + dy * push];
+            moved = true;
+          }
+        }
+      }
+    }
+    pins.forEach(function (pin, i) {
+      var offset = window.L.point(at[i][0] - spots[i].x, at[i][1] - spots[i].y).round();
+      if (!pin.offset || !pin.offset.equals(offset)) {
+        pin.offset = offset;
+        pin.marker.setIcon(pinIcon(pin.number, offset));
+      }
+    });
+  }
+
+  function drawMap(element) {
     var L = window.L;
-    var items = document.querySelectorAll("li.result[data-lat]");
-    element.hidden = false;
     var map = L.map(element, {scrollWheelZoom: false});
     if (element.dataset.tiles) {
-      L.tileLayer(element.dataset.tiles, {maxZoom: 19, attribution: element.dataset.attribution || ""}).addTo(map);
+      // The tile server learns this site (as its usage policy asks), never the page's address.
+      L.tileLayer(element.dataset.tiles, {maxZoom: 19, attribution: element.dataset.attribution,
+        referrerPolicy: "strict-origin"}).addTo(map);
     }
     var points = [];
-    items.forEach(function (item) {
-      var point = [Number(item.dataset.lat), Number(item.dataset.lon)];
+    // "You are here" lies under every result's pin, and looks like none of them.
+    map.createPane("origin");
+    if (element.dataset.originLat) {
+      var origin = L.latLng(Number(element.dataset.originLat), Number(element.dataset.originLon));
+      points.push(origin);
+      L.marker(origin, {pane: "origin", title: element.dataset.you, keyboard: false, interactive: false,
+        icon: L.divIcon({className: "map-you", iconSize: [YOU_PIXELS, YOU_PIXELS]})}).addTo(map);
+    }
+    var pins = [];
+    document.querySelectorAll("li.result[data-lat]").forEach(function (item) {
+      var point = L.latLng(Number(item.dataset.lat), Number(item.dataset.lon));
       var number = String(Number(item.dataset.number));
       points.push(point);
-      L.marker(point, {icon: pinIcon(number), title: number + ". " + item.dataset.name, alt: item.dataset.name})
-        .bindPopup(popup(item)).addTo(map);
+      // A dot at the very point, for a pin moved onto a ring.
+      L.circleMarker(point, {radius: 3, interactive: false, className: "map-spot"}).addTo(map);
+      var box = popup(item, element);
+      var marker = L.marker(point, {icon: pinIcon(number, L.point(0, 0)), title: number + ". " + item.dataset.name})
+        .bindPopup(box, {autoPanPadding: [PIN_PIXELS, PIN_PIXELS]}).addTo(map);
+      // Escape closes the popup and goes back to its pin.
+      box.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") {
+          marker.closePopup();
+          marker.getElement().focus();
+        }
+      });
+      pins.push({point: point, number: number, marker: marker});
     });
-    if (element.dataset.originLat) {
-      var origin = [Number(element.dataset.originLat), Number(element.dataset.originLon)];
-      points.push(origin);
-      L.marker(origin, {icon: pinIcon("", " you"), title: element.dataset.you, keyboard: false, interactive: false}).addTo(map);
+    map.on("popupopen", function (event) {
+      // Opened from the keyboard or a tap, the popup's link is the next thing to reach.
+      event.popup.getElement().querySelector("p a").focus({preventScroll: true});
+    });
+    map.fitBounds(L.latLngBounds(points), {padding: [PIN_PIXELS * 2, PIN_PIXELS * 2], maxZoom: 16});
+    spreadPins(map, pins);
+    map.on("zoomend", function () { spreadPins(map, pins); });
+    return map;
+  }
+
+  // The map is drawn once it is seen (Leaflet measures its box), then kept to its box's size.
+  function showMap(element) {
+    var layout = element.parentNode;
+    var toggle = document.querySelector("[data-view-toggle]");
+    var map = null;
+    function draw() {
+      if (!element.offsetWidth) { return; }
+      if (map) { map.invalidateSize(); } else { map = drawMap(element); }
     }
-    map.fitBounds(points, {padding: [24, 24], maxZoom: 15});
+    element.hidden = false;
+    layout.dataset.view = "list";
+    if (toggle) {
+      toggle.hidden = false;
+      toggle.querySelectorAll("button").forEach(function (button) {
+        button.addEventListener("click", function () {
+          layout.dataset.view = button.dataset.view;
+          toggle.querySelectorAll("button").forEach(function (other) {
+            other.setAttribute("aria-pressed", String(other === button));
+          });
+          draw();
+        });
+      });
+    }
+    window.addEventListener("resize", draw);
+    draw();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
