@@ -324,9 +324,36 @@ def phone_text(number: str, country: str | None) -> str:
     return f"{shown}{comma} {tail}" if comma else shown
 
 
-def phones(items: list[dict], country: str | None) -> list[dict]:
+def own_or_organization_phones(doc: dict) -> tuple[list[dict], bool]:
+    """Return the phones to call about a listing: its own, else its organization's (and True)."""
+    own = doc.get("phones") or []
+    if own:
+        return own, False
+    return (doc.get("organization") or {}).get("phones") or [], True
+
+
+def contact(doc: dict, country: str | None) -> dict:
+    """Return a listing's phones to show and its tap-to-call: `{phones, call}`, the
+    organization's, labelled as such, where the listing has none of its own."""
+    items, organization = own_or_organization_phones(doc)
+    return {"phones": phones(items, country, organization), "call": call(items, country)}
+
+
+def dialled_lines(doc: dict, country: str | None) -> list[str]:
+    """Return the numbers a calendar or a text message gives for a listing, one a line (never a
+    fax): its own ("(415) 555-0142"), else its organization's ("Organization: (415) 555-0100")."""
+    items, organization = own_or_organization_phones(doc)
+    return [
+        f"{p['kind']}: {p['text']}" if organization else p["text"]
+        for p in phones(items, country, organization)
+        if p["href"]
+    ]
+
+
+def phones(items: list[dict], country: str | None, organization: bool = False) -> list[dict]:
     """Return phones to show: `{text, href, kind, description}`; a fax has no link, a text line
-    an sms: link, the rest tel: links (an extension dialled after a pause)."""
+    an sms: link, the rest tel: links (an extension dialled after a pause); an `organization`'s
+    phones are labelled as its ("Organization: (415) 555-0100")."""
     kinds = {
         "voice": _("Phone"),
         "tty": _("TTY"),
@@ -347,11 +374,18 @@ def phones(items: list[dict], country: str | None) -> list[dict]:
         elif phone["type"] != "fax":
             # A comma is a pause every phone dialler understands; ";ext=" is not.
             href = f"tel:{number}" + (f",{extension}" if extension else "")
+        kind = kinds[phone["type"]]
+        if organization:
+            kind = (
+                _("Organization")
+                if phone["type"] == "voice"
+                else _("Organization (%(kind)s)", kind=kind)
+            )
         out.append(
             {
                 "text": text,
                 "href": href,
-                "kind": kinds[phone["type"]],
+                "kind": kind,
                 "description": phone.get("description"),
             }
         )
@@ -605,8 +639,7 @@ def card(result: dict, doc: dict, now: datetime, windowed: bool = False) -> dict
         "open_now": open_now(doc, now, zone),
         "closed": bool(doc.get("temporarily_closed")),
         "reasons": reason_groups(result["reasons"]),
-        "phones": phones(result.get("phones") or [], country),
-        "call": call(result.get("phones") or [], country),
+        **contact(result, country),
         "directions": directions(doc),
         "checked": checked(doc, now),
         "point": map_point(doc),
@@ -661,8 +694,7 @@ def listing_page(doc: dict, now: datetime, stops: list[dict]) -> dict:
         "languages": language_names(doc.get("languages") or []),
         "facts": facts(doc),
         "capacity": capacity_text(doc.get("capacity"), now),
-        "phones": phones(doc.get("phones") or [], country),
-        "call": call(doc.get("phones") or [], country),
+        **contact(doc, country),
         "directions": directions(doc),
         "website": web_link(doc.get("url")),
         "email": doc.get("email"),
