@@ -565,3 +565,19 @@ def test_a_licensing_list_as_json_reads_through_a_mapping_like_a_csv(shared_data
     }
     assert flags == {"true"}
     assert not [p for p in problems if p.type == "missing-column"]
+
+
+def test_a_mapping_fills_the_organizations_phones_from_columns(tmp_path):
+    csv_path = tmp_path / "programs.csv"
+    csv_path.write_text("ID,Program,Agency,Phone,Agency Phone\n1,Night Line,Harbor,,415-555-0101\n")
+    mapping = write_mapping(
+        tmp_path,
+        '[source]\nkey = "ID"\n[fields]\nname = "Program"\n"organization.name" = "Agency"\n'
+        'phones = "Phone"\n"organization.phones" = [{ column = "Agency Phone", type = "voice" }]\n',
+    )
+    draft = read_all(csv_path, mapping)[0]["1"].draft
+    assert "phones" not in draft
+    assert draft["organization"] == {
+        "name": "Harbor",
+        "phones": [{"number": "415-555-0101", "type": "voice"}],
+    }
