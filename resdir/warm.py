@@ -5,7 +5,8 @@ search paid for what a process builds once: the gazetteer and time zone map, SQL
 configuration and the compilation of each statement, the directory's coverage and transit stops
 (kept while the data does not change), the translations and the compilation of each page's
 templates. One search of the public page in each language, made inside the worker before it
-takes requests, builds them all; it writes nothing and counts against no limit.
+takes requests, builds them all; it changes no listing and counts against no limit (it brings
+the embedded index up to date, as the first search would).
 """
 
 import logging
