@@ -1,8 +1,9 @@
-"""gunicorn settings read from the repository root: a worker serves once the gazetteer is loaded."""
+"""gunicorn settings read from the repository root: a worker serves once it is warmed up."""
 
 
 def post_worker_init(worker):
-    """Wait for the gazetteer the app started loading, so the first search finds it ready."""
-    from resdir import geo
+    """Load the gazetteer and search once in the worker (resdir.warm), so that the first search
+    a person makes is as fast as the next."""
+    from resdir import warm
 
-    geo.load_gazetteer()
+    warm.warm_up(worker.wsgi)

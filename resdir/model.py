@@ -164,15 +164,6 @@ def _keys() -> fields.Dict:
     )
 
 
-class OrganizationSchema(Schema):
-    """The organization that offers a listing."""
-
-    id = _key(required=True)
-    name = fields.String(required=True, validate=validate.Length(1, MAX_NAME_LENGTH))
-    url = _text(MAX_URL_LENGTH, web_address)
-    description = _text()
-
-
 class TaxonomyTermSchema(Schema):
     """A source taxonomy code, kept verbatim (AIRS, Open Eligibility, Meeting Guide, keyword)."""
 
@@ -254,6 +245,18 @@ class PhoneSchema(Schema):
     extension = _text(MAX_CODE_LENGTH)
     type = fields.String(load_default="voice", validate=validate.OneOf(PHONE_TYPES))
     description = _line()
+
+
+class OrganizationSchema(Schema):
+    """The organization that offers a listing, with its own phones (a main line, an intergroup's
+    office): what to call about a listing that has none of its own. A document stored before
+    organizations had phones loads with none."""
+
+    id = _key(required=True)
+    name = fields.String(required=True, validate=validate.Length(1, MAX_NAME_LENGTH))
+    url = _text(MAX_URL_LENGTH, web_address)
+    description = _text()
+    phones = _list(fields.Nested(PhoneSchema), load_default=list)
 
 
 class CostSchema(Schema):

@@ -30,6 +30,7 @@ from resdir.listings import listing_id
 INACTIVE_STATUSES = {"inactive", "defunct", "closed", "deleted", "permanently closed"}
 TEMPORARILY_CLOSED = {"temporarily closed", "temporarily_closed", "suspended", "paused"}
 PHONE_CACHE_SIZE = 65536
+PHONES, ORGANIZATION_PHONES = "phones", "organization.phones"  # where a phone problem is
 ZONES = zoneinfo.available_timezones()
 MIN_AGE, MAX_AGE = 0, 120
 # A name ending in an abbreviation keeps its period: "Mission Hiring Hall, Inc.", "U.S.".
@@ -103,7 +104,7 @@ def _flag(value) -> bool:
     return yes_no(value) == "yes"
 
 
-def _organization(raw: dict | None, source: str) -> dict | None:
+def _organization(raw: dict | None, source: str, problems: list[Problem]) -> dict | None:
     raw = raw or {}
     name = _name(raw.get("name"))
     if not name:
@@ -114,6 +115,7 @@ def _organization(raw: dict | None, source: str) -> dict | None:
         "name": name,
         "url": clean_url(raw.get("url"))[0],
         "description": _text(raw.get("description")),
+        "phones": _phones(raw.get("phones"), problems, ORGANIZATION_PHONES),
     }
 
 
@@ -168,9 +170,10 @@ def _phone(number, extension, type_, description) -> tuple[dict | None, tuple[Pr
     return phone, tuple(found)
 
 
-def _phones(draft: dict, problems: list[Problem]) -> list[dict]:
+def _phones(items: list | None, problems: list[Problem], field: str = PHONES) -> list[dict]:
+    """Return the dialable phones of a draft's list, each once; the rest are problems at `field`."""
     phones, seen = [], set()
-    for raw in draft.get("phones") or []:
+    for raw in items or []:
         if isinstance(raw, str):
             raw = {"number": raw}
         text = clean_text(raw.get("number"))
@@ -179,7 +182,7 @@ def _phones(draft: dict, problems: list[Problem]) -> list[dict]:
             phone, found = _phone(
                 dialled, raw.get("extension"), raw.get("type"), clean_text(raw.get("description"))
             )
-            problems.extend(_at([replace(p) for p in found], "phones"))
+            problems.extend(replace(p, field=field) for p in found)
             key = phone and (phone["number"], phone.get("extension"), phone["type"])
             if phone and key not in seen:
                 seen.add(key)
@@ -430,7 +433,7 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         },
         "sources": [{"source": spec.id, "source_id": record.key}],
         "kind": kind,
-        "organization": _organization(draft.get("organization"), spec.id),
+        "organization": _organization(draft.get("organization"), spec.id, problems),
         "name": name,
         "alternate_name": _name(draft.get("alternate_name")),
         "description": _text(draft.get("description")),
@@ -455,7 +458,7 @@ def normalize(record: Record, spec: SourceSpec) -> tuple[dict | None, list[Probl
         "service_area": area,
         "online": online,
         "schedule": _schedule(draft, problems),
-        "phones": _phones(draft, problems),
+        "phones": _phones(draft.get("phones"), problems),
         "url": url,
         "email": email,
         "next_steps": _text(draft.get("next_steps")),

@@ -18,6 +18,8 @@ A complete example:
     weekday_base = "iso"      # how numeric day columns count: "iso" or "sunday0" (optional)
     required = ["Listing ID", "Program"]  # columns a file must have to be read (optional)
     signature = ["Listing ID", "Beds Total", "NARR Level"]  # shipped mappings: see below
+    parent = "Agency Row"     # a column naming the key of the row of the listing's organization,
+                              # whose phones are the organization's phones (optional)
 
     [defaults]                # constant draft values for every row, by dotted draft path
     "address.region" = "CA"
@@ -58,8 +60,9 @@ How fields are filled:
 - A single-valued field given a list of columns takes the first non-empty one ("hours.text"
   above falls back to "Office Hours"). An empty cell sets nothing; a default fills what rows leave
   empty.
-- A list field (phones, languages, accessibility, required_documents, eligibility.genders,
-  cost.payments, service_area.postal_codes, service_area.counties) gets one item per non-empty
+- A list field (phones, organization.phones, languages, accessibility, required_documents,
+  eligibility.genders, cost.payments, service_area.postal_codes, service_area.counties) gets
+  one item per non-empty
   column, the cell kept whole ("Spanish, Tagalog" is one item: the normalizer splits it). A phone
   item is {"number": cell} plus the other keys of its table, each a constant or read from a
   column: `{ column = "Phone1Number", description = { column = "Phone1Name" } }`.
@@ -125,7 +128,7 @@ SHIPPED_MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 KEY_JOINER = ":"
 KINDS = ("service", "meeting")
 SECTIONS = {"source", "defaults", "fields", "crosswalk", "facts"}
-SOURCE_OPTIONS = {"key", "kind", "weekday_base", "required", "signature"}
+SOURCE_OPTIONS = {"key", "kind", "weekday_base", "required", "signature", "parent"}
 SIGNATURE_SHARE = 0.5  # of a shipped mapping's signature columns a header must carry
 FACT_OPTIONS = {"column", "yes", "no", "note"}
 SINGLE_FIELDS = frozenset(
@@ -150,6 +153,8 @@ LIST_FIELDS = frozenset(
     }
 )  # fmt: skip
 PHONES, TAXONOMY = "phones", "taxonomy"
+ORGANIZATION_PHONES = "organization.phones"  # the organization's own, shown where a row has none
+PHONE_LISTS = (PHONES, ORGANIZATION_PHONES)
 # A key column filling one of these is an address (a city or ZIP code alone does not place a door).
 PLACE_FIELDS = ("address.street", "address.street2", "address.formatted", "location.")
 SOURCE_KEYS = "source_keys."  # source_keys.<any name>: one of the source's own ids
@@ -178,10 +183,12 @@ class Mapping:
     key_addresses: frozenset[str] = frozenset()  # key columns that fill a street or a point
     required: tuple[str, ...] = ()  # columns without which a CSV is refused
     signature: tuple[str, ...] = ()  # columns that tell a CSV is in this mapping's format
+    parent: str | None = None  # the column naming the key of the organization's own row
 
     def columns(self) -> set[str]:
         """Return every CSV column the mapping reads."""
         used = set(self.key) | {c for cols in self.single.values() for c in cols}
+        used |= {self.parent} - {None}
         for items in self.lists.values():
             for item in items:
                 used |= {v["column"] for v in item.values() if isinstance(v, dict)}
@@ -260,13 +267,20 @@ def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
     used = mapping.columns()
     yield from (problem("unknown-column", value=c) for c in header if c and c not in used)
 
+    drafts = {
+        line: row_draft(row, mapping, path.name) for line, row in rows if isinstance(row, dict)
+    }
+    parents = _parent_phones(rows, drafts, mapping)
     for line, row in rows:
         if not isinstance(row, dict):  # a JSON list's item that is no record
             found = problem("not-a-record", found=type(row).__name__, line=line)
             yield Record(key=f"line-{line}", draft={}, raw={}, line=line, problems=[found])
             continue
-        draft = row_draft(row, mapping, path.name)
+        draft = drafts[line]
         key, former = row_key(row, mapping, draft)
+        phones = parents.get(row.get(mapping.parent, "")) if mapping.parent else None
+        if phones and not (draft.get("organization") or {}).get("phones"):
+            _put(draft, ORGANIZATION_PHONES, copy.deepcopy(phones))
         record = Record(key=key, draft=draft, raw=row, line=line, former_key=former)
         if not key:
             record.key = f"line-{line}"
@@ -276,6 +290,19 @@ def read(path: Path, options: ReadOptions) -> Iterator[Record | Problem]:
             detail = f"{_names(columns) or 'no column but the address'} empty on line {line}"
             record.problems.append(problem("missing-key", line=line, detail=detail))
         yield record
+
+
+def _parent_phones(rows: list[tuple[int, Any]], drafts: dict, mapping: Mapping) -> dict:
+    """Return the phones of each row another row names as its organization's: {key: phones}."""
+    if not mapping.parent:
+        return {}
+    named = {row.get(mapping.parent) for _, row in rows if isinstance(row, dict)} - {"", None}
+    found = {}
+    for line, row in rows:
+        key = KEY_JOINER.join(row.get(c, "") for c in mapping.key) if line in drafts else None
+        if key in named and drafts[line].get(PHONES):
+            found[key] = drafts[line][PHONES]
+    return found
 
 
 def _rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[tuple[int, Any]]]:
@@ -403,7 +430,7 @@ def _fact(code: str, rule: dict, row: dict[str, str], csv_name: str) -> dict | N
 
 
 def _item(path: str, item: dict, row: dict[str, str]) -> str | dict[str, str]:
-    if path != PHONES:
+    if path not in PHONE_LISTS:
         return row[item["column"]]
     phone = {"number": row[item["column"]]}
     for name, value in item.items():
@@ -491,10 +518,10 @@ def _parse(data: dict) -> Mapping:
                 item = item if isinstance(item, dict) else {"column": item}
                 _no_unknown(item, {"column", "scheme"}, f"option in {where}")
                 taxonomy.append((_column(item.get("column"), where), item.get("scheme", KEYWORD)))
-        elif path == PHONES or path in LIST_FIELDS:
+        elif path in PHONE_LISTS or path in LIST_FIELDS:
             items = [item if isinstance(item, dict) else {"column": item} for item in specs]
             for item in items:
-                _no_unknown(item, PHONE_OPTIONS if path == PHONES else {"column"}, where)
+                _no_unknown(item, PHONE_OPTIONS if path in PHONE_LISTS else {"column"}, where)
                 _column(item.get("column"), where)
                 for value in item.values():
                     if isinstance(value, dict):
@@ -522,6 +549,7 @@ def _parse(data: dict) -> Mapping:
         facts={code: _fact_rule(code, rule) for code, rule in _table(data, "facts").items()},
         required=_columns(source, "required"),
         signature=_columns(source, "signature"),
+        parent=_column(source["parent"], "[source] parent") if "parent" in source else None,
     )
     unread = sorted(set(mapping.required) - mapping.columns())
     if unread:
@@ -603,7 +631,7 @@ def _known_path(path: str) -> bool:
     return (
         path in SINGLE_FIELDS
         or path in LIST_FIELDS
-        or path in (PHONES, TAXONOMY)
+        or path in (*PHONE_LISTS, TAXONOMY)
         or (path.startswith(SOURCE_KEYS) and len(path) > len(SOURCE_KEYS))
     )
 

@@ -458,12 +458,13 @@ def _draft(
     schedules = scope.nearest("schedule")
     holidays = scope.nearest("holiday_schedule")
     taxonomy, facts, flags, rows = _classification(scope, service, found)
-    phones = _phones(scope)
-    raw.update(phones=phones, schedules=schedules, holiday_schedules=holidays, attributes=rows)
+    phones, organization_phones = _phones(scope), _organization_phones(scope)
+    raw.update(phones=phones, organization_phones=organization_phones, schedules=schedules)
+    raw.update(holiday_schedules=holidays, attributes=rows)
     hours = _hours(schedules, holidays)
     draft = {
         "source_keys": compact(ids),
-        "organization": _organization(organization),
+        "organization": _organization(organization, organization_phones),
         "name": service.get("name"),
         "alternate_name": service.get("alternate_name"),
         "description": service.get("description") or sal.get("description"),
@@ -495,7 +496,7 @@ def _draft(
     return compact(draft)
 
 
-def _organization(row: Row | None) -> dict | None:
+def _organization(row: Row | None, phones: list[Row]) -> dict | None:
     if row is None:
         return None
     return compact(
@@ -504,25 +505,33 @@ def _organization(row: Row | None) -> dict | None:
             "name": row.get("name"),
             "url": row.get("url") or row.get("website"),
             "description": row.get("description"),
+            "phones": [_phone(phone) for phone in phones],
         }
     )
 
 
 def _phones(scope: _Scope) -> list[Row]:
-    """Gather the phones of the listing, its contacts' phones, else the organization's."""
+    """Gather the phones of the listing and its contacts' phones."""
     pkg = scope.package
-    contacts = scope.every("contact")
     rows = scope.every("phone") + [
         phone
-        for contact in contacts
+        for contact in scope.every("contact")
         for phone in pkg.linked("phone", "contact_id", contact.get("id"))
     ]
-    if not rows:
-        org_contacts = [
-            c for c in pkg.linked("contact", "organization_id", scope.oid) if not _owned(c)
-        ]
-        rows = [p for p in pkg.linked("phone", "organization_id", scope.oid) if not _owned(p)]
-        rows += [p for c in org_contacts for p in pkg.linked("phone", "contact_id", c.get("id"))]
+    return _unique_phones(rows)
+
+
+def _organization_phones(scope: _Scope) -> list[Row]:
+    """Gather the organization's own phones and its own contacts' phones (none of a service,
+    location or contact of one)."""
+    pkg = scope.package
+    contacts = [c for c in pkg.linked("contact", "organization_id", scope.oid) if not _owned(c)]
+    rows = [p for p in pkg.linked("phone", "organization_id", scope.oid) if not _owned(p)]
+    rows += [p for c in contacts for p in pkg.linked("phone", "contact_id", c.get("id"))]
+    return _unique_phones(rows)
+
+
+def _unique_phones(rows: list[Row]) -> list[Row]:
     return _unique(
         rows,
         key=lambda r: (

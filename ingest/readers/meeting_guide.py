@@ -23,13 +23,17 @@ Where each meeting key goes in the draft (`ingest.record`), values as the feed w
 - `location` (the building's name) -> `location_name`; `location_notes` -> `transportation`.
 - `group` -> `organization.name`, `group_notes` -> its description, `website` -> its url.
 - `entity`, `entity_url` (the service body that publishes the feed) -> `entity` `name` and `url`,
-  which with the names say which fellowship a meeting is (`ingest.crosswalk.fellowship_of`).
+  which with the names say which fellowship a meeting is (`ingest.crosswalk.fellowship_of`);
+  `entity_phone` (the service body's office, what to call about a meeting) -> an
+  `organization.phones` item described by the entity's name. A meeting without a `group` has
+  the entity as its organization.
 - `notes` -> `description`; `url` (the meeting's page, else `website`) -> `url`;
   `conference_url`, `conference_phone` -> `online`; `updated` -> `updated_at` (UTC when in the
   spec's "YYYY-MM-DD HH:MM:SS", else as written, which the normalizer reads as local time);
   `approximate` -> `approximate_location` (type `TC`, temporarily closed, is read with the types).
 
-Contact people, e-mails, phones, payment handles and editors' names are never read into a draft.
+Contact people, their e-mails and phones, payment handles and editors' names are never read into a
+draft.
 """
 
 import re
@@ -194,13 +198,7 @@ def _draft(m: dict, day: Any, found: list[Problem]) -> dict:
             ),
             "name": m.get("name"),
             "description": m.get("notes"),
-            "organization": compact(
-                {
-                    "name": m.get("group"),
-                    "description": m.get("group_notes"),
-                    "url": m.get("website"),
-                }
-            ),
+            "organization": _organization(m),
             "url": first(m.get("url"), m.get("website")),
             "entity": compact({"name": m.get("entity"), "url": m.get("entity_url")}),
             "meeting": compact({"day": day, "time": m.get("time"), "end_time": m.get("end_time")}),
@@ -220,6 +218,16 @@ def _draft(m: dict, day: Any, found: list[Problem]) -> dict:
             "updated_at": _updated(m.get("updated")),
         }
     )
+
+
+def _organization(m: dict) -> dict:
+    """Return the meeting's group with its entity's phone, else the entity with its phone."""
+    phones = [{"number": m.get("entity_phone"), "description": m.get("entity")}]
+    phones = [compact(p) for p in phones if not blank(p["number"])]
+    if blank(m.get("group")):
+        return compact({"name": m.get("entity"), "url": m.get("entity_url"), "phones": phones})
+    group = {"name": m.get("group"), "description": m.get("group_notes"), "url": m.get("website")}
+    return compact({**group, "phones": phones})
 
 
 def _address(m: dict) -> dict:

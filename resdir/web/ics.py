@@ -38,8 +38,7 @@ def _event(doc: dict, found: Occurrence, uid: str, page_url: str, now: datetime)
     event.add("summary", doc["name"])
     event.add("location", present.where_line(present.where(doc)))
     remote = present.online(doc, country)
-    phones = [p["text"] for p in present.phones(doc.get("phones") or [], country) if p["href"]]
-    lines = [present.what_text(doc), *phones]
+    lines = [present.what_text(doc), *present.dialled_lines(doc, country)]
     if remote and remote["url"]:
         lines.append(f"{_('Online:')} {remote['url']}")
     directions = (present.directions(doc) or {}).get("web")

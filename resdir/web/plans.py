@@ -118,7 +118,7 @@ def item(doc: dict, found: Occurrence | None, now: datetime, profile: dict) -> d
     questions, flags, line}`, `line` being the place as one line of a text message; `profile`
     the person's situation, preferences and languages (asked_profile)."""
     country = present.listing_country(doc)
-    listed = present.phones(doc.get("phones") or [], country)
+    listed = present.contact(doc, country, beside_call=False)["phones"]
     spot = present.where(doc)
     place = present.where_line(spot)
     remote = present.online(doc, country)
@@ -126,7 +126,7 @@ def item(doc: dict, found: Occurrence | None, now: datetime, profile: dict) -> d
     directions = (present.directions(doc) or {}).get("web")
     when = when_text(doc, found, now)
     # A text message can call or text back, never fax: the first number with a link.
-    phone = next((p["text"] for p in listed if p["href"]), None)
+    phone = next(iter(present.dialled_lines(doc, country)), None)
     online_line = f"{_('Online:')} {online_url}" if online_url else None
     where_part = f"{place} ({directions})" if directions else place
     if online_url and not spot["lines"] and not spot["confidential"]:

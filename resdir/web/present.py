@@ -325,9 +325,43 @@ def phone_text(number: str, country: str | None) -> str:
     return f"{shown}{comma} {tail}" if comma else shown
 
 
-def phones(items: list[dict], country: str | None) -> list[dict]:
+def own_or_organization_phones(doc: dict) -> tuple[list[dict], bool]:
+    """Return the phones to call about a listing: its own, else its organization's (and True)."""
+    own = doc.get("phones") or []
+    if own:
+        return own, False
+    return (doc.get("organization") or {}).get("phones") or [], True
+
+
+def contact(doc: dict, country: str | None, beside_call: bool = True) -> dict:
+    """Return a listing's phones to show and its tap-to-call: `{phones, call}`, the
+    organization's, labelled as such, where the listing has none of its own. `beside_call`:
+    the phones are listed beside the Call button, which carries its own number (each line is
+    shown once), else all of them."""
+    items, organization = own_or_organization_phones(doc)
+    dialled = _dialled(items)
+    listed = other_lines(items, dialled) if beside_call else items
+    return {
+        "phones": phones(listed, country, organization),
+        "call": call(dialled, country, organization),
+    }
+
+
+def dialled_lines(doc: dict, country: str | None) -> list[str]:
+    """Return the numbers a calendar or a text message gives for a listing, one a line (never a
+    fax): its own ("(415) 555-0142"), else its organization's ("Organization: (415) 555-0100")."""
+    items, organization = own_or_organization_phones(doc)
+    return [
+        f"{p['kind']}: {p['text']}" if organization else p["text"]
+        for p in phones(items, country, organization)
+        if p["href"]
+    ]
+
+
+def phones(items: list[dict], country: str | None, organization: bool = False) -> list[dict]:
     """Return phones to show: `{text, href, kind, description}`; a fax has no link, a text line
-    an sms: link, the rest tel: links (an extension dialled after a pause)."""
+    an sms: link, the rest tel: links (an extension dialled after a pause); an `organization`'s
+    phones are labelled as its ("Organization: (415) 555-0100")."""
     kinds = {
         "voice": _("Phone"),
         "tty": _("TTY"),
@@ -348,11 +382,18 @@ def phones(items: list[dict], country: str | None) -> list[dict]:
         elif phone["type"] != "fax":
             # A comma is a pause every phone dialler understands; ";ext=" is not.
             href = f"tel:{number}" + (f",{extension}" if extension else "")
+        kind = kinds[phone["type"]]
+        if organization:
+            kind = (
+                _("Organization")
+                if phone["type"] == "voice"
+                else _("Organization (%(kind)s)", kind=kind)
+            )
         out.append(
             {
                 "text": text,
                 "href": href,
-                "kind": kinds[phone["type"]],
+                "kind": kind,
                 "description": phone.get("description"),
             }
         )
@@ -371,30 +412,32 @@ def _line(phone: dict) -> tuple:
     return phone["number"], phone.get("extension"), use
 
 
-def call(items: list[dict], country: str | None) -> dict | None:
-    """Return what a tap-to-call button dials: `{text, href}` of the first phone a person can
-    call (a voice line, hotline or toll-free number), its E.164 number in a tel: link."""
-    phone = _dialled(items)
+def call(phone: dict | None, country: str | None, organization: bool) -> dict | None:
+    """Return what a tap-to-call button dials: `{text, href, whose}`, the phone's number in a
+    tel: link (E.164), and whose line it is when that says more than the number (the
+    organization's, the phone's own description)."""
     if phone is None:
         return None
     extension = f",{phone['extension']}" if phone.get("extension") else ""
+    whose = [_("Organization")] if organization else []
+    whose += [phone["description"]] if phone.get("description") else []
     return {
         "text": phone_text(phone["number"], country),
         "href": f"tel:{phone['number']}{extension}",
+        "whose": " · ".join(whose) or None,
     }
 
 
-def other_phones(items: list[dict], country: str | None) -> list[dict]:
-    """Return the phones a card lists below its Call button, as `phones` does: each line once,
-    the one the button dials left out."""
-    dialled = _dialled(items)
+def other_lines(items: list[dict], dialled: dict | None) -> list[dict]:
+    """Return the phones listed beside a Call button: each line once, the one the button dials
+    left out."""
     seen = {_line(dialled)} if dialled else set()
     rest = []
     for phone in items:
         if _line(phone) not in seen:
             seen.add(_line(phone))
             rest.append(phone)
-    return phones(rest, country)
+    return rest
 
 
 def directions(doc: dict) -> dict | None:
@@ -641,8 +684,7 @@ def card(result: dict, doc: dict, now: datetime, windowed: bool = False) -> dict
         "open_now": open_now(doc, now, zone),
         "closed": bool(doc.get("temporarily_closed")),
         "reasons": reason_groups(result["reasons"]),
-        "phones": other_phones(result.get("phones") or [], country),
-        "call": call(result.get("phones") or [], country),
+        **contact(result, country),
         "directions": directions(doc),
         "checked": checked(doc, now),
         "marker": map_marker(doc),
@@ -697,8 +739,7 @@ def listing_page(doc: dict, now: datetime, stops: list[dict]) -> dict:
         "languages": language_names(doc.get("languages") or []),
         "facts": facts(doc),
         "capacity": capacity_text(doc.get("capacity"), now),
-        "phones": phones(doc.get("phones") or [], country),
-        "call": call(doc.get("phones") or [], country),
+        **contact(doc, country),
         "directions": directions(doc),
         "website": web_link(doc.get("url")),
         "email": doc.get("email"),

@@ -14,7 +14,7 @@ from resdir import store
 from resdir.listings import load_documents
 from resdir.matching.time import next_occurrence
 from resdir.web.present import DIRECTIONS_DECIMALS
-from tests.browser.conftest import VIEWPORTS, axe_check, open_page, screenshot
+from tests.browser.conftest import VIEWPORTS, axe_check, open_page, reveal, screenshot
 from tests.clock import NOW
 
 # Two meetings at the same hour, and one an hour later too far from the second (demo directory).
@@ -55,7 +55,7 @@ def _make_plan(page: Page, docs: dict, lang: str) -> None:
         "items => sessionStorage.setItem('resdir.peer.shortlist', items)", json.dumps(shortlist)
     )
     open_page(page, "/peer")
-    page.locator("#mode").select_option("transit")
+    reveal(page, page.locator("#mode")).select_option("transit")
     with page.expect_navigation():
         page.locator("#shortlist").get_by_role("button", name=TEXTS[lang]["make"]).click()
 

@@ -154,3 +154,19 @@ def test_a_profile_beyond_the_bounds_is_refused_by_name(profile, named):
 def test_a_profile_at_the_ends_of_the_years_is_taken():
     for instant in ("1900-01-01T00:00:00+14:00", "2100-12-31T23:59:00-12:00"):
         assert ProfileSchema().validate({"when": {"at": instant}}) == {}
+
+
+def test_an_organization_stored_before_it_had_phones_loads_with_none(make_listing):
+    older = make_listing(organization={"id": "org-1", "name": "Bayside Intergroup"})
+    assert ListingSchema().load(older)["organization"]["phones"] == []
+    office = {"number": "+14155550183", "type": "voice"}
+    newer = make_listing(
+        organization={"id": "org-1", "name": "Bayside Intergroup", "phones": [office]}
+    )
+    assert ListingSchema().load(newer)["organization"]["phones"] == [
+        {**office, "description": None, "extension": None}
+    ]
+    bad = make_listing(
+        organization={"id": "org-1", "name": "Bayside", "phones": [{"number": "555"}]}
+    )
+    assert list(field_paths(ListingSchema().validate(bad))) == ["organization.phones.0.number"]

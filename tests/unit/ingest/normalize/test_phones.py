@@ -2,8 +2,13 @@
 
 import pytest
 
+from ingest.manifest import SourceSpec
 from ingest.normalize.phones import normalize_phone, split_phone_list
+from ingest.pipeline import check_record
+from ingest.readers import ReadOptions
 from ingest.readers.files import csv_rows, load_json, read_text
+from ingest.readers.meeting_guide import JSON_READER
+from ingest.record import Record
 from resdir.model import PhoneSchema
 
 
@@ -190,3 +195,19 @@ def test_san_mateo_tty_lines(shared_data):
     # Dropped: four "711" relay codes and one sentence about the other numbers.
     assert sum(phone is None for phone, _ in phones) == 5
     assert {"+18007352929", "+16505580786"} <= {phone["number"] for phone, _ in phones if phone}
+
+
+@pytest.mark.shared_data
+def test_a_meeting_feeds_undialable_entity_phone_is_a_problem_of_the_organizations_phones(
+    shared_data,
+):
+    path = shared_data / "code4recovery-tsml-ui-meeting-feeds" / "atlanta.json"
+    spec = SourceSpec(id="atlanta", path=path)
+    records = [r for r in JSON_READER.read(path, ReadOptions()) if isinstance(r, Record)]
+    (sunday,) = [r for r in records if r.key == "sunday-meeting"]
+    doc, problems = check_record(sunday, spec)
+    assert doc["organization"]["name"] == "Site Group"
+    assert doc["organization"]["phones"] == []  # 555-555-4567: no area code 555
+    assert [(p.type, p.field) for p in problems if "phone" in p.type] == [
+        ("invalid-phone", "organization.phones")
+    ]

@@ -252,11 +252,29 @@ def test_icarol_export_gives_one_record_per_row_with_unique_keys(sf_211):
 
 
 @pytest.mark.shared_data
+def test_an_icarol_site_without_a_phone_has_its_agencys_phones_as_the_organizations(sf_211):
+    records = read_all(sf_211, SHIPPED_MAPPINGS / "icarol.toml")[0]
+    site, agency = records["10595117"].draft, records["10595116"].draft
+
+    assert "phones" not in site
+    assert site["organization"]["phones"] == agency["phones"]
+    assert [p["number"] for p in site["organization"]["phones"]] == ["415-561-5533", "415-561-5535"]
+    assert "phones" not in agency.get("organization", {})  # an agency row names no parent row
+
+
+@pytest.mark.shared_data
 def test_icarol_recovery_residence_program_reads_as_a_person_would_see_it(sf_211):
     draft = read_all(sf_211, SHIPPED_MAPPINGS / "icarol.toml")[0]["10605215"].draft
 
     assert draft["name"] == "GOOD SHEPHERD GRACENTER'S RECOVERY RSIDENCE"
-    assert draft["organization"] == {"name": "GOOD SHEPHERD GRACENTER"}
+    assert draft["organization"] == {
+        "name": "GOOD SHEPHERD GRACENTER",
+        "phones": [  # its agency's own row's (ParentAgencyNum)
+            {"number": "415-337-1938", "description": "Main"},
+            {"number": "415-337-1938", "description": "Intake"},
+            {"number": "415-337-4668", "type": "fax"},
+        ],
+    }
     assert draft["status"] == "Active"
     assert draft["address"] == {
         "street": "1310 BACON STREET",
@@ -547,3 +565,19 @@ def test_a_licensing_list_as_json_reads_through_a_mapping_like_a_csv(shared_data
     }
     assert flags == {"true"}
     assert not [p for p in problems if p.type == "missing-column"]
+
+
+def test_a_mapping_fills_the_organizations_phones_from_columns(tmp_path):
+    csv_path = tmp_path / "programs.csv"
+    csv_path.write_text("ID,Program,Agency,Phone,Agency Phone\n1,Night Line,Harbor,,415-555-0101\n")
+    mapping = write_mapping(
+        tmp_path,
+        '[source]\nkey = "ID"\n[fields]\nname = "Program"\n"organization.name" = "Agency"\n'
+        'phones = "Phone"\n"organization.phones" = [{ column = "Agency Phone", type = "voice" }]\n',
+    )
+    draft = read_all(csv_path, mapping)[0]["1"].draft
+    assert "phones" not in draft
+    assert draft["organization"] == {
+        "name": "Harbor",
+        "phones": [{"number": "415-555-0101", "type": "voice"}],
+    }

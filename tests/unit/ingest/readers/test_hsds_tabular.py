@@ -196,10 +196,11 @@ def test_hsds11_helpline_has_numeric_weekdays_languages_and_metadata_date(shared
 
 
 @pytest.mark.shared_data
-def test_hsds11_phones_fall_back_to_the_organization_only_when_the_listing_has_none(shared_data):
+def test_hsds11_organization_phones_are_the_organizations_not_the_listings(shared_data):
     records, _ = read_all(shared_data / HSDS11)
     (meals,) = by_name(records, "Meals To-Go at The Cross")
-    assert [(p["number"], p["type"]) for p in meals.draft["phones"]] == [
+    assert "phones" not in meals.draft  # none of its own: the organization's are shown instead
+    assert [(p["number"], p["type"]) for p in meals.draft["organization"]["phones"]] == [
         ("(223) 346 12361", "voice"),
         ("(223) 346 12361", "textphone"),
     ]

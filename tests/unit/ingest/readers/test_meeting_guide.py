@@ -381,3 +381,19 @@ def test_an_item_that_is_not_a_meeting_is_quarantined(tmp_path):
         ("a", []),
         ("line-2", ["not-a-record"]),
     ]
+
+
+@pytest.mark.shared_data
+def test_the_entitys_phone_is_the_meetings_organization_phone(feeds):
+    meetings = by_key(read_records(feeds / "atlanta.json"))
+    office = {"number": "555-555-4567", "description": "Site Group"}
+
+    grouped = meetings["serenity-and-spirituality"].draft["organization"]
+    assert (grouped["name"], grouped["phones"]) == ("Serenity and Spirituality", [office])
+    # no group: the entity that publishes it is its organization
+    assert meetings["sunday-meeting"].draft["organization"] == {
+        "name": "Site Group",
+        "url": "http://site.com",
+        "phones": [office],
+    }
+    assert "phones" not in meetings["covington-4"].draft["organization"]  # no entity
