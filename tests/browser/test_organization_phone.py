@@ -1,7 +1,7 @@
 """A meeting with only its intergroup's phone has a Call button that dials it and says it is the
 organization's (the number shown once), on its card and its page, on a phone and a desktop, in
-English and Spanish (issue 12 item 1). Screenshots: organization-phone-card-<language> and organization-phone-listing-<language>
-(each -phone.png and -desktop.png)."""
+English and Spanish (issue 12 item 1). Screenshots: organization-phone-card-<language> and
+organization-phone-listing-<language> (each -phone.png and -desktop.png)."""
 
 import pytest
 from playwright.sync_api import expect
