@@ -39,6 +39,7 @@ WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # resdir's day 0 is 
 FLAGS = ("confidential_location", "temporarily_closed")
 WHEELCHAIR = "wheelchair_accessible"
 ACTIVE, TEMPORARILY_CLOSED = "active", "temporarily closed"
+NEED = "need"
 
 
 def hsds_id(kind: str, *keys: str) -> str:
@@ -64,12 +65,19 @@ class Term:
     code: str
     name: str
     description: str = ""
-    parent: str | None = None  # the parent term's code, same scheme
+    parent: str | None = None  # the parent term's uuid
+    # Set for resdir's needs: the need "childcare" and the fact "childcare" are two terms.
+    group: str = ""
 
     @property
     def id(self) -> str:
         """Return the term's uuid."""
-        return term_id(self.scheme, self.code)
+        return term_id(self.scheme, f"{self.group}:{self.code}" if self.group else self.code)
+
+
+def need_term_id(code: str) -> str:
+    """Return the uuid of the term of one of resdir's needs ("childcare", "housing.shelter")."""
+    return term_id(RESDIR_TAXONOMY, f"{NEED}:{code}")
 
 
 def taxonomy(scheme: str) -> dict:
@@ -82,17 +90,31 @@ def taxonomy(scheme: str) -> dict:
 
 
 @cache
-def _resdir_terms_by_code() -> dict[str, Term]:
-    return {t.code: t for t in resdir_terms()}
+def _resdir_terms_by_id() -> dict[str, Term]:
+    return {t.id: t for t in resdir_terms()}
+
+
+def _resdir_term(code: str) -> Term | None:
+    """Return resdir's term of a source's resdir code: a fact or flag, else a need (as the
+    HSDS reader reads one), else None."""
+    terms = _resdir_terms_by_id()
+    return terms.get(term_id(RESDIR_TAXONOMY, code)) or terms.get(need_term_id(code))
 
 
 def resdir_terms() -> list[Term]:
     """Return resdir's own vocabulary as terms: needs, facts and flags, barriers, values."""
     terms = []
     for category, (label, subs) in vocab.NEEDS.items():
-        terms.append(Term(RESDIR_TAXONOMY, category, label, "A need."))
+        terms.append(Term(RESDIR_TAXONOMY, category, label, "A need.", group=NEED))
         terms += [
-            Term(RESDIR_TAXONOMY, f"{category}.{sub}", name, f"A need: {label}.", category)
+            Term(
+                RESDIR_TAXONOMY,
+                f"{category}.{sub}",
+                name,
+                f"A need: {label}.",
+                need_term_id(category),
+                NEED,
+            )
             for sub, name in subs.items()
         ]
     for code, attribute in vocab.ATTRIBUTES.items():
@@ -124,14 +146,13 @@ def meeting_guide_terms() -> list[Term]:
 def source_terms(doc: dict) -> list[Term]:
     """Return the terms a listing carries from its source (AIRS, Open Eligibility, ...) and
     its Meeting Guide types, each once; a term of resdir's own vocabulary is resdir's."""
-    own = _resdir_terms_by_code()
     found = {}
     for entry in doc.get("taxonomy") or []:
         key = entry.get("code") or entry.get("name")
         if key:
             term = Term(entry["scheme"], key, entry.get("name") or key, "A source's term.")
-            if term.scheme == RESDIR_TAXONOMY and key in own:
-                term = own[key]
+            if term.scheme == RESDIR_TAXONOMY:
+                term = _resdir_term(key) or term
             found.setdefault(term.id, term)
     for kind in doc.get("meeting_types") or []:
         term = Term(MEETING_GUIDE_TAXONOMY, kind["code"], kind["name"], "A meeting type.")
@@ -151,7 +172,7 @@ def term_object(term: Term) -> dict:
         "language": "en",
     }
     if term.parent:
-        out["parent_id"] = term_id(term.scheme, term.parent)
+        out["parent_id"] = term.parent
     return out
 
 
@@ -165,13 +186,16 @@ def _needs(doc: dict) -> list[str]:
 def listing_terms(doc: dict) -> list[tuple[Term, str]]:
     """Return each term a listing is linked to, once, with the link's value ("yes" or "no"
     for a fact or flag, else empty)."""
-    own = _resdir_terms_by_code()
-    linked = {own[code].id: (own[code], "") for code in _needs(doc)}
+    own = _resdir_terms_by_id()
+    needs = [own[need_term_id(code)] for code in _needs(doc)]
+    linked = {term.id: (term, "") for term in needs}
     for code, fact in sorted((doc.get("attributes") or {}).items()):
-        linked[own[code].id] = (own[code], fact["value"])
+        term = own[term_id(RESDIR_TAXONOMY, code)]
+        linked[term.id] = (term, fact["value"])
     for flag in FLAGS:
         if doc.get(flag):
-            linked[own[flag].id] = (own[flag], "yes")
+            term = own[term_id(RESDIR_TAXONOMY, flag)]
+            linked[term.id] = (term, "yes")
     for term in source_terms(doc):
         linked.setdefault(term.id, (term, ""))
     return list(linked.values())

@@ -37,6 +37,13 @@ def _public(response):
     return response
 
 
+def _iso_instant(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 class _Query:
     """Read and check a list request's query parameters, collecting every bad one."""
 
@@ -64,9 +71,10 @@ class _Query:
         text = request.args.get(name, "").strip()
         if not text:
             return None
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
+        # An offset's "+" left unencoded in a URL arrives as a space ("...T18:00:00 00:00").
+        tries = (text.replace("Z", "+00:00"), text.replace(" ", "+"))
+        moment = next(filter(None, map(_iso_instant, tries)), None)
+        if moment is None:
             self.bad[name] = ["Give a date and time in ISO 8601, such as 2026-12-01T00:00:00Z."]
             return None
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
