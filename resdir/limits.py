@@ -29,6 +29,7 @@ from resdir.store import RateCounter
 EXTENSION = "resdir.limits"
 # The public JSON API, limited per client address; the agency API's routes carry a token.
 LIMITED_ENDPOINTS = frozenset({"api.match_profile", "api.search", "api.listing", "api.vocab"})
+LIMITED_BLUEPRINTS = frozenset({"hsds"})  # the HSDS API is public too, every route of it
 STORAGES = ("memory", "database")
 UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 RATE_PATTERN = re.compile(
@@ -198,7 +199,7 @@ def _refuse_api(wait: int, rate: Rate):
 
 def _guard_api():
     """Refuse a public API request past the client address's rate (429, Retry-After)."""
-    if request.endpoint not in LIMITED_ENDPOINTS:
+    if request.endpoint not in LIMITED_ENDPOINTS and request.blueprint not in LIMITED_BLUEPRINTS:
         return None
     config = current_app.config
     rate = parse_rate(config["API_RATE_LIMIT"])

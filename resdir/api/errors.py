@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from resdir.search import SearchUnavailable
 from resdir.store import StoreBusy, transient
 
-API_PREFIX = "/api/"
+API_PREFIXES = ("/api/", "/hsds/")  # the JSON APIs: their errors are JSON too
 
 
 class ApiError(Exception):
@@ -48,7 +48,7 @@ def _code(status: int) -> str:
 def _http_error(exc: HTTPException):
     # Registered on the app too, for requests no route matched (404, 405): other pages keep
     # werkzeug's own answer.
-    if not request.path.startswith(API_PREFIX):
+    if not request.path.startswith(API_PREFIXES):
         return exc
     return envelope(exc.code, _code(exc.code), exc.description)
 
@@ -91,7 +91,8 @@ def _bug(exc: Exception):
 
 
 def register(blueprint: Blueprint) -> None:
-    """Answer the blueprint's errors, and the app's routing errors under /api/, in the envelope."""
+    """Answer the blueprint's errors, and the app's routing errors under the API prefixes, in
+    the envelope."""
     blueprint.app_errorhandler(HTTPException)(_http_error)
     # A blueprint's handlers are searched before the app's, by class: HTTPException must be
     # registered here too, or the catch-all Exception would answer a 404 raised in a view.

@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(public.blueprint)
     app.register_blueprint(peer.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(api.hsds_blueprint)
     app.register_blueprint(auth.blueprint)
     from resdir.web import admin, agency, feeds, report
 
