@@ -418,14 +418,10 @@ def call(phone: dict | None, country: str | None, organization: bool) -> dict | 
     organization's, the phone's own description)."""
     if phone is None:
         return None
-    extension = f",{phone['extension']}" if phone.get("extension") else ""
+    line = phones([phone], country)[0]  # "(415) 555-0199 ext. 12", dialled after a pause
     whose = [_("Organization")] if organization else []
     whose += [phone["description"]] if phone.get("description") else []
-    return {
-        "text": phone_text(phone["number"], country),
-        "href": f"tel:{phone['number']}{extension}",
-        "whose": " · ".join(whose) or None,
-    }
+    return {"text": line["text"], "href": line["href"], "whose": " · ".join(whose) or None}
 
 
 def other_lines(items: list[dict], dialled: dict | None) -> list[dict]:

@@ -191,8 +191,9 @@ def test_a_listing_opened_from_the_results_shows_phone_hours_and_address(page, l
 
     assert urlsplit(page.url).path == f"/listings/{NIGHT_SHELTER}"
     expect(page.locator("main h1")).to_have_text("Mission Lantern Night Shelter")
-    phone = page.locator('.phones a[href="tel:+14155550142"]')
-    expect(phone).to_have_text("(415) 555-0142")
+    # The Call button dials it and shows the number (once on the page).
+    phone = page.locator('main .go-actions a.call[href="tel:+14155550142"]')
+    expect(phone.locator(".call-number")).to_have_text("(415) 555-0142")
     expect(phone).to_be_visible()
     expect(page.locator("table.week tr")).to_have_count(7)
     expect(page.locator("table.week tr").first).to_have_text(
@@ -220,7 +221,9 @@ def test_a_confidential_listing_shows_its_area_and_no_street_anywhere(page, live
     doc = live_app.app.test_client().get(f"/api/v1/listings/{SURVIVOR_SHELTER}").get_json()
     assert doc["location_name"] and doc["location_name"] not in main.inner_text()
     assert not re.search(r"\d+ \w+ (St|Ave|Blvd|Way|Rd)\b", main.inner_text())
-    expect(page.locator('.phones a[href="tel:+14155550100"]')).to_have_text("(415) 555-0100")
+    expect(page.locator('main a.call[href="tel:+14155550100"] .call-number')).to_have_text(
+        "(415) 555-0100"
+    )
 
 
 def test_print_view_keeps_name_hours_and_phone_and_drops_the_rest(page, live_app):
@@ -233,7 +236,9 @@ def test_print_view_keeps_name_hours_and_phone_and_drops_the_rest(page, live_app
     expect(page.locator("main h1")).to_be_visible()
     expect(page.locator("table.week")).to_be_visible()
     expect(page.locator("table.week")).to_contain_text("Monday")
-    expect(page.locator('.phones a[href="tel:+14155550142"]')).to_be_visible()
+    # On paper the Call button is its number.
+    expect(page.locator('main a.call[href="tel:+14155550142"]')).to_be_visible()
+    expect(page.locator('main a.call[href="tel:+14155550142"]')).to_contain_text("(415) 555-0142")
     SCREENSHOTS.mkdir(exist_ok=True)
     pdf = SCREENSHOTS / "flow-listing-print.pdf"
     page.pdf(path=pdf, format="Letter")
