@@ -14,7 +14,7 @@ from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import current_app
 from marshmallow import fields, validate
 
-from resdir import hsds, vocab
+from resdir import vocab
 from resdir.api.hsds_catalog import MAX_PER_PAGE
 from resdir.api.schemas import (
     ErrorEnvelopeSchema,
@@ -128,9 +128,9 @@ OPERATIONS = {
 # shapes. Its objects are described by the spec's compiled schemas, linked from each component.
 HSDS_SCHEMAS = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
 HSDS_DESCRIPTION = (
-    "Under /hsds, the published directory in Open Referral HSDS 3.0 (" + hsds.PROFILE_URL + "), "
-    "for other directories, 211s and apps to read: use /api/v1 to match a person with reasons, "
-    "/hsds to exchange directory data."
+    "Under /hsds, the published directory in Open Referral HSDS 3.0, for other directories, "
+    "211s and apps to read: use /api/v1 to match a person with reasons, /hsds to exchange "
+    "directory data."
 )
 HSDS_PARAMETERS = {
     "page": ({"type": "integer", "minimum": 1, "default": 1}, "The page, from 1"),
