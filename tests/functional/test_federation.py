@@ -182,6 +182,30 @@ def test_a_later_run_asks_only_for_changes(first, app, ingest):
     assert len([b for b in before if b not in after]) == 1
 
 
+def test_a_server_listing_summaries_is_asked_for_each_service(seed_app, app, ingest):
+    """A server that lists services as the spec's service_list (no nested lists) and ignores
+    `full` is asked for each service by its id; its places and schedules arrive."""
+    demo = seed_app.test_client()
+    summaries = demo.get("/hsds/services?per_page=3").get_json()
+    summaries |= {"total_items": 3, "total_pages": 1, "last_page": True}
+
+    def answer(n, path):
+        if path.startswith("/hsds/services?"):
+            return 200, {"Content-Type": "application/json"}, json.dumps(summaries).encode()
+        return 200, {"Content-Type": "application/json"}, demo.get(path).get_data()
+
+    with scripted(answer) as (url, seen):
+        result, report = ingest(url)
+    assert result.exit_code == 0, result.output
+    ids = [s["id"] for s in summaries["contents"]]
+    assert [path for _, path in seen[1:]] == [f"/hsds/services/{i}" for i in ids]
+    (source,) = report["sources"]
+    assert source["accepted"] >= len(ids) and source["rejected"] == 0
+    names = {json.loads(listing)["name"] for listing in published(app)}
+    assert names == {s["name"] for s in summaries["contents"]}
+    assert any(json.loads(listing)["schedule"] for listing in published(app))
+
+
 def test_a_server_that_fails_twice_is_tried_again(app, ingest, demo_page):
     def answer(n, path):
         if n < 2:
