@@ -288,3 +288,18 @@ def test_the_source_is_named_after_its_url():
         25,
         "https://api.example.org/hsds",
     )
+
+
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [
+        ("page_size = 0", "page_size must be a whole number from 1"),
+        ('format = "gtfs"', "a URL source is an HSDS 3.0 API; its format is hsds"),
+    ],
+)
+def test_a_manifest_url_source_with_a_bad_setting_is_one_line(app, ingest, tmp_path, entry, said):
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text(f'[[sources]]\nid = "peer"\npath = "https://peer.example/hsds"\n{entry}\n')
+    result, report = ingest(manifest)
+    assert result.exit_code == 1 and report is None
+    assert result.output.strip() == f"Error: manifest.toml source 1: {said}"
