@@ -5,6 +5,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest import remote
 from ingest.problems import SourceError
 from ingest.readers import FORMATS
 from ingest.readers.files import slug
@@ -25,6 +26,7 @@ SPEC_KEYS = {
     "timezone",
     "max_shrink",
     "examples",
+    "page_size",
 }
 
 
@@ -45,8 +47,21 @@ class SourceSpec:
     # The share of the source one full snapshot may unpublish (None: RESDIR_MAX_SHRINK's).
     max_shrink: float | None = None
     examples: tuple[dict, ...] = ()  # acceptance examples: {"record": key, "expect": {...}}
+    url: str | None = None  # a remote HSDS 3.0 API read instead of `path` (ingest/remote.py)
+    page_size: int | None = None  # a remote API's services per page (None: the default)
+
+    @property
+    def location(self) -> str:
+        """Return where the source is: its URL, or its path."""
+        return self.url or str(self.path)
+
+    @property
+    def label(self) -> str:
+        """Return the source's name in a message: its URL, or its file's name."""
+        return self.url or self.path.name
 
 
+REMOTE_PATH = Path()  # the path of a source read from a URL: none
 DATAPACKAGE = "datapackage.json"  # a tabular data package's descriptor
 
 
@@ -95,6 +110,14 @@ def _spec(entry: dict, base: Path, where: str) -> SourceSpec:
     if bad:
         raise SourceError(f"{where}: facts must map attribute codes to 'yes' or 'no': {bad}")
     mapping = entry.get("mapping")
+    url = entry["path"] if remote.is_url(str(entry["path"])) else None
+    if url and fmt not in ("auto", "hsds"):
+        raise SourceError(f"{where}: a URL source is an HSDS 3.0 API; its format is hsds")
+    page_size = entry.get("page_size")
+    if page_size is not None and (
+        isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1
+    ):
+        raise SourceError(f"{where}: page_size must be a whole number from 1")
     timezone = entry.get("timezone")
     if timezone is not None and timezone not in zoneinfo.available_timezones():
         raise SourceError(f"{where}: timezone {timezone!r} is not an IANA time zone name")
@@ -107,7 +130,7 @@ def _spec(entry: dict, base: Path, where: str) -> SourceSpec:
         raise SourceError(f"{where}: max_shrink must be a share between 0 and 1 (0.2 is 20%)")
     return SourceSpec(
         id=entry["id"],
-        path=base / entry["path"],
+        path=REMOTE_PATH if url else base / entry["path"],
         format=fmt,
         mapping=base / mapping if mapping else None,
         name=entry.get("name"),
@@ -118,6 +141,8 @@ def _spec(entry: dict, base: Path, where: str) -> SourceSpec:
         timezone=timezone,
         max_shrink=max_shrink,
         examples=tuple(entry.get("examples", ())),
+        url=url,
+        page_size=page_size,
     )
 
 
@@ -138,11 +163,24 @@ def load_manifest(path: Path) -> list[SourceSpec]:
 
 
 def specs_from_args(
-    paths: list[Path], fmt: str = "auto", mapping: Path | None = None, source_id: str | None = None
+    paths: list[str | Path],
+    fmt: str = "auto",
+    mapping: Path | None = None,
+    source_id: str | None = None,
+    page_size: int | None = None,
 ) -> list[SourceSpec]:
-    """Return the sources named on a command line: manifests expanded, other paths as sources."""
+    """Return the sources named on a command line: manifests expanded, URLs as remote HSDS APIs,
+    other paths as sources."""
     specs: list[SourceSpec] = []
-    for path in paths:
+    for given in paths:
+        if remote.is_url(str(given)):
+            if fmt not in ("auto", "hsds"):
+                raise SourceError(f"{given} is an HSDS 3.0 API; its format is hsds")
+            url = str(given)
+            sid = source_id or remote.source_id_for(url)
+            specs.append(SourceSpec(sid, REMOTE_PATH, "hsds", url=url, page_size=page_size))
+            continue
+        path = Path(given)
         if is_manifest(path):
             specs.extend(load_manifest(path))
         elif fmt in ("auto", "hsds") and (packages := _packages(path)):

@@ -18,9 +18,9 @@ import logging
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ingest import remote
 from ingest import resolve as resolver
 from ingest.manifest import SourceSpec
 from ingest.normalize import normalize
@@ -81,6 +82,7 @@ COUNTS = (
     "merged",
 )
 MAX_SHRINK = 0.2  # share of a source's present records one full snapshot may unpublish
+REMOTE_READER = "hsds-api"  # the reader a report names for a remote HSDS 3.0 API
 HELD_BACK_LISTED = 1000  # keys of held-back records the report names (the count is always whole)
 
 
@@ -423,7 +425,7 @@ def _save_source(session: Session, spec: SourceSpec, reader: str | None, *, fail
         session.add(source)
     elif failed:
         return
-    source.name, source.format, source.location = spec.name, reader, str(spec.path)
+    source.name, source.format, source.location = spec.name, reader, spec.location
     source.licence, source.snapshot, source.facts = spec.licence, spec.snapshot, dict(spec.facts)
     session.flush()
 
@@ -431,7 +433,7 @@ def _save_source(session: Session, spec: SourceSpec, reader: str | None, *, fail
 def _save_run(session: Session, spec: SourceSpec, report: SourceReport, started: datetime) -> None:
     run = IngestRun(
         source_id=spec.id,
-        path=str(spec.path),
+        path=spec.location,
         reader=report.reader,
         status=report.status,
         counts={k: report.counts[k] for k in COUNTS},
@@ -516,17 +518,32 @@ def repeated(item: Record | Stop, firsts: dict[str, tuple[int | None, str]]) -> 
     return problem("duplicate-key", key=item.key, first=where)
 
 
+def _items(
+    spec: SourceSpec, report: SourceReport, modified_after: datetime | None
+) -> Iterator[Record | Stop | Problem]:
+    """Return the reader's items of a source: a file's, or a remote HSDS API's."""
+    if spec.url:
+        report.reader = REMOTE_READER
+        page_size = spec.page_size or remote.DEFAULT_PAGE_SIZE
+        return remote.read(spec.url, page_size, modified_after)
+    reader = detect(spec.path, spec.format, spec.mapping)
+    report.reader = reader.name
+    return reader.read(spec.path, ReadOptions(mapping=spec.mapping))
+
+
 def read_source(
-    spec: SourceSpec, report: SourceReport, on_item: Callable[[], None] | None = None
+    spec: SourceSpec,
+    report: SourceReport,
+    on_item: Callable[[], None] | None = None,
+    modified_after: datetime | None = None,
 ) -> Batch:
     """Read, normalize and validate a source's records; count and report them; raise
-    SourceError when the source cannot be read at all."""
+    SourceError when the source cannot be read at all. A remote API is asked only for what
+    changed after `modified_after`, when given."""
     batch = Batch()
     firsts: dict[str, tuple[int | None, str]] = {}
     said: dict[tuple[str, str | None, str], list] = {}  # once-per-source problem -> [first, n]
-    reader = detect(spec.path, spec.format, spec.mapping)
-    report.reader = reader.name
-    for item in reader.read(spec.path, ReadOptions(mapping=spec.mapping)):
+    for item in _items(spec, report, modified_after):
         if isinstance(item, Problem):
             item.source = spec.id
             report.problems.append(item)
@@ -551,10 +568,10 @@ def read_source(
     for first, count in said.values():
         if count > 1:
             first.message += f" ({count} records have it; this is the first)"
-    if report.counts["read"] == 0:
+    if report.counts["read"] == 0 and modified_after is None:
         # An empty feed is far likelier a broken export than a service body closing
         # everything; refusing it keeps a full-snapshot source from unpublishing its listings.
-        raise SourceError(f"{spec.path.name} holds no records; nothing was changed")
+        raise SourceError(f"{spec.label} holds no records; nothing was changed")
     return batch
 
 
@@ -583,6 +600,18 @@ def _check(
         return None, [problem("invalid-record", detail=INTERNAL_ERROR)]
 
 
+def last_run(session: Session, source_id: str) -> datetime | None:
+    """Return when the source's last completed run started, or None when none has."""
+    query = (
+        select(IngestRun.started_at)
+        .where(IngestRun.source_id == source_id, IngestRun.status == "completed")
+        .order_by(IngestRun.started_at.desc())
+        .limit(1)
+    )
+    started = session.scalar(query)
+    return started.replace(tzinfo=UTC) if started and started.tzinfo is None else started
+
+
 def run_source(
     session: Session,
     spec: SourceSpec,
@@ -598,19 +627,23 @@ def run_source(
     every record, geocoding (whose cache entries are committed on their own, so that a failed
     run does not ask the geocoder again), and resolving duplicates.
     """
-    report = SourceReport(spec.id, str(spec.path))
+    report = SourceReport(spec.id, spec.location)
     started = clock.now()
+    modified_after = last_run(session, spec.id) if spec.url else None
+    if modified_after is not None:
+        # Only what changed is fetched: what was not is still there, not withdrawn.
+        spec = replace(spec, snapshot="partial")
     try:
-        batch = read_source(spec, report, on_item)
+        batch = read_source(spec, report, on_item, modified_after)
     except Exception as exc:
         if not isinstance(exc, SourceError):  # a reader's bug fails its source alone, logged
-            logger.exception("%s: %s could not be read", spec.id, spec.path)
+            logger.exception("%s: %s could not be read", spec.id, spec.location)
         session.rollback()
         report.status = "failed"
         report.error = (
             str(exc)
             if isinstance(exc, SourceError)
-            else SOURCE_INTERNAL_ERROR.format(name=spec.path.name)
+            else SOURCE_INTERNAL_ERROR.format(name=spec.label)
         )
         report.counts = Counter()
         if not dry_run:

@@ -144,7 +144,7 @@ def _update_index(reports, console: Console) -> None:
 
 @click.command("ingest")
 @with_appcontext
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--format",
     "fmt",
@@ -165,15 +165,23 @@ def _update_index(reports, console: Console) -> None:
     is_flag=True,
     help="Let a full snapshot unpublish more of its source than RESDIR_MAX_SHRINK allows.",
 )
-def ingest_command(paths, fmt, mapping, source_id, report_path, dry_run, allow_shrink) -> None:
-    """Ingest sources (files, folders or a manifest) into the store."""
+@click.option(
+    "--page-size",
+    type=click.IntRange(min=1),
+    help="Services asked for per page of a remote HSDS API (default 100).",
+)
+def ingest_command(
+    paths, fmt, mapping, source_id, report_path, dry_run, allow_shrink, page_size
+) -> None:
+    """Ingest sources (files, folders, a manifest or a remote HSDS 3.0 API's URL) into the
+    store."""
     from ingest.manifest import specs_from_args
     from ingest.pipeline import Shrink, run_source
     from ingest.problems import SourceError
 
     store.init_db()  # a new database gets its tables; an existing one keeps them as they are
     try:
-        specs = specs_from_args(list(paths), fmt, mapping, source_id)
+        specs = specs_from_args(list(paths), fmt, mapping, source_id, page_size)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from exc
     console = _console()

@@ -15,6 +15,7 @@ from flask import current_app
 from marshmallow import fields, validate
 
 from resdir import vocab
+from resdir.api.hsds_catalog import MAX_PER_PAGE
 from resdir.api.schemas import (
     ErrorEnvelopeSchema,
     ListingChangesSchema,
@@ -123,6 +124,124 @@ OPERATIONS = {
         },
     },
 }
+# The HSDS 3.0 API (/hsds): for exchanging directory data with other systems, in Open Referral's
+# shapes. Its objects are described by the spec's compiled schemas, linked from each component.
+HSDS_SCHEMAS = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
+HSDS_DESCRIPTION = (
+    "Under /hsds, the published directory in Open Referral HSDS 3.0, for other directories, "
+    "211s and apps to read: use /api/v1 to match a person with reasons, /hsds to exchange "
+    "directory data."
+)
+HSDS_PARAMETERS = {
+    "page": ({"type": "integer", "minimum": 1, "default": 1}, "The page, from 1"),
+    "per_page": (
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        f"Items per page (up to {MAX_PER_PAGE})",
+    ),
+    "format": ({"type": "string", "enum": ["json"]}, "json only (ndjson is not served)"),
+    "search": ({"type": "string"}, "Words to look for"),
+    "taxonomy_term_id": ({"type": "string"}, "Only those with this taxonomy term"),
+    "taxonomy_id": ({"type": "string"}, "Only those with a term of this taxonomy"),
+    "organization_id": ({"type": "string"}, "Only this organization's"),
+    "modified_after": (
+        {"type": "string", "format": "date-time"},
+        "Only those changed at or after this instant (ISO 8601)",
+    ),
+    "minimal": ({"type": "boolean"}, "Ids, names, status and dates only"),
+    "full": ({"type": "boolean"}, "Whole objects, everything nested, instead of summaries"),
+    "full_service": ({"type": "boolean"}, "Each organization's services, whole"),
+    "parent_id": ({"type": "string"}, "Only the children of this term"),
+    "top_only": ({"type": "boolean"}, "Only terms without a parent"),
+}
+PAGING = ("page", "per_page", "format")
+FILTERS = ("search", "taxonomy_term_id", "taxonomy_id", "organization_id", "modified_after")
+HSDS_BAD = "Parameters not valid (code bad_parameters): fields names each"
+HSDS_UNAVAILABLE = "Elasticsearch is unreachable for a search; Retry-After says when to try again"
+# Endpoint -> its query parameters, the HSDS object it answers (a page of them for a list, with
+# the compiled schema that describes it), and the errors it answers.
+HSDS_OPERATIONS = {
+    "hsds.about": {"response": "HsdsAbout", "errors": {}},
+    "hsds.services": {
+        "query": (*PAGING, *FILTERS, "minimal", "full"),
+        "page_of": ("HsdsService", "compiled/service.json"),
+        "errors": {400: HSDS_BAD, 503: HSDS_UNAVAILABLE},
+    },
+    "hsds.service": {
+        "response": ("HsdsService", "compiled/service.json"),
+        "errors": {404: "No published service has this id"},
+    },
+    "hsds.service_at_locations": {
+        "query": (*PAGING, *FILTERS, "full"),
+        "page_of": ("HsdsServiceAtLocation", "compiled/service_at_location.json"),
+        "errors": {400: HSDS_BAD, 503: HSDS_UNAVAILABLE},
+    },
+    "hsds.service_at_location": {
+        "response": ("HsdsServiceAtLocation", "compiled/service_at_location.json"),
+        "errors": {404: "No published service at a location has this id"},
+    },
+    "hsds.organizations": {
+        "query": (*PAGING, "search", "full", "full_service"),
+        "page_of": ("HsdsOrganization", "compiled/organization.json"),
+        "errors": {400: HSDS_BAD},
+    },
+    "hsds.organization": {
+        "query": ("full_service",),
+        "response": ("HsdsOrganization", "compiled/organization.json"),
+        "errors": {400: HSDS_BAD, 404: "No organization with published services has this id"},
+    },
+    "hsds.taxonomies": {
+        "query": (*PAGING, "search"),
+        "page_of": ("HsdsTaxonomy", "taxonomy.json"),
+        "errors": {400: HSDS_BAD},
+    },
+    "hsds.taxonomy": {
+        "response": ("HsdsTaxonomy", "taxonomy.json"),
+        "errors": {404: "No taxonomy has this id"},
+    },
+    "hsds.taxonomy_terms": {
+        "query": (*PAGING, "search", "taxonomy_id", "parent_id", "top_only"),
+        "page_of": ("HsdsTaxonomyTerm", "taxonomy_term.json"),
+        "errors": {400: HSDS_BAD},
+    },
+    "hsds.taxonomy_term": {
+        "response": ("HsdsTaxonomyTerm", "taxonomy_term.json"),
+        "errors": {404: "No taxonomy term has this id"},
+    },
+}
+HSDS_PAGE = {
+    "type": "object",
+    "description": "A page of a list: the paging envelope of HSDS 3.0's openapi.json",
+    "required": [
+        "total_items",
+        "total_pages",
+        "page_number",
+        "size",
+        "first_page",
+        "last_page",
+        "empty",
+        "contents",
+    ],
+    "properties": {
+        "total_items": {"type": "integer", "minimum": 0},
+        "total_pages": {"type": "integer", "minimum": 0},
+        "page_number": {"type": "integer", "minimum": 1},
+        "size": {"type": "integer", "minimum": 0},
+        "first_page": {"type": "boolean"},
+        "last_page": {"type": "boolean"},
+        "empty": {"type": "boolean"},
+        "contents": {"type": "array"},
+    },
+}
+HSDS_ABOUT = {
+    "type": "object",
+    "required": ["version", "profile", "openapi_url"],
+    "properties": {
+        "version": {"type": "string", "description": "The HSDS version served"},
+        "profile": {"type": "string", "description": "The profile the data follows"},
+        "openapi_url": {"type": "string", "description": "The spec's own OpenAPI document"},
+    },
+}
+
 # Component names by schema module, so that two schemas of one class name stay apart.
 NAME_PREFIXES = {"resdir.matching.profile": "Profile"}
 BARRIER_STRENGTHS = ("require", "prefer")  # BarriersField's strengths ("avoid" is for values)
@@ -218,6 +337,74 @@ def _operation(view, rule, spec: dict) -> dict:
     return operation
 
 
+def _hsds_object(name: str, schema: str) -> dict:
+    """Return the component of an HSDS object: an id, and the compiled schema that holds the
+    rest (a list's items are the summaries of its `_list` schema unless `full`)."""
+    what = name.removeprefix("Hsds")
+    return {
+        "type": "object",
+        "required": ["id"],
+        "properties": {"id": {"type": "string"}},
+        "description": f"An HSDS 3.0 {what}, as {HSDS_SCHEMAS}{schema} describes it",
+        "externalDocs": {"url": HSDS_SCHEMAS + schema},
+    }
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _hsds_operation(view, rule, spec: dict) -> dict:
+    """Describe one /hsds route: its parameters, its answer and its errors."""
+    summary, _, _ = (view.__doc__ or "").strip().partition("\n")
+    if "page_of" in spec:
+        items = _ref(spec["page_of"][0])
+        answer = {"allOf": [_ref("HsdsPage"), {"properties": {"contents": {"items": items}}}]}
+    else:
+        response = spec["response"]
+        answer = _ref(response if isinstance(response, str) else response[0])
+    responses = {"200": {"description": "OK", "content": _json(answer)}}
+    for error, text in spec["errors"].items():
+        responses[str(error)] = {
+            "description": f"{HTTPStatus(error).phrase}: {text}",
+            "content": _json(_ref("ErrorEnvelope")),
+        }
+        if error == HTTPStatus.SERVICE_UNAVAILABLE:
+            responses[str(error)]["headers"] = {
+                "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+            }
+    parameters = [
+        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        for name in sorted(rule.arguments)
+    ]
+    for name in spec.get("query", ()):
+        schema, description = HSDS_PARAMETERS[name]
+        parameters.append(
+            {"in": "query", "name": name, "schema": schema, "description": description}
+        )
+    operation = {"summary": summary, "tags": ["hsds"], "responses": responses}
+    if parameters:
+        operation["parameters"] = parameters
+    return operation
+
+
+def _add_hsds(app, spec: APISpec) -> None:
+    """Describe the HSDS 3.0 API's routes and the objects they answer."""
+    spec.components.schema("HsdsPage", HSDS_PAGE)
+    spec.components.schema("HsdsAbout", HSDS_ABOUT)
+    for operation_spec in HSDS_OPERATIONS.values():
+        shape = operation_spec.get("page_of") or operation_spec["response"]
+        if isinstance(shape, tuple) and shape[0] not in spec.components.schemas:
+            spec.components.schema(shape[0], _hsds_object(*shape))
+    for endpoint, operation_spec in HSDS_OPERATIONS.items():
+        view = app.view_functions[endpoint]
+        for rule in app.url_map.iter_rules(endpoint):
+            spec.path(
+                path=RULE_ARGUMENT.sub(r"{\1}", rule.rule),
+                operations={"get": _hsds_operation(view, rule, operation_spec)},
+            )
+
+
 def build(app) -> dict:
     """Return the OpenAPI document of an app's API routes."""
     plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
@@ -226,7 +413,7 @@ def build(app) -> dict:
         version="1",
         openapi_version=OPENAPI_VERSION,
         plugins=[plugin],
-        info={"description": DESCRIPTION},
+        info={"description": f"{DESCRIPTION} {HSDS_DESCRIPTION}"},
     )
     plugin.converter.add_attribute_function(_barriers)
     plugin.converter.add_attribute_function(_closed_keys)
@@ -247,6 +434,7 @@ def build(app) -> dict:
                 path=RULE_ARGUMENT.sub(r"{\1}", rule.rule),
                 operations={method.lower(): operation for method in methods},
             )
+    _add_hsds(app, spec)
     return spec.to_dict()
 
 

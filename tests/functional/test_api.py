@@ -435,7 +435,8 @@ def test_openapi_document_is_generated_from_the_schemas(client):
     assert response.status_code == 200
     doc = response.get_json()
     assert doc["openapi"] == "3.1.0"
-    assert {(p, m) for p, ops in doc["paths"].items() for m in ops} == {
+    v1 = {(p, m) for p, ops in doc["paths"].items() for m in ops if p.startswith("/api/")}
+    assert v1 == {
         ("/api/v1/match", "post"),
         ("/api/v1/search", "get"),
         ("/api/v1/listings/{listing_id}", "get"),
