@@ -12,6 +12,8 @@ Draft fields (all optional except `name`):
     source_keys     {"service_id", "location_id", "organization_id", ...}: the source's own ids
     organization    {"id", "name", "url", "description"}
     entity          {"name", "url"}: who publishes a meeting feed (an intergroup, a district)
+    fellowship      a meeting's fellowship as a resdir.vocab.FELLOWSHIPS code, where the source
+                    states it (an HSDS "resdir" term "fellowship:aa")
     name, alternate_name, description, url, email
     next_steps      how to apply or get started (HSDS application_process, Ohana how_to_apply)
     status          the source's status word: "active", "inactive", "defunct", "temporarily closed"

@@ -1,5 +1,6 @@
 """Run resdir's command line: thin commands that call library functions and print summaries."""
 
+import functools
 import gc
 import json
 import logging
@@ -504,6 +505,59 @@ def export_meeting_guide_command(path) -> None:
         raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
     listings = len({entry["slug"].split(meeting_feed.SLUG_SEPARATOR)[0] for entry in entries})
     click.echo(f"wrote {len(entries)} meetings ({listings} listings) to {path}")
+
+
+@export_group.command("hsds")
+@with_appcontext
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Write PATH as one JSON array of full services (the spec's service_package) instead "
+    "of a folder of CSV tables with datapackage.json.",
+)
+def export_hsds_command(path, as_json) -> None:
+    """Write every published listing as Open Referral HSDS 3.0: a tabular data package in the
+    folder PATH (made if missing), or with --json the services in the file PATH."""
+    from resdir import hsds_export
+    from resdir.api import hsds_catalog
+
+    _require_tables()
+    console = _console()
+    with store.session() as session:
+        found = hsds_catalog.build(session, 0)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} services"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal or bool(os.environ.get("CI")),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("hsds", total=len(found.entries))
+        advance = functools.partial(progress.advance, task)
+        if as_json:
+            services = hsds_export.services(found.entries, advance)
+        else:
+            rows = hsds_export.rows(found, advance)
+    organizations = len(found.organizations)
+    try:
+        if as_json:
+            hsds_export.write_json(path, services)
+        else:
+            hsds_export.write_tabular(path, rows)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
+    if as_json:
+        click.echo(f"wrote {len(services):,} services ({organizations:,} organizations) to {path}")
+        return
+    locations, tables = len(rows["location"]), len(hsds_export.tables())
+    click.echo(
+        f"wrote {len(rows['service']):,} services ({organizations:,} organizations, "
+        f"{locations:,} locations) in {tables} tables and {hsds_export.DATAPACKAGE} to {path}"
+    )
 
 
 def init_app(app) -> None:

@@ -35,11 +35,13 @@ SCHEME_TAXONOMIES = {
 }
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # resdir's day 0 is Monday
 # HSDS has no field for these flags; a "resdir" term of the same code says them (the reader's
-# DRAFT_FLAGS), so that a copy keeps a place confidential.
-FLAGS = ("confidential_location", "temporarily_closed")
+# DRAFT_FLAGS), so that a copy keeps a place confidential and a point approximate.
+FLAGS = ("confidential_location", "temporarily_closed", "approximate_location")
 WHEELCHAIR = "wheelchair_accessible"
 ACTIVE, TEMPORARILY_CLOSED = "active", "temporarily closed"
 NEED = "need"
+FELLOWSHIP = "fellowship"  # a meeting's fellowship is a "resdir" term "fellowship:<code>"
+CONFERENCE_PHONE = "Conference phone: dial in to the online room."
 
 
 def hsds_id(kind: str, *keys: str) -> str:
@@ -78,6 +80,11 @@ class Term:
 def need_term_id(code: str) -> str:
     """Return the uuid of the term of one of resdir's needs ("childcare", "housing.shelter")."""
     return term_id(RESDIR_TAXONOMY, f"{NEED}:{code}")
+
+
+def fellowship_code(code: str) -> str:
+    """Return the "resdir" term code of a fellowship ("fellowship:aa")."""
+    return f"{FELLOWSHIP}:{code}"
 
 
 def taxonomy(scheme: str) -> dict:
@@ -122,6 +129,11 @@ def resdir_terms() -> list[Term]:
     terms += [
         Term(RESDIR_TAXONOMY, "confidential_location", "Confidential location", "A flag."),
         Term(RESDIR_TAXONOMY, "temporarily_closed", "Temporarily closed", "A flag."),
+        Term(RESDIR_TAXONOMY, "approximate_location", "Approximate location", "A flag."),
+    ]
+    terms += [
+        Term(RESDIR_TAXONOMY, fellowship_code(code), fellowship.name, "A meeting's fellowship.")
+        for code, fellowship in vocab.FELLOWSHIPS.items()
     ]
     for code, barrier in vocab.BARRIERS.items():
         facts = ", ".join(barrier.attributes + barrier.helps) or barrier.rule
@@ -196,6 +208,9 @@ def listing_terms(doc: dict) -> list[tuple[Term, str]]:
         if doc.get(flag):
             term = own[term_id(RESDIR_TAXONOMY, flag)]
             linked[term.id] = (term, "yes")
+    if doc.get("fellowship") in vocab.FELLOWSHIPS:
+        term = own[term_id(RESDIR_TAXONOMY, fellowship_code(doc["fellowship"]))]
+        linked[term.id] = (term, "")
     for term in source_terms(doc):
         linked.setdefault(term.id, (term, ""))
     return list(linked.values())
@@ -276,6 +291,7 @@ def location(doc: dict) -> dict:
         "addresses": [] if virtual else _address(doc, lid),
         "languages": _languages(doc, location_id=lid),
         "accessibility": _accessibility(doc, lid),
+        "phones": _conference_phone(doc, lid) if virtual else [],
     }
     organization = doc.get("organization")
     if organization:
@@ -284,6 +300,23 @@ def location(doc: dict) -> dict:
     if point and not doc.get("confidential_location") and not virtual:
         out |= {"latitude": point["lat"], "longitude": point["lon"]}
     return _compact(out)
+
+
+def _conference_phone(doc: dict, location_id: str) -> list[dict]:
+    """Return the online room's dial-in as a phone of its virtual location: HSDS has no field
+    for it, and a virtual location's phone is how one joins it by phone."""
+    number = (doc.get("online") or {}).get("phone")
+    if not number:
+        return []
+    return [
+        {
+            "id": hsds_id("phone", doc["id"], "online"),
+            "location_id": location_id,
+            "number": number,
+            "type": "voice",
+            "description": CONFERENCE_PHONE,
+        }
+    ]
 
 
 def _accessibility(doc: dict, location_id: str) -> list[dict]:

@@ -334,12 +334,17 @@ def _service_area(raw: dict | None, kind: str, address: dict | None) -> dict | N
 
 
 def _fellowship(draft: dict, spec: SourceSpec) -> "crosswalk.FellowshipFound":
-    """Return a meeting's fellowship: the manifest's, else named by the meeting, its group, the
-    feed's entity or the source's name, most specific first."""
+    """Return a meeting's fellowship: the manifest's, else the one the record states (an HSDS
+    "fellowship:<code>" term), else named by the meeting, its group, the feed's entity or the
+    source's name, most specific first."""
     if spec.fellowship in vocab.FELLOWSHIPS:
         code = spec.fellowship
         family = vocab.FELLOWSHIPS[code].for_family_friends
         return crosswalk.FellowshipFound(code, family, f"source {spec.id}")
+    stated = draft.get("fellowship")
+    if stated in vocab.FELLOWSHIPS:
+        family = vocab.FELLOWSHIPS[stated].for_family_friends
+        return crosswalk.FellowshipFound(stated, family, f"fellowship {stated}")
     entity = draft.get("entity") or {}
     return crosswalk.fellowship_of(
         _text(draft.get("name")),

@@ -16,7 +16,13 @@ rules, never by dataset:
   schedules, languages and service areas come from the most specific level that has any.
 - Taxonomy terms come from attribute/link tables, the services' own taxonomy_ids, Ohana keywords,
   and sidecar JSON files that map service ids to lists of codes (a 211 export's categories). A
-  term whose code is a resdir attribute code becomes a fact instead.
+  term whose code is a resdir attribute code becomes a fact instead, unless it is one of
+  resdir's needs linked without a value ("childcare" is both). A service with a term of the
+  Meeting Guide taxonomy is a meeting; a "resdir" term "fellowship:<code>" names its fellowship.
+- A virtual location's phone is how one joins the online room: its dial-in, not a listing phone.
+  A schedule's notes that name a time zone give the listing's; service areas named by a ZIP code
+  or a county ("San Mateo County, CA") are postal codes and counties; the cost text is
+  fees_description, else the cost options' words.
 
 `listings(package)` is shared with the HSDS JSON reader, which flattens its nested objects into
 the same tables first.
@@ -26,8 +32,10 @@ import re
 import tempfile
 import zipfile
 import zlib
+import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -46,11 +54,11 @@ from ingest.readers.files import (
     split_values,
 )
 from ingest.record import Record
-from resdir.vocab import ATTRIBUTES
+from resdir.vocab import ATTRIBUTES, FELLOWSHIPS, NEEDS
 
 # HSDS has no field for these; a term of these codes (in any taxonomy, resdir's own in the demo
 # data) sets the draft flag of the same name, with the attribute's value.
-DRAFT_FLAGS = ("confidential_location", "temporarily_closed")
+DRAFT_FLAGS = ("confidential_location", "temporarily_closed", "approximate_location")
 
 DATAPACKAGE = "datapackage.json"
 # Where a package keeps its tables, beside datapackage.json or below it (the transformer's data/).
@@ -86,7 +94,11 @@ SCHEME_NAMES = (
     (re.compile(r"\bairs\b|\b211\b", re.IGNORECASE), "airs"),
     (re.compile(r"open[\s_-]*eligibility", re.IGNORECASE), "open_eligibility"),
     (re.compile(r"^resdir$", re.IGNORECASE), "resdir"),
+    (re.compile(r"meeting[\s_-]*guide", re.IGNORECASE), "meeting_guide"),
 )
+MEETING_SCHEME = "meeting_guide"  # a service with a term of this scheme is a meeting
+RESDIR_SCHEME = "resdir"
+FELLOWSHIP_PREFIX = "fellowship:"  # resdir's term of a meeting's fellowship: "fellowship:aa"
 # A code's shape when nothing names its taxonomy: AIRS "BH-1800.1500-100", Open Eligibility
 # "101-02-01" (3-digit top level, then 2-digit levels).
 SCHEME_SHAPES = (
@@ -100,6 +112,9 @@ CLOSED_WORDS = {"true", "yes", "1"}  # a holiday schedule's `closed`
 DAILY_FREQ = "DAILY"
 VIRTUAL_WORDS = {"virtual", "true"}  # HSDS 3.0 location_type, Ohana `virtual`
 POSTAL_TYPES = {"postal"}
+# A service area named by a US ZIP code ("94110", "ZIP 94110") is that postal code.
+ZIP_AREA = re.compile(r"^(?:ZIP(?:\s+code)?\s*)?(\d{5})$", re.IGNORECASE)
+COUNTY_AREA = re.compile(r"^[^,;]+ County, [A-Z]{2}$")  # "San Mateo County, CA" is that county
 NOT_A_PLACE_TYPES = {"postal", "virtual"}
 
 
@@ -458,7 +473,8 @@ def _draft(
     schedules = scope.nearest("schedule")
     holidays = scope.nearest("holiday_schedule")
     taxonomy, facts, flags, rows = _classification(scope, service, found)
-    phones, organization_phones = _phones(scope), _organization_phones(scope)
+    virtual = _is_virtual(location)
+    phones, organization_phones = _phones(scope, virtual), _organization_phones(scope)
     raw.update(phones=phones, organization_phones=organization_phones, schedules=schedules)
     raw.update(holiday_schedules=holidays, attributes=rows)
     hours = _hours(schedules, holidays)
@@ -472,14 +488,16 @@ def _draft(
         "email": service.get("email") or location.get("email"),
         "next_steps": service.get("application_process"),
         "status": service.get("status"),
+        "kind": "meeting" if any(t["scheme"] == MEETING_SCHEME for t in taxonomy) else None,
         "taxonomy": taxonomy,
         "facts": facts,
         **flags,
         "location_name": location.get("name"),
-        "address": _address(scope, raw, virtual=_is_virtual(location)),
+        "address": _address(scope, raw, virtual=virtual),
         "location": compact({"lat": location.get("latitude"), "lon": location.get("longitude")}),
-        "online": _online(service, location),
+        "online": _online(scope, service, location),
         "hours": hours,
+        "timezone": _timezone(schedules),
         "weekday_base": "iso" if _numeric_days(hours) else None,
         "phones": [_phone(row) for row in phones],
         "cost": _cost(scope, service, raw),
@@ -510,10 +528,12 @@ def _organization(row: Row | None, phones: list[Row]) -> dict | None:
     )
 
 
-def _phones(scope: _Scope) -> list[Row]:
-    """Gather the phones of the listing and its contacts' phones."""
+def _phones(scope: _Scope, virtual: bool) -> list[Row]:
+    """Gather the phones of the listing and its contacts' phones; a virtual location's own
+    phones are its dial-in (`_online`)."""
     pkg = scope.package
-    rows = scope.every("phone") + [
+    at_sal, at_service, at_location = scope.levels("phone")
+    rows = _unique(at_sal + at_service + ([] if virtual else at_location)) + [
         phone
         for contact in scope.every("contact")
         for phone in pkg.linked("phone", "contact_id", contact.get("id"))
@@ -583,6 +603,18 @@ def _hours(rows: list[Row], holidays: list[Row]) -> dict:
     )
 
 
+def _timezone(rows: list[Row]) -> str | None:
+    """Return the time zone a schedule's notes name ("America/Los_Angeles"): the schema's own
+    `timezone` is a UTC offset, which a zone with summer time has two of."""
+    zones = _time_zones()
+    return next((_id(r.get("notes")) for r in rows if _id(r.get("notes")) in zones), None)
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def _holiday(row: Row) -> str:
     """Return a holiday schedule row as one line: its dates, then closed or its opening times."""
     dates = "/".join(
@@ -642,10 +674,16 @@ def _is_virtual(location: Row) -> bool:
     return _id(location.get("location_type") or location.get("virtual")).lower() in VIRTUAL_WORDS
 
 
-def _online(service: Row, location: Row) -> dict | None:
+def _online(scope: _Scope, service: Row, location: Row) -> dict | None:
     if not _is_virtual(location):
         return None
-    return compact({"url": location.get("url") or location.get("website") or service.get("url")})
+    dial_in = next((_phone(row)["number"] for row in scope.levels("phone")[2]), None)
+    return compact(
+        {
+            "url": location.get("url") or location.get("website") or service.get("url"),
+            "phone": dial_in,
+        }
+    )
 
 
 def _cost(scope: _Scope, service: Row, raw: dict) -> dict:
@@ -653,15 +691,21 @@ def _cost(scope: _Scope, service: Row, raw: dict) -> dict:
     payments = [p.get("payment") for p in scope.of_service("payment")]
     raw.update(cost_options=options, payments=scope.of_service("payment"))
     option = options[0] if options else {}
-    texts = [service.get("fees_description") or service.get("fees")]
-    texts += [
-        " ".join(
-            str(o[k])
-            for k in ("option", "amount", "currency", "amount_description")
-            if not blank(o.get(k))
-        )
-        for o in options
-    ]
+    described = service.get("fees_description") or service.get("fees")
+    # The description is the cost in the source's words; the options' words stand in for it
+    # only where there is none (their amount, currency and period are kept apart below).
+    texts = (
+        [described]
+        if not blank(described)
+        else [
+            " ".join(
+                str(o[k])
+                for k in ("option", "amount", "currency", "amount_description")
+                if not blank(o.get(k))
+            )
+            for o in options
+        ]
+    )
     return compact(
         {
             "text": "\n".join(str(t) for t in texts if not blank(t)),
@@ -724,8 +768,11 @@ def _service_area(scope: _Scope, service: Row, raw: dict) -> dict | None:
     raw["service_areas"] = rows
     texts = [service.get("service_areas")]
     texts += [first(r.get("service_area"), r.get("name"), r.get("description")) for r in rows]
-    text = "; ".join(str(t) for t in dict.fromkeys(texts) if not blank(t))
-    return {"text": text} if text else None
+    names = [str(t).strip() for t in dict.fromkeys(texts) if not blank(t)]
+    codes = [found.group(1) for name in names if (found := ZIP_AREA.match(name))]
+    counties = [name for name in names if COUNTY_AREA.match(name)]
+    text = "; ".join(n for n in names if not (ZIP_AREA.match(n) or COUNTY_AREA.match(n)))
+    return compact({"text": text, "postal_codes": codes, "counties": counties}) or None
 
 
 def _capacity(scope: _Scope, raw: dict) -> dict | None:
@@ -766,9 +813,13 @@ def _classification(
     def add(entry: dict, value: Any = "") -> None:
         # An attribute linked with no value asserts its term.
         said = _id(value) or "yes"
-        if entry.get("code") in DRAFT_FLAGS:
-            flags[entry["code"]] = said
-        elif entry.get("code") in ATTRIBUTES:
+        code = entry.get("code") or ""
+        if entry.get("scheme") == RESDIR_SCHEME and code.startswith(FELLOWSHIP_PREFIX):
+            if code.removeprefix(FELLOWSHIP_PREFIX) in FELLOWSHIPS:
+                flags["fellowship"] = code.removeprefix(FELLOWSHIP_PREFIX)
+        elif code in DRAFT_FLAGS:
+            flags[code] = said
+        elif code in ATTRIBUTES and not (_is_need(entry) and not _id(value)):
             facts[entry["code"]] = {"code": entry["code"], "value": said, "source": FACT_SOURCE}
         elif entry not in terms:
             terms.append(entry)
@@ -792,6 +843,16 @@ def _classification(
     for word in split_values(service.get("keywords")):
         add({"scheme": "keyword", "name": word})
     return terms, list(facts.values()), flags, links
+
+
+def _is_need(entry: dict) -> bool:
+    """Tell whether a term is one of resdir's needs ("childcare", "housing.shelter")."""
+    category, _, sub = (entry.get("code") or "").partition(".")
+    return (
+        entry.get("scheme") == RESDIR_SCHEME
+        and category in NEEDS
+        and (not sub or sub in NEEDS[category][1])
+    )
 
 
 def _links(scope: _Scope) -> list[Row]:

@@ -51,3 +51,25 @@ def test_ids_are_uuids_of_resdir_ids_alone(make_listing):
     one, other = make_listing(key="a"), make_listing(key="b")
     assert hsds.service(one, None)["id"] != hsds.service(other, None)["id"]
     assert hsds.service(one, None)["id"] == hsds.hsds_id("service", one["id"])
+
+
+def test_an_online_rooms_dial_in_is_a_phone_of_its_virtual_location(make_listing):
+    doc = make_listing(
+        kind="meeting",
+        address=None,
+        location=None,
+        phones=[],
+        online={"url": "https://zoom.example.org/j/1", "phone": "+16695550132,,1#"},
+    )
+    placed = hsds.service(doc, None)["service_at_locations"][0]
+    (dial_in,) = placed["location"]["phones"]
+    assert dial_in["number"] == "+16695550132,,1#"
+    assert dial_in["location_id"] == placed["location"]["id"]
+    assert placed["phones"] == []
+
+
+def test_a_meetings_fellowship_and_an_approximate_point_are_resdir_terms(make_listing):
+    doc = make_listing(kind="meeting", fellowship="na", approximate_location=True)
+    linked = {term.code: value for term, value in hsds.listing_terms(doc)}
+    assert linked["fellowship:na"] == ""
+    assert linked["approximate_location"] == "yes"

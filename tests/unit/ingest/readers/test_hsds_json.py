@@ -221,3 +221,136 @@ def test_json_without_services_fails_the_source(write_json):
     path = write_json({"contents": [{"id": "o1", "name": "Org", "description": "No services"}]})
     with pytest.raises(SourceError, match=r"no HSDS 3\.0 services"):
         list(read(path, ReadOptions()))
+
+
+def _term(tid: str, code: str, name: str, taxonomy: str) -> dict:
+    return {
+        "id": tid,
+        "code": code,
+        "name": name,
+        "taxonomy_detail": {"id": taxonomy, "name": taxonomy},
+    }
+
+
+def test_a_service_with_meeting_guide_types_is_a_meeting_of_its_stated_fellowship(write_json):
+    path = write_json(
+        [
+            service(
+                "s1",
+                "Lunch Bunch",
+                attributes=[
+                    {"id": "a1", "taxonomy_term": _term("t1", "W", "Women", "Meeting Guide")},
+                    {"id": "a2", "taxonomy_term": _term("t2", "fellowship:na", "NA", "resdir")},
+                ],
+            ),
+            service(
+                "s2",
+                "Food Pantry",
+                attributes=[{"id": "a3", "taxonomy_term": _term("t3", "W", "Women", "Other")}],
+            ),
+        ]
+    )
+    meeting, pantry = records_of(path)
+    assert meeting.draft["kind"] == "meeting"
+    assert meeting.draft["fellowship"] == "na"
+    assert meeting.draft["taxonomy"] == [{"scheme": "meeting_guide", "code": "W", "name": "Women"}]
+    assert "kind" not in pantry.draft and "fellowship" not in pantry.draft
+
+
+def test_a_resdir_need_that_is_also_a_fact_is_the_need_unless_linked_with_a_value(write_json):
+    need = _term("t1", "childcare", "Childcare", "resdir")
+    fact = _term("t2", "childcare", "Childcare on site", "resdir")
+    path = write_json(
+        [
+            service("s1", "Little Steps", attributes=[{"id": "a1", "taxonomy_term": need}]),
+            service(
+                "s2",
+                "Hope Hall",
+                attributes=[{"id": "a2", "value": "yes", "taxonomy_term": fact}],
+            ),
+        ]
+    )
+    daycare, hall = records_of(path)
+    assert daycare.draft["taxonomy"] == [
+        {"scheme": "resdir", "code": "childcare", "name": "Childcare"}
+    ]
+    assert "facts" not in daycare.draft
+    assert hall.draft["facts"] == [
+        {"code": "childcare", "value": "yes", "source": "HSDS attribute"}
+    ]
+
+
+def test_a_virtual_locations_phone_is_the_rooms_dial_in_not_a_listing_phone(write_json):
+    room = {
+        "id": "l1",
+        "location_type": "virtual",
+        "url": "https://zoom.example.org/j/1",
+        "phones": [{"id": "p1", "number": "+16695550132,,1#", "description": "Dial in"}],
+    }
+    path = write_json(
+        [
+            service(
+                "s1",
+                "Online Step Study",
+                service_at_locations=[
+                    {
+                        "id": "sal1",
+                        "location": room,
+                        "phones": [{"id": "p2", "number": "4155550100"}],
+                    }
+                ],
+            )
+        ]
+    )
+    (meeting,) = records_of(path)
+    assert meeting.draft["online"] == {
+        "url": "https://zoom.example.org/j/1",
+        "phone": "+16695550132,,1#",
+    }
+    assert [p["number"] for p in meeting.draft["phones"]] == ["4155550100"]
+
+
+def test_the_cost_text_is_the_fee_description_and_options_stand_in_only_without_one(write_json):
+    option = {"id": "c1", "option": "fee", "amount": 6, "currency": "USD"}
+    path = write_json(
+        [
+            service(
+                "s1",
+                "Taxi Vouchers",
+                fees_description="$6 buys $30 of rides.",
+                cost_options=[option],
+            ),
+            service(
+                "s2",
+                "Counselling",
+                cost_options=[{**option, "id": "c2", "option": "sliding scale"}],
+            ),
+        ]
+    )
+    vouchers, counselling = records_of(path)
+    assert vouchers.draft["cost"]["text"] == "$6 buys $30 of rides."
+    assert (vouchers.draft["cost"]["amount"], vouchers.draft["cost"]["currency"]) == (6, "USD")
+    assert counselling.draft["cost"]["text"] == "sliding scale 6 USD"
+
+
+def test_a_time_zone_in_schedule_notes_and_zip_and_county_areas_are_read_as_such(write_json):
+    weekly = {
+        "id": "h1",
+        "freq": "WEEKLY",
+        "byday": "TU",
+        "opens_at": "19:00",
+        "notes": "America/Chicago",
+    }
+    areas = [
+        {"id": "z1", "name": "ZIP 64111"},
+        {"id": "z2", "name": "Jackson County, MO"},
+        {"id": "z3", "name": "Kansas City metro"},
+    ]
+    path = write_json([service("s1", "Rides", schedules=[weekly], service_areas=areas)])
+    (rides,) = records_of(path)
+    assert rides.draft["timezone"] == "America/Chicago"
+    assert rides.draft["service_area"] == {
+        "text": "Kansas City metro",
+        "postal_codes": ["64111"],
+        "counties": ["Jackson County, MO"],
+    }
