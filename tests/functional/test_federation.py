@@ -4,6 +4,7 @@ fail twice, answer 429 with Retry-After, answer HTML or redirect elsewhere; a la
 for what changed."""
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import trustme
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -33,13 +35,16 @@ class Quiet(WSGIRequestHandler):
 
 
 @contextmanager
-def serving(wsgi_app) -> Iterator[str]:
-    """Serve a WSGI app on a free loopback port for the block; yield its base URL."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=Quiet)
+def serving(wsgi_app, tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Serve a WSGI app on a free loopback port for the block (over TLS with `tls`); yield its
+    base URL."""
+    server = make_server(
+        "127.0.0.1", 0, wsgi_app, threaded=True, request_handler=Quiet, ssl_context=tls
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.port}"
     finally:
         server.shutdown()
         thread.join()
@@ -256,6 +261,36 @@ def test_a_redirect_to_another_host_is_refused(app, ingest, demo_page):
     assert result.exit_code == 1 and len(seen) == 1
     assert "redirects to another host (http://localhost:" in result.output
     assert "refused" in result.output.strip().splitlines()[-1]
+
+
+def test_a_manifest_https_source_ingests_from_a_second_instance(
+    first, app, ingest, tmp_path, monkeypatch
+):
+    """A manifest names the first instance by an https:// URL; its certificate is checked
+    against the machine's trusted authorities (here a test authority, as REQUESTS_CA_BUNDLE)."""
+    authority = trustme.CA()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(tls)
+    manifest = tmp_path / "manifest.toml"
+    with serving(first, tls) as base:
+        manifest.write_text(f'[[sources]]\nid = "peer"\npath = "{base}/hsds"\npage_size = 50\n')
+        # Not trusted yet: one line, nothing loaded.
+        refused, _report = ingest(manifest)
+        assert refused.exit_code == 1
+        assert (
+            refused.output.strip()
+            .splitlines()[-1]
+            .startswith(f"error: peer: {base}/hsds cannot be reached (certificate verify failed")
+        )
+        assert published(app) == []
+        with authority.cert_pem.tempfile() as bundle:
+            monkeypatch.setenv("REQUESTS_CA_BUNDLE", bundle)
+            result, report = ingest(manifest)
+    assert result.exit_code == 0, result.output
+    assert [(s["source"], s["status"], s["path"]) for s in report["sources"]] == [
+        ("peer", "completed", f"{base}/hsds")
+    ]
+    assert published(app) == published(first)
 
 
 def test_a_bad_host_fails_alone_in_a_manifest(first, app, ingest, tmp_path):
