@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from resdir import meeting_guide, vocab
@@ -20,6 +20,8 @@ from resdir.listings import conceal
 from resdir.store import Listing, ListingVersion, OutboxEntry
 
 TEMPORARILY_CLOSED = "TC"
+# A service its source files under this need is a meeting too (HSDS, 211 exports).
+MEETING_CATEGORY, MEETING_SUBCATEGORY = "sober_social", "meeting"
 UPDATED_FORMAT = "%Y-%m-%d %H:%M:%S"  # the spec's `updated`: UTC, no zone
 END_OF_DAY, MIDNIGHT = "24:00", "00:00"  # the spec's times stop at 23:59: an end at 24:00 is 00:00
 SLUG_SEPARATOR = "-"
@@ -183,9 +185,20 @@ def _compact(entry: dict) -> dict:
     return {k: v for k, v in entry.items() if v not in (None, "", [])}
 
 
+def is_meeting(doc: dict) -> bool:
+    """Tell whether a listing is a meeting: read from a meeting feed, or a service whose source
+    files it as a recovery meeting (an HSDS group meeting on Mondays at 7 PM)."""
+    return doc["kind"] == "meeting" or (
+        doc["category"] == MEETING_CATEGORY and MEETING_SUBCATEGORY in doc.get("subcategories", [])
+    )
+
+
 def meetings(session: Session) -> list[dict]:
     """Return the feed entries of every published meeting, ordered by slug."""
-    published = (Listing.kind == "meeting", Listing.status == "published")
+    published = (
+        Listing.status == "published",
+        or_(Listing.kind == "meeting", Listing.category == MEETING_CATEGORY),
+    )
     changed = dict(
         session.execute(
             select(ListingVersion.listing_id, func.max(ListingVersion.created_at))
@@ -195,7 +208,9 @@ def meetings(session: Session) -> list[dict]:
         ).all()
     )
     rows = session.execute(select(Listing.id, Listing.document).where(*published))
-    entries = [m for id_, doc in rows for m in meeting_entries(doc, changed.get(id_))]
+    entries = [
+        m for id_, doc in rows if is_meeting(doc) for m in meeting_entries(doc, changed.get(id_))
+    ]
     return sorted(entries, key=lambda m: m["slug"])
 
 

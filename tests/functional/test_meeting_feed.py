@@ -58,13 +58,17 @@ def errors(feed: list[dict], loosen: tuple[str, ...] = ()) -> list[str]:
 
 
 def published_meetings(app) -> dict[str, dict]:
+    """Return every published listing that is a meeting: from a meeting feed, or a service its
+    source files as a recovery meeting."""
     with app.app_context(), store.session() as session:
-        rows = session.scalars(
-            select(store.Listing).where(
-                store.Listing.kind == "meeting", store.Listing.status == "published"
-            )
-        )
-        return {row.id: row.document for row in rows}
+        rows = session.scalars(select(store.Listing).where(store.Listing.status == "published"))
+        docs = {row.id: row.document for row in rows}
+    return {
+        i: d
+        for i, d in docs.items()
+        if d["kind"] == "meeting"
+        or (d["category"] == "sober_social" and "meeting" in d.get("subcategories", []))
+    }
 
 
 def occurrences(doc: dict) -> int:
@@ -122,6 +126,10 @@ def test_the_demo_feed_holds_every_meeting_and_validates_against_the_spec(client
         vocab.FELLOWSHIPS[code].name for code in ("aa", "na", "al-anon", "smart", "dharma")
     }
     assert any("S" in m.get("types", []) for m in feed)
+    # A group meeting an HSDS export files as a service (Mondays, 7 PM) is a meeting of the feed.
+    assert any(
+        m["name"] == "Grupo Nueva Vida" and (m["day"], m["time"]) == (1, "19:00") for m in feed
+    )
 
 
 def test_a_meeting_app_on_another_site_may_read_the_feed_and_only_the_feed(client):
