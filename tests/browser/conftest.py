@@ -224,26 +224,32 @@ class LiveApp:
     log_lines: list[str] = field(default_factory=list)
 
 
+def serve(app: Flask, database: Path, log_lines: list[str] | None = None) -> Iterator[LiveApp]:
+    """Serve an app on a free port of 127.0.0.1 as `resdir serve` does, for as long as the
+    caller holds it: `yield from` it in a fixture."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=PathOnlyRequestHandler)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    yield LiveApp(f"http://127.0.0.1:{server.server_port}", app, database, log_lines or [])
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """Serve the demo directory on a free port of 127.0.0.1 as `resdir serve` does, logs kept."""
     database = tmp_path_factory.mktemp("browser") / "seed.sqlite3"
     app = load_seed(database)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=PathOnlyRequestHandler)
-    live = LiveApp(f"http://127.0.0.1:{server.server_port}", app, database)
-    handler = _Lines(live.log_lines)
+    lines = []
+    handler = _Lines(lines)
     # Debug included: a test may assert that something never reaches any log.
     loggers = [logging.getLogger("werkzeug"), app.logger]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
-    thread = threading.Thread(target=server.serve_forever)
-    thread.start()
-    yield live
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    yield from serve(app, database, lines)
     for logger, level in zip(loggers, levels, strict=True):
         logger.removeHandler(handler)
         logger.setLevel(level)
@@ -257,13 +263,7 @@ def serve_agency_directory(folder: Path) -> Iterator[LiveApp]:
 
     load_seed(folder / "seed.sqlite3")
     app = directory_on(folder / "seed.sqlite3", folder)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=PathOnlyRequestHandler)
-    thread = threading.Thread(target=server.serve_forever)
-    thread.start()
-    yield LiveApp(f"http://127.0.0.1:{server.server_port}", app, folder / "resdir.sqlite3")
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    yield from serve(app, folder / "resdir.sqlite3")
 
 
 @pytest.fixture(scope="session")

@@ -12,18 +12,15 @@ as ingest stored them: escaping is the pages' job, never the data's.
 import csv
 import json
 import re
-import threading
 
 import pytest
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
 from ingest.manifest import SourceSpec
 from ingest.pipeline import run_source
 from resdir import create_app, geo, store
-from resdir.cli import PathOnlyRequestHandler
 from resdir.listings import listing_id
-from tests.browser.conftest import LiveApp, open_page
+from tests.browser.conftest import open_page, serve
 from tests.clock import NOW
 
 SCRIPT = '<script>alert("x1")</script>'
@@ -231,13 +228,7 @@ def live_app(tmp_path_factory):
             with store.session() as session:
                 report = run_source(session, spec, geo.Geocoder())
                 assert report.status == "completed", report.error
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=PathOnlyRequestHandler)
-    thread = threading.Thread(target=server.serve_forever)
-    thread.start()
-    yield LiveApp(f"http://127.0.0.1:{server.server_port}", app, database)
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    yield from serve(app, database)
 
 
 @pytest.fixture

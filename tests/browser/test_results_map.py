@@ -13,19 +13,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from ingest.manifest import SourceSpec
 from resdir import create_app
-from resdir.cli import PathOnlyRequestHandler
 from tests.browser.conftest import (
     DESKTOP,
     PHONE,
     SCREENSHOTS,
-    LiveApp,
     axe_check,
     new_page,
     open_page,
+    serve,
 )
 from tests.seed import load_seed, load_sources
 
@@ -106,16 +104,6 @@ def _with_tiles(tiles: TileServer, make):
         return make()
 
 
-def _serve(app, database):
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=PathOnlyRequestHandler)
-    thread = threading.Thread(target=server.serve_forever)
-    thread.start()
-    yield LiveApp(f"http://127.0.0.1:{server.server_port}", app, database)
-    server.shutdown()
-    thread.join()
-    server.server_close()
-
-
 @pytest.fixture(autouse=True)
 def fresh_tile_log(tiles):
     """Start each test with no tile request kept (both directories share the tile server)."""
@@ -126,7 +114,7 @@ def fresh_tile_log(tiles):
 def live_app(tmp_path_factory, tiles):
     """Serve the demo directory with map tiles from the loopback tile server."""
     database = tmp_path_factory.mktemp("map") / "seed.sqlite3"
-    yield from _serve(_with_tiles(tiles, lambda: load_seed(database)), database)
+    yield from serve(_with_tiles(tiles, lambda: load_seed(database)), database)
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +124,7 @@ def sf_marin_app(tmp_path_factory, tiles, shared_data):
     app = _with_tiles(tiles, lambda: create_app({"DATABASE": str(database), "TESTING": True}))
     feed = SourceSpec(id="sf-marin", path=shared_data / SF_MARIN_FEED, format="meeting-guide")
     load_sources(app, [feed])
-    yield from _serve(app, database)
+    yield from serve(app, database)
 
 
 @pytest.fixture
