@@ -41,7 +41,7 @@ messages: install
 
 ## make run: install, load data/seed/ into the embedded store, serve on http://127.0.0.1:5000
 run: install
-	$(BIN)/resdir init-db
+	$(BIN)/resdir db upgrade
 	$(BIN)/resdir ingest data/seed/manifest.toml
 	$(BIN)/resdir serve --host $(HOST) --port $(PORT)
 

@@ -560,6 +560,63 @@ def export_hsds_command(path, as_json) -> None:
     )
 
 
+@click.group("db")
+def db_group() -> None:
+    """Upgrade, inspect and back up the store's database."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade_command() -> None:
+    """Apply every migration the database lacks (a new database gets every table)."""
+    from resdir import database
+
+    try:
+        done = database.upgrade()
+    except database.SchemaMismatch as exc:
+        raise click.ClickException(str(exc)) from exc
+    url = store.engine().url.render_as_string(hide_password=True)
+    if done.adopted:
+        upgraded = "" if done.after == done.before else f", upgraded to {done.after}"
+        click.echo(
+            f"database made before migrations taken as revision {done.before}{upgraded}: {url}"
+        )
+    elif done.before == done.after:
+        click.echo(f"database at revision {done.after}, the newest: {url}")
+    else:
+        click.echo(f"database upgraded from {done.before or 'empty'} to {done.after}: {url}")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current_command() -> None:
+    """Print the database's revision and whether it is the newest."""
+    from resdir import database
+
+    with store.engine().connect() as connection:
+        current = database.revision(connection)
+    newest = database.head()
+    if current == newest:
+        click.echo(f"revision {current}, the newest")
+    else:
+        click.echo(f"revision {current or 'none'}, the newest is {newest}: run `resdir db upgrade`")
+
+
+@db_group.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup_command(path) -> None:
+    """Copy the SQLite store to PATH while it serves (SQLite's online backup); restore it by
+    pointing RESDIR_DATABASE at the copy."""
+    from resdir import database
+
+    try:
+        done = database.backup(path)
+    except database.BackupFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up {done.listings:,} listings ({done.size:,} bytes) to {done.path}")
+
+
 def init_app(app) -> None:
     """Register the commands on the app's CLI (`flask --app resdir ...` and `resdir ...`)."""
     for command in (
@@ -570,6 +627,7 @@ def init_app(app) -> None:
         serve_command,
         invite_command,
         export_group,
+        db_group,
     ):
         app.cli.add_command(command)
 

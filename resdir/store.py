@@ -1,7 +1,8 @@
 """Keep the system of record: SQLAlchemy 2 tables on SQLite by default, PostgreSQL by URL.
 
 Nothing here is SQLite-specific except the connection pragmas, so a postgresql:// URL needs no code
-change. Tables are created by `resdir init-db`, never as a side effect of starting the app.
+change. Tables are made and changed by the migrations in resdir/migrations (`resdir db upgrade`,
+or `resdir init-db`), never as a side effect of starting the app.
 """
 
 import random
@@ -25,9 +26,6 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
-    func,
-    inspect,
-    select,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -471,50 +469,27 @@ def write(work: Callable[[Session], T], app: Flask | None = None) -> T:
         time.sleep(random.uniform(0, WRITE_BACKOFF_SECONDS * attempt))
 
 
-def _repair_history(connection) -> None:
-    """Renumber the versions of listings whose history repeats a number (written by writers
-    that raced before versions were checked), in the order written; each listing then stands
-    at its last version."""
-    history, listing = ListingVersion.__table__, Listing.__table__
-    repeated = (
-        select(history.c.listing_id)
-        .group_by(history.c.listing_id, history.c.version)
-        .having(func.count() > 1)
-    )
-    for listing_id in sorted(set(connection.scalars(repeated))):
-        rows = connection.scalars(
-            select(history.c.id).where(history.c.listing_id == listing_id).order_by(history.c.id)
-        ).all()
-        for number, row_id in enumerate(rows, start=1):
-            connection.execute(
-                history.update().where(history.c.id == row_id).values(version=number)
-            )
-        connection.execute(
-            listing.update().where(listing.c.id == listing_id).values(version=len(rows))
-        )
-
-
 def init_db(app: Flask | None = None) -> None:
-    """Create every table, and every index, that does not exist yet."""
-    db = engine(app)
-    Base.metadata.create_all(db)
-    with db.begin() as connection:
-        # create_all leaves the tables of an older store as they were: add what they lack.
-        if "ux_listing_history_version" not in {
-            i["name"] for i in inspect(connection).get_indexes("listing_history")
-        }:
-            _repair_history(connection)
-        for table in Base.metadata.sorted_tables:
-            for index in table.indexes:
-                index.create(connection, checkfirst=True)
+    """Bring the database's tables to the newest revision (resdir.database.upgrade)."""
+    from resdir import database
+
+    database.upgrade(app)
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the database tables (safe to run again)."""
-    init_db()
-    click.echo(f"database ready: {engine().url.render_as_string(hide_password=True)}")
+    """Create or upgrade the database tables (safe to run again; the same as `db upgrade`)."""
+    from resdir import database
+
+    try:
+        done = database.upgrade()
+    except database.SchemaMismatch as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"database ready: {engine().url.render_as_string(hide_password=True)} "
+        f"(revision {done.after})"
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -102,8 +102,10 @@ def test_init_db_numbers_repeated_versions_of_an_older_store_and_then_keeps_them
             listings.save(session, [make_listing(name="Renamed")], "test", NOW)
             session.commit()
         path = app.config["DATABASE"]
-    # An older store: no unique index, and two racing writers left version 2 twice.
+    # An older store: made before migrations (no revision), no unique index, and two racing
+    # writers left version 2 twice.
     with sqlite3.connect(path) as connection:
+        connection.execute("DROP TABLE alembic_version")
         connection.execute("DROP INDEX ux_listing_history_version")
         connection.execute(
             "INSERT INTO listing_history (listing_id, version, change, changed_fields, author, "
