@@ -17,6 +17,8 @@ from resdir import store
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 INITIAL = "0001"  # the revision of the schema `create_all` made before migrations
+# What `init-db` added to an older store made before migrations, and adoption still adds.
+ADDABLE = frozenset({"add_table", "add_index"})
 PARTIAL_SUFFIX = ".partial"  # a backup is written beside its path under this suffix, then renamed
 
 
@@ -113,9 +115,18 @@ def _repair_history(connection: Connection) -> None:
 
 
 def _adopt(connection: Connection) -> None:
-    """Bring a store made by `create_all` before migrations to the initial revision's tables as
-    `init-db` did (the tables and indexes it lacks, its repeated history versions renumbered),
-    then stamp it; raise SchemaMismatch when its tables still differ."""
+    """Take a store made by `create_all` before migrations as the initial revision: raise
+    SchemaMismatch, changing nothing, when its tables differ from the models by more than what
+    `init-db` used to add; else add that as it did (the tables and indexes it lacks, repeated
+    history versions renumbered first) and stamp it."""
+    found = [d for d in differences(connection) if isinstance(d, list) or d[0] not in ADDABLE]
+    if found:
+        more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+        raise SchemaMismatch(
+            f"the database has resdir's tables but no revision, and they differ from revision "
+            f"{INITIAL} ({_describe(found[0])}{more}): it was not made by resdir's create_all; "
+            "upgrade it with the resdir that made it, or start a new store"
+        )
     store.Base.metadata.create_all(connection)
     if "ux_listing_history_version" not in {
         i["name"] for i in inspect(connection).get_indexes("listing_history")
@@ -124,14 +135,6 @@ def _adopt(connection: Connection) -> None:
     for table in store.Base.metadata.sorted_tables:
         for index in table.indexes:
             index.create(connection, checkfirst=True)
-    found = differences(connection)
-    if found:
-        more = f" and {len(found) - 1} more" if len(found) > 1 else ""
-        raise SchemaMismatch(
-            f"the database has resdir's tables but no revision, and they differ from revision "
-            f"{INITIAL} ({_describe(found[0])}{more}): it was not made by resdir's create_all; "
-            "upgrade it with the resdir that made it, or start a new store"
-        )
     command.stamp(config(connection), INITIAL)
 
 
