@@ -22,7 +22,7 @@ BUILT_FILES = (
     "resdir/static/vendor/leaflet/leaflet.js",
     "resdir/static/vendor/leaflet/leaflet.css",
 )
-INSTALL_SECONDS = 300  # the pinned dependencies from PyPI (or pip's cache): about 45 s here
+INSTALL_SECONDS = 300  # the pinned dependencies from PyPI (or pip's cache): 37-57 s here
 START_SECONDS = 60
 MEETINGS_94110 = {"location": {"postal_code": "94110"}, "needs": ["sober_social.meeting"]}
 MEETING = "Red Road Group"  # the first meeting for 94110 in the demo feed (tests/functional)
