@@ -1,4 +1,4 @@
-# resdir — set-up, run and test. Needs only Python 3.11 on the machine.
+# resdir — set-up, run and test. Needs Python 3.11 and npm (Leaflet); an installed wheel, Python only.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,7 +15,7 @@ ES := es/es.sh
 CLOCK_INSTANTS := 2027-03-14T01:59:00-08:00 2026-12-31T23:59:00-08:00 2026-12-06T02:00:00-08:00
 FAKETIME_SKIP := java
 
-.PHONY: install run test test-clock print-clock-instants faketime lint format bench clean es-start es-stop browser messages
+.PHONY: install wheel run test test-clock print-clock-instants faketime lint format bench clean es-start es-stop browser messages
 
 VENDOR := resdir/static/vendor
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard resdir/translations/*/LC_MESSAGES/messages.po))
@@ -25,14 +25,22 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	npm ci --no-audit --no-fund --silent
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR) && cp -R node_modules/leaflet/dist $(VENDOR)/leaflet
 	touch $(STAMP)
+
+# Leaflet, pinned in package-lock.json, served from the package's static files.
+$(VENDOR)/leaflet/leaflet.js: $(STAMP)
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR) && cp -R node_modules/leaflet/dist $(VENDOR)/leaflet
 
 # Translations are kept as .po files; the app reads them compiled.
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel -q compile --use-fuzzy -i $< -o $@
 
-install: $(STAMP) $(CATALOGS)
+install: $(STAMP) $(CATALOGS) $(VENDOR)/leaflet/leaflet.js
+
+## make wheel: dist/resdir-<version>-py3-none-any.whl, the catalogs and Leaflet built into it
+wheel: install
+	rm -rf dist
+	$(BIN)/pip wheel --no-deps --quiet --wheel-dir dist .
 
 ## make messages: collect the texts to translate (templates, code, vocabulary) into the catalogs
 messages: install
@@ -102,4 +110,4 @@ bench: install
 
 clean:
 	$(ES) stop
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules $(VENDOR) $(CATALOGS)
+	rm -rf $(VENV) instance dist .pytest_cache .ruff_cache node_modules $(VENDOR) $(CATALOGS)

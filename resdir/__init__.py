@@ -12,7 +12,9 @@ from flask import Flask
 
 from resdir import config
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PACKAGE = Path(__file__).resolve().parent
+# A wheel carries the templates inside the package; a checkout keeps them at its top level.
+TEMPLATES = next(p for p in (PACKAGE / "templates", PACKAGE.parent / "templates") if p.is_dir())
 SECRET_KEY_FILENAME = "secret_key"  # in the instance folder, when RESDIR_SECRET_KEY is not set
 SECRET_KEY_BYTES = 32
 # A sign-in lasts until the browser closes, and at most this long (a working day and more).

@@ -633,9 +633,12 @@ def init_app(app) -> None:
 
 
 def _create_app():
-    from resdir import create_app
+    from resdir import config, create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except config.ConfigError as error:  # a setting resdir cannot run with: one line, exit 1
+        raise click.ClickException(str(error)) from None
 
 
 main = FlaskGroup(

@@ -1,5 +1,6 @@
 """Configure resdir: defaults for one machine with no services, overridden by RESDIR_* variables."""
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -99,6 +100,11 @@ def validate(config: dict) -> None:
     errors = []
     if config["SEARCH"] not in SEARCH_ENGINES:
         errors.append(f"RESDIR_SEARCH must be one of {', '.join(SEARCH_ENGINES)}")
+    elif config["SEARCH"] == "elasticsearch" and importlib.util.find_spec("elasticsearch") is None:
+        errors.append(
+            "RESDIR_SEARCH=elasticsearch needs the Elasticsearch client: "
+            "pip install 'resdir[elasticsearch]'"
+        )
     if not GEOCODER_PATTERN.match(str(config["GEOCODER"])):
         errors.append("RESDIR_GEOCODER must be 'offline', 'nominatim:<url>' or 'pelias:<url>'")
     for key in (
