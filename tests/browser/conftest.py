@@ -226,11 +226,16 @@ class LiveApp:
 
 def serve(app: Flask, database: Path, log_lines: list[str] | None = None) -> Iterator[LiveApp]:
     """Serve an app on a free port of 127.0.0.1 as `resdir serve` does, for as long as the
-    caller holds it: `yield from` it in a fixture."""
+    caller holds it: `yield from` it in a fixture. `log_lines`: the list its logs go to."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=PathOnlyRequestHandler)
     thread = threading.Thread(target=server.serve_forever)
     thread.start()
-    yield LiveApp(f"http://127.0.0.1:{server.server_port}", app, database, log_lines or [])
+    yield LiveApp(
+        f"http://127.0.0.1:{server.server_port}",
+        app,
+        database,
+        [] if log_lines is None else log_lines,
+    )
     server.shutdown()
     thread.join()
     server.server_close()
