@@ -6,7 +6,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ingest.readers.files import address_digest
 from resdir import store
@@ -135,4 +135,4 @@ def test_a_record_keyed_by_its_street_before_keeps_its_listing(ingest, app, tmp_
     with app.app_context(), store.session() as session:
         rows = session.scalars(select(store.ListingSource)).all()
         assert {row.record_key: row.listing_id for row in rows} == listings
-        assert session.scalar(select(store.func.count()).select_from(store.Listing)) == 2
+        assert session.scalar(select(func.count()).select_from(store.Listing)) == 2
